@@ -1,0 +1,84 @@
+namespace RagKit.Caching;
+
+/// <summary>Identifies a document: tenant, collection and the document's own id.</summary>
+/// <param name="Tenant">The tenant.</param>
+/// <param name="Collection">The collection within the tenant.</param>
+/// <param name="DocumentId">The document id, unique within the collection.</param>
+public readonly record struct DocumentKey(string Tenant, string Collection, string DocumentId)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Tenant}/{Collection}/{DocumentId}";
+}
+
+/// <summary>One source an answer was built from, with the version of its document at that time.</summary>
+/// <param name="Document">The document.</param>
+/// <param name="ChunkId">The chunk.</param>
+/// <param name="DocumentHash">Content hash of the document when the answer was built.</param>
+public sealed record ProvenanceEntry(DocumentKey Document, string ChunkId, ulong DocumentHash);
+
+/// <summary>An answer as the caches hold it: text, sources, provenance, cost and expiry.</summary>
+public sealed class CachedAnswer
+{
+    private long _estimatedSize;
+
+    /// <summary>The normalized question the answer was made for.</summary>
+    public required string Question { get; init; }
+
+    /// <summary>The full scope id (scope plus pipeline versions) it was made under.</summary>
+    public required string ScopeId { get; init; }
+
+    /// <summary>The answer text.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>The sources cited.</summary>
+    public required IReadOnlyList<Citation> Citations { get; init; }
+
+    /// <summary>Every chunk the answer was built from, with document versions.</summary>
+    public required IReadOnlyList<ProvenanceEntry> Provenance { get; init; }
+
+    /// <summary>True when composed extractively.</summary>
+    public bool IsExtractive { get; init; }
+
+    /// <summary>How long generating the answer took; the cost eviction policies weigh.</summary>
+    public TimeSpan GenerationCost { get; init; }
+
+    /// <summary>When the answer was made.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the answer stops being served.</summary>
+    public DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Approximate size in memory, in bytes.</summary>
+    public long EstimatedSize
+    {
+        get
+        {
+            if (_estimatedSize != 0)
+            {
+                return _estimatedSize;
+            }
+
+            long size = 128 + (2L * (Question.Length + Text.Length + ScopeId.Length));
+            foreach (Citation c in Citations)
+            {
+                size += 64 + (2L * (c.Snippet.Length + c.ChunkId.Length + c.DocumentId.Length));
+            }
+
+            return _estimatedSize = size + (Provenance.Count * 96L);
+        }
+    }
+
+    /// <summary>True when any source document is among <paramref name="documents"/>.</summary>
+    public bool DependsOnAny(IReadOnlyCollection<DocumentKey> documents)
+    {
+        foreach (ProvenanceEntry p in Provenance)
+        {
+            if (documents.Contains(p.Document))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

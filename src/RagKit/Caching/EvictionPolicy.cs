@@ -1,0 +1,115 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace RagKit.Caching;
+
+/// <summary>What an eviction policy knows about an entry when it is inserted.</summary>
+/// <param name="SizeBytes">Approximate size of the entry in bytes.</param>
+/// <param name="Cost">What the entry cost to produce, in seconds (for answers: the generation time).</param>
+public readonly record struct EvictionEntryInfo(long SizeBytes, double Cost);
+
+/// <summary>The limits a policy works within.</summary>
+/// <param name="MaxEntries">Most entries the cache holds.</param>
+/// <param name="MaxBytes">Most bytes (sum of <see cref="EvictionEntryInfo.SizeBytes"/>) the cache holds.</param>
+public readonly record struct EvictionPolicyContext(int MaxEntries, long MaxBytes);
+
+/// <summary>
+/// Decides which entry a cache gives up when it is over its entry count or byte budget.
+/// </summary>
+/// <remarks>
+/// The cache calls a policy under its own lock, so implementations need not be thread-safe.
+/// Expiry (TTL) is enforced by the cache itself and combines with any policy.
+/// </remarks>
+/// <typeparam name="TKey">The cache's key type.</typeparam>
+public interface IEvictionPolicy<TKey>
+    where TKey : notnull
+{
+    /// <summary>A new entry was inserted.</summary>
+    void OnInserted(TKey key, EvictionEntryInfo info);
+
+    /// <summary>An entry was read (a hit).</summary>
+    void OnAccessed(TKey key);
+
+    /// <summary>An entry was removed by the cache for a reason other than eviction (expiry, invalidation, replacement).</summary>
+    void OnRemoved(TKey key);
+
+    /// <summary>
+    /// Chooses an entry to evict and forgets it. A policy with admission control may return the entry just inserted.
+    /// </summary>
+    /// <returns>False when the policy tracks no entry.</returns>
+    bool TryEvict([MaybeNullWhen(false)] out TKey victim);
+}
+
+/// <summary>Creates eviction policies for the caches of a pipeline. Derive from it to plug in your own policy.</summary>
+public abstract class EvictionPolicyFactory
+{
+    /// <summary>Least recently used.</summary>
+    public static EvictionPolicyFactory Lru { get; } = new LruEvictionPolicyFactory();
+
+    /// <summary>A short name for logs and metrics.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Creates a policy for one cache.</summary>
+    public abstract IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context)
+        where TKey : notnull;
+
+    private sealed class LruEvictionPolicyFactory : EvictionPolicyFactory
+    {
+        public override string Name => "lru";
+
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new LruEvictionPolicy<TKey>(context.MaxEntries);
+    }
+}
+
+/// <summary>Least-recently-used eviction: a linked list in access order.</summary>
+internal sealed class LruEvictionPolicy<TKey> : IEvictionPolicy<TKey>
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, LinkedListNode<TKey>> _nodes;
+    private readonly LinkedList<TKey> _order = new();
+
+    public LruEvictionPolicy(int capacityHint) => _nodes = new Dictionary<TKey, LinkedListNode<TKey>>(Math.Min(capacityHint, 1 << 16));
+
+    public void OnInserted(TKey key, EvictionEntryInfo info)
+    {
+        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node))
+        {
+            _order.Remove(node);
+            _order.AddFirst(node);
+            return;
+        }
+
+        _nodes[key] = _order.AddFirst(key);
+    }
+
+    public void OnAccessed(TKey key)
+    {
+        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node) && node != _order.First)
+        {
+            _order.Remove(node);
+            _order.AddFirst(node);
+        }
+    }
+
+    public void OnRemoved(TKey key)
+    {
+        if (_nodes.Remove(key, out LinkedListNode<TKey>? node))
+        {
+            _order.Remove(node);
+        }
+    }
+
+    public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
+    {
+        LinkedListNode<TKey>? last = _order.Last;
+        if (last is null)
+        {
+            victim = default;
+            return false;
+        }
+
+        victim = last.Value;
+        _order.RemoveLast();
+        _nodes.Remove(victim);
+        return true;
+    }
+}

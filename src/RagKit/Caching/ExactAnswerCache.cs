@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using RagKit.Diagnostics;
+
+namespace RagKit.Caching;
+
+/// <summary>Key of the in-process exact tier: hashes of the scope (with versions) and of the normalized question.</summary>
+internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash);
+
+/// <summary>
+/// The L1 exact tier: in-process, keyed by normalized question and scope, bounded by entry count and bytes,
+/// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing.
+/// </summary>
+internal sealed class ExactAnswerCache
+{
+    private readonly ConcurrentDictionary<ExactKey, CachedAnswer> _entries = new();
+    private readonly Dictionary<DocumentKey, HashSet<ExactKey>> _byDocument = [];
+    private readonly IEvictionPolicy<ExactKey> _policy;
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly int _maxEntries;
+    private readonly long _maxBytes;
+    private long _bytes;
+
+    public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time)
+    {
+        _maxEntries = maxEntries;
+        _maxBytes = maxBytes;
+        _time = time;
+        _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
+    }
+
+    public const string TierName = "exact";
+
+    public int Count => _entries.Count;
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public CachedAnswer? TryGet(in ScopeKey scope, ReadOnlySpan<char> normalizedQuestion)
+    {
+        var key = new ExactKey(scope.Hash, QuestionNormalizer.Hash(normalizedQuestion));
+        if (!_entries.TryGetValue(key, out CachedAnswer? entry))
+        {
+            return null;
+        }
+
+        // Hashes locate the entry; the full scope id and question decide it, so a collision can never cross scopes.
+        if (!string.Equals(entry.ScopeId, scope.Id, StringComparison.Ordinal) || !normalizedQuestion.SequenceEqual(entry.Question))
+        {
+            return null;
+        }
+
+        if (entry.ExpiresAt <= _time.GetUtcNow())
+        {
+            Remove(key, entry);
+            return null;
+        }
+
+        // Recording recency is best effort under contention: a hit never waits for a lock.
+        if (_lock.TryEnter())
+        {
+            try
+            {
+                _policy.OnAccessed(key);
+            }
+            finally
+            {
+                _lock.Exit();
+            }
+        }
+
+        return entry;
+    }
+
+    public void Set(in ScopeKey scope, CachedAnswer answer)
+    {
+        var key = new ExactKey(scope.Hash, QuestionNormalizer.Hash(answer.Question));
+        long size = answer.EstimatedSize;
+        if (size > _maxBytes)
+        {
+            return;
+        }
+
+        int evicted = 0;
+        lock (_lock)
+        {
+            if (_entries.TryRemove(key, out CachedAnswer? old))
+            {
+                _policy.OnRemoved(key);
+                Forget(key, old);
+            }
+
+            _entries[key] = answer;
+            _bytes += size;
+            foreach (ProvenanceEntry p in answer.Provenance)
+            {
+                if (!_byDocument.TryGetValue(p.Document, out HashSet<ExactKey>? set))
+                {
+                    _byDocument[p.Document] = set = [];
+                }
+
+                set.Add(key);
+            }
+
+            _policy.OnInserted(key, new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds));
+            while ((_entries.Count > _maxEntries || _bytes > _maxBytes) && _policy.TryEvict(out ExactKey victim))
+            {
+                if (_entries.TryRemove(victim, out CachedAnswer? v))
+                {
+                    Forget(victim, v);
+                    evicted++;
+                }
+            }
+        }
+
+        if (evicted > 0)
+        {
+            RagKitTelemetry.Evictions.Add(evicted, new KeyValuePair<string, object?>("tier", TierName));
+        }
+    }
+
+    public int InvalidateDocuments(IReadOnlyCollection<DocumentKey> documents)
+    {
+        int removed = 0;
+        lock (_lock)
+        {
+            foreach (DocumentKey doc in documents)
+            {
+                if (!_byDocument.TryGetValue(doc, out HashSet<ExactKey>? keys))
+                {
+                    continue;
+                }
+
+                foreach (ExactKey key in keys.ToArray())
+                {
+                    if (_entries.TryRemove(key, out CachedAnswer? entry))
+                    {
+                        _policy.OnRemoved(key);
+                        Forget(key, entry);
+                        removed++;
+                    }
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    public void Remove(in ScopeKey scope, string normalizedQuestion)
+    {
+        var key = new ExactKey(scope.Hash, QuestionNormalizer.Hash(normalizedQuestion));
+        if (_entries.TryGetValue(key, out CachedAnswer? entry))
+        {
+            Remove(key, entry);
+        }
+    }
+
+    private void Remove(ExactKey key, CachedAnswer entry)
+    {
+        lock (_lock)
+        {
+            // Only remove the entry we looked at, not a newer one stored meanwhile.
+            if (_entries.TryRemove(new KeyValuePair<ExactKey, CachedAnswer>(key, entry)))
+            {
+                _policy.OnRemoved(key);
+                Forget(key, entry);
+            }
+        }
+    }
+
+    private void Forget(ExactKey key, CachedAnswer entry)
+    {
+        _bytes -= entry.EstimatedSize;
+        foreach (ProvenanceEntry p in entry.Provenance)
+        {
+            if (_byDocument.TryGetValue(p.Document, out HashSet<ExactKey>? set))
+            {
+                set.Remove(key);
+                if (set.Count == 0)
+                {
+                    _byDocument.Remove(p.Document);
+                }
+            }
+        }
+    }
+}

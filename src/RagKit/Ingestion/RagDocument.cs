@@ -1,0 +1,54 @@
+namespace RagKit;
+
+/// <summary>A document to ingest. Ingesting the same id again replaces the document.</summary>
+public sealed class RagDocument
+{
+    /// <summary>Creates a document.</summary>
+    /// <param name="id">Unique within its tenant and collection.</param>
+    /// <param name="text">The document's text.</param>
+    /// <exception cref="ArgumentException">The id is null, empty or too long, or the text is null.</exception>
+    public RagDocument(string id, string text)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new ArgumentException("A document id must not be null, empty or whitespace.", nameof(id));
+        }
+
+        if (id.Length > 512)
+        {
+            throw new ArgumentException($"A document id must be at most 512 characters; got {id.Length}.", nameof(id));
+        }
+
+        Id = id;
+        Text = text ?? throw new ArgumentException($"The text of document '{id}' must not be null.", nameof(text));
+    }
+
+    /// <summary>The document id.</summary>
+    public string Id { get; }
+
+    /// <summary>The document text.</summary>
+    public string Text { get; }
+
+    /// <summary>An optional title, shown with citations.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>
+    /// Groups allowed to read the document. Null takes the ingesting scope's access groups;
+    /// empty makes the document readable by every caller of its tenant and collection.
+    /// </summary>
+    public IReadOnlyList<string>? AccessGroups { get; init; }
+}
+
+/// <summary>What an ingestion did.</summary>
+/// <param name="Added">Documents that were new.</param>
+/// <param name="Updated">Documents whose text changed.</param>
+/// <param name="Unchanged">Documents ingested again with the same text and groups (nothing was re-embedded).</param>
+/// <param name="Chunks">Chunks written to the vector store.</param>
+/// <param name="InvalidatedAnswers">Cached answers removed because they were built from an updated document.</param>
+public sealed record IngestResult(int Added, int Updated, int Unchanged, int Chunks, int InvalidatedAnswers);
+
+/// <summary>Progress of an ingestion, reported after each batch.</summary>
+/// <param name="DocumentsDone">Documents finished so far.</param>
+/// <param name="DocumentsTotal">Documents in this ingestion.</param>
+/// <param name="ChunksEmbedded">Chunks embedded so far.</param>
+public readonly record struct IngestProgress(int DocumentsDone, int DocumentsTotal, int ChunksEmbedded);

@@ -1,0 +1,859 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using RagKit.Caching;
+using RagKit.Diagnostics;
+using RagKit.Generation;
+using RagKit.Ingestion;
+using RagKit.Retrieval;
+
+namespace RagKit;
+
+/// <summary>The pipeline: the ask path through the tiers and the ingest path with provenance invalidation.</summary>
+internal sealed partial class RagPipeline : IRagPipeline
+{
+    private const string ExtractiveModel = "extractive";
+    private readonly RagKitOptions _options;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
+    private readonly IChatClient? _chat;
+    private readonly IVectorStore _store;
+    private readonly bool _ownsStore;
+    private readonly PromptTemplate _template;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ExactAnswerCache _exact;
+    private readonly InProcessSemanticCache _localSemantic;
+    private readonly ISemanticAnswerCache[] _semanticTiers;
+    private readonly ConcurrentDictionary<FlightKey, Task<RagAnswer>> _flights = new();
+
+    // Current content hash of every document this pipeline has seen; 0 marks a deleted one.
+    // A cached answer whose provenance names another version is stale and never served.
+    private readonly ConcurrentDictionary<DocumentKey, ulong> _documentVersions = new();
+
+    internal RagPipeline(
+        RagKitOptions options,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        IChatClient? chat,
+        IVectorStore? store,
+        PromptTemplate template,
+        IReadOnlyList<ISemanticAnswerCache> sharedSemanticTiers,
+        TimeProvider time,
+        ILogger logger)
+    {
+        options.Validate();
+        _options = options;
+        _embedder = embedder;
+        _chat = chat;
+        _ownsStore = store is null;
+        _store = store ?? EmbeddedVectorStore.InMemory();
+        _template = template;
+        _time = time;
+        _logger = logger;
+        _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
+        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time);
+        _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
+
+        string model = options.ModelVersion
+            ?? (chat is null ? ExtractiveModel : chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? chat.GetType().FullName!);
+        EmbeddingGeneratorMetadata? em = embedder.GetService<EmbeddingGeneratorMetadata>();
+        string embedding = options.EmbeddingModelVersion
+            ?? $"{em?.DefaultModelId ?? embedder.GetType().FullName}/{em?.DefaultModelDimensions}";
+        string templateVersion = chat is null ? ExtractiveModel : $"{template.Version}/{options.PromptTemplateVersion}";
+        VersionStamp = $"model={model};template={templateVersion};embedding={embedding}";
+    }
+
+    /// <summary>Model, template and embedding versions; part of every cache scope.</summary>
+    internal string VersionStamp { get; }
+
+    internal ExactAnswerCache ExactTier => _exact;
+
+    internal InProcessSemanticCache LocalSemanticTier => _localSemantic;
+
+    public ValueTask<RagAnswer> AskAsync(string question, AskOptions options, CancellationToken cancellationToken = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        ValidateQuestion(question);
+        ArgumentNullException.ThrowIfNull(options);
+        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+
+        if (options.UseCache && TryExactHit(question, scope, out CachedAnswer? hit))
+        {
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            RecordHit(ExactAnswerCache.TierName, elapsed);
+            return new ValueTask<RagAnswer>(FromCache(hit, new TierReport { Tier = AnswerTier.Exact, ExactLookup = elapsed, Total = elapsed }));
+        }
+
+        RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        return new ValueTask<RagAnswer>(AskSlowAsync(question, QuestionNormalizer.Normalize(question), scope, options, start, cancellationToken));
+    }
+
+    public async IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(string question, AskOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        ValidateQuestion(question);
+        ArgumentNullException.ThrowIfNull(options);
+        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+        string normalized = QuestionNormalizer.Normalize(question);
+
+        RagAnswer? ready = null;
+        if (options.UseCache && TryExactHit(question, scope, out CachedAnswer? hit))
+        {
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            RecordHit(ExactAnswerCache.TierName, elapsed);
+            ready = FromCache(hit, new TierReport { Tier = AnswerTier.Exact, ExactLookup = elapsed, Total = elapsed });
+        }
+
+        var flightKey = new FlightKey(scope.Id, normalized);
+        TaskCompletionSource<RagAnswer>? flight = null;
+        while (ready is null && options.UseCache)
+        {
+            if (_flights.TryGetValue(flightKey, out Task<RagAnswer>? running))
+            {
+                ready = await JoinAsync(running, start, cancellationToken).ConfigureAwait(false);
+                if (ready is not null)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            flight = new TaskCompletionSource<RagAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_flights.TryAdd(flightKey, flight.Task))
+            {
+                break;
+            }
+
+            flight = null;
+        }
+
+        if (ready is not null)
+        {
+            foreach (string piece in Replay(ready.Text))
+            {
+                yield return new AnswerUpdate(piece, null);
+            }
+
+            yield return new AnswerUpdate(string.Empty, ready);
+            yield break;
+        }
+
+        bool completed = false;
+        try
+        {
+            var timings = new StageTimings();
+            Prepared prepared = await PrepareAsync(normalized, scope, options, timings, cancellationToken).ConfigureAwait(false);
+            RagAnswer answer;
+            if (prepared.CachedHit is not null)
+            {
+                answer = prepared.CachedHit;
+                foreach (string piece in Replay(answer.Text))
+                {
+                    yield return new AnswerUpdate(piece, null);
+                }
+            }
+            else if (_chat is null || prepared.Sources.Count == 0)
+            {
+                answer = await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+                foreach (string piece in Replay(answer.Text))
+                {
+                    yield return new AnswerUpdate(piece, null);
+                }
+            }
+            else
+            {
+                long genStart = Stopwatch.GetTimestamp();
+                var text = new StringBuilder();
+                ChatFinishReason? finish = null;
+                bool incomplete = false;
+                await foreach (ChatResponseUpdate update in _chat.GetStreamingResponseAsync(_template.Render(question, prepared.Sources), null, cancellationToken).ConfigureAwait(false))
+                {
+                    finish ??= update.FinishReason;
+                    incomplete |= update.AdditionalProperties?.TryGetValue("ragkit.incomplete", out object? v) == true && v is true;
+                    string delta = update.Text;
+                    if (delta.Length > 0)
+                    {
+                        text.Append(delta);
+                        yield return new AnswerUpdate(delta, null);
+                    }
+                }
+
+                bool complete = finish != ChatFinishReason.Length && !incomplete;
+                timings.Generation = Stopwatch.GetElapsedTime(genStart);
+                answer = await CompleteGenerationAsync(text.ToString(), complete, false, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+            }
+
+            flight?.TrySetResult(answer);
+            completed = true;
+            yield return new AnswerUpdate(string.Empty, answer);
+        }
+        finally
+        {
+            if (flight is not null)
+            {
+                if (!completed)
+                {
+                    // Joiners see cancellation and run the ask themselves.
+                    flight.TrySetCanceled(CancellationToken.None);
+                }
+
+                _flights.TryRemove(new KeyValuePair<FlightKey, Task<RagAnswer>>(flightKey, flight.Task));
+            }
+        }
+    }
+
+    public async Task<IngestResult> IngestAsync(RagScope scope, IEnumerable<RagDocument> documents, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(documents);
+        List<RagDocument> docs = ValidateDocuments(documents);
+
+        using Activity? activity = RagKitTelemetry.Source.StartActivity("ragkit.ingest");
+        activity?.SetTag("ragkit.documents", docs.Count);
+
+        int added = 0, updated = 0, unchanged = 0, chunkCount = 0, embedded = 0;
+        var changed = new List<DocumentKey>();
+        var pending = new List<(RagDocument Doc, DocumentKey Key, ulong Hash, IReadOnlyList<string> Groups, List<string> Chunks)>();
+        foreach (RagDocument doc in docs)
+        {
+            var key = new DocumentKey(scope.Tenant, scope.Collection, doc.Id);
+            IReadOnlyList<string> groups = doc.AccessGroups is null ? scope.AccessGroups : new RagScope(scope.Tenant, scope.Collection, doc.AccessGroups).AccessGroups;
+            ulong hash = ContentHash(doc.Text, groups);
+            DocumentInfo? existing = await _store.GetDocumentAsync(key, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && existing.ContentHash == hash)
+            {
+                unchanged++;
+                _documentVersions[key] = hash;
+                continue;
+            }
+
+            if (existing is null)
+            {
+                added++;
+            }
+            else
+            {
+                updated++;
+            }
+
+            changed.Add(key);
+            pending.Add((doc, key, hash, groups, SentenceChunker.Chunk(doc.Text, _options.ChunkSize, _options.ChunkOverlap)));
+        }
+
+        // Embed in batches across documents, then write each batch of finished documents.
+        int done = unchanged;
+        progress?.Report(new IngestProgress(done, docs.Count, 0));
+        var batchDocs = new List<StoredDocument>();
+        var texts = new List<string>(_options.EmbeddingBatchSize);
+        foreach (var p in pending)
+        {
+            var chunks = new StoredChunk[p.Chunks.Count];
+            for (int offset = 0; offset < p.Chunks.Count; offset += _options.EmbeddingBatchSize)
+            {
+                texts.Clear();
+                for (int i = offset; i < Math.Min(p.Chunks.Count, offset + _options.EmbeddingBatchSize); i++)
+                {
+                    texts.Add(p.Chunks[i]);
+                }
+
+                GeneratedEmbeddings<Embedding<float>> vectors = await _embedder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (vectors.Count != texts.Count)
+                {
+                    throw new InvalidOperationException($"The embedding generator returned {vectors.Count} embeddings for {texts.Count} texts.");
+                }
+
+                for (int i = 0; i < texts.Count; i++)
+                {
+                    int ordinal = offset + i;
+                    chunks[ordinal] = new StoredChunk($"{p.Doc.Id}#{ordinal}", ordinal, p.Chunks[ordinal], vectors[i].Vector);
+                }
+
+                embedded += texts.Count;
+            }
+
+            batchDocs.Add(new StoredDocument(p.Key, p.Hash, p.Groups, chunks, p.Doc.Title));
+            chunkCount += chunks.Length;
+            if (batchDocs.Count >= 16)
+            {
+                await WriteDocumentsAsync(batchDocs, cancellationToken).ConfigureAwait(false);
+                done += batchDocs.Count;
+                batchDocs.Clear();
+                progress?.Report(new IngestProgress(done, docs.Count, embedded));
+            }
+        }
+
+        if (batchDocs.Count > 0)
+        {
+            await WriteDocumentsAsync(batchDocs, cancellationToken).ConfigureAwait(false);
+            done += batchDocs.Count;
+        }
+
+        progress?.Report(new IngestProgress(done, docs.Count, embedded));
+        RagKitTelemetry.IngestedChunks.Add(chunkCount);
+        int invalidated = updated > 0 ? await InvalidateAsync(changed, cancellationToken).ConfigureAwait(false) : 0;
+        return new IngestResult(added, updated, unchanged, chunkCount, invalidated);
+    }
+
+    public async Task<int> DeleteDocumentsAsync(RagScope scope, IEnumerable<string> documentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(documentIds);
+        var keys = new List<DocumentKey>();
+        foreach (string? id in documentIds)
+        {
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                throw new ArgumentException("A document id must not be null, empty or whitespace.", nameof(documentIds));
+            }
+
+            keys.Add(new DocumentKey(scope.Tenant, scope.Collection, id));
+        }
+
+        foreach (DocumentKey key in keys)
+        {
+            _documentVersions[key] = 0;
+        }
+
+        int removed = await _store.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync(keys, cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
+    public async Task<int> ReportWrongAnswerAsync(string question, AskOptions options, CancellationToken cancellationToken = default)
+    {
+        ValidateQuestion(question);
+        ArgumentNullException.ThrowIfNull(options);
+        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+        string normalized = QuestionNormalizer.Normalize(question);
+        int removed = 0;
+        if (_exact.TryGet(scope, normalized) is not null)
+        {
+            _exact.Remove(scope, normalized);
+            removed++;
+        }
+
+        foreach (ISemanticAnswerCache tier in _semanticTiers)
+        {
+            try
+            {
+                removed += await tier.RemoveAsync(scope, normalized, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTierFailed(_logger, tier.Name, ex);
+            }
+        }
+
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        _localSemantic.Dispose();
+        if (_ownsStore && _store is IDisposable d)
+        {
+            d.Dispose();
+        }
+    }
+
+    private bool TryExactHit(string question, in ScopeKey scope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedAnswer? hit)
+    {
+        int max = QuestionNormalizer.MaxNormalizedLength(question.Length);
+        char[]? rented = null;
+        Span<char> buffer = max <= 1024 ? stackalloc char[max] : (rented = ArrayPool<char>.Shared.Rent(max));
+        try
+        {
+            int n = QuestionNormalizer.Normalize(question, buffer);
+            hit = _exact.TryGet(scope, buffer[..n]);
+            if (hit is not null && !IsFresh(hit))
+            {
+                _exact.Remove(scope, hit.Question);
+                hit = null;
+            }
+
+            return hit is not null;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private async Task<RagAnswer> AskSlowAsync(string question, string normalized, ScopeKey scope, AskOptions options, long start, CancellationToken cancellationToken)
+    {
+        if (!options.UseCache)
+        {
+            return await ComputeAsync(question, normalized, scope, options, start, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = new FlightKey(scope.Id, normalized);
+        while (true)
+        {
+            if (_flights.TryGetValue(key, out Task<RagAnswer>? running))
+            {
+                RagAnswer? joined = await JoinAsync(running, start, cancellationToken).ConfigureAwait(false);
+                if (joined is not null)
+                {
+                    return joined;
+                }
+
+                continue;
+            }
+
+            var flight = new TaskCompletionSource<RagAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_flights.TryAdd(key, flight.Task))
+            {
+                continue;
+            }
+
+            try
+            {
+                RagAnswer answer = await ComputeAsync(question, normalized, scope, options, start, cancellationToken).ConfigureAwait(false);
+                flight.TrySetResult(answer);
+                return answer;
+            }
+            catch (OperationCanceledException)
+            {
+                flight.TrySetCanceled(CancellationToken.None);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                flight.TrySetException(ex);
+                throw;
+            }
+            finally
+            {
+                _flights.TryRemove(new KeyValuePair<FlightKey, Task<RagAnswer>>(key, flight.Task));
+            }
+        }
+    }
+
+    /// <summary>Waits for an identical ask in flight; null when it was cancelled, so the caller runs the ask itself.</summary>
+    private static async Task<RagAnswer?> JoinAsync(Task<RagAnswer> running, long start, CancellationToken cancellationToken)
+    {
+        RagKitTelemetry.SingleFlightJoins.Add(1);
+        RagAnswer shared;
+        try
+        {
+            shared = await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        TierReport r = shared.Report;
+        return new RagAnswer
+        {
+            Text = shared.Text,
+            Citations = shared.Citations,
+            IsExtractive = shared.IsExtractive,
+            IsComplete = shared.IsComplete,
+            Report = new TierReport
+            {
+                Tier = r.Tier,
+                Similarity = r.Similarity,
+                MatchedQuestion = r.MatchedQuestion,
+                JoinedInFlight = true,
+                Embedding = r.Embedding,
+                SemanticLookup = r.SemanticLookup,
+                Retrieval = r.Retrieval,
+                Generation = r.Generation,
+                SkippedTiers = r.SkippedTiers,
+                Total = Stopwatch.GetElapsedTime(start),
+            },
+        };
+    }
+
+    private async Task<RagAnswer> ComputeAsync(string question, string normalized, ScopeKey scope, AskOptions options, long start, CancellationToken cancellationToken)
+    {
+        using Activity? activity = RagKitTelemetry.Source.StartActivity("ragkit.ask");
+        var timings = new StageTimings();
+        Prepared prepared = await PrepareAsync(normalized, scope, options, timings, cancellationToken).ConfigureAwait(false);
+        RagAnswer answer = prepared.CachedHit
+            ?? await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("ragkit.tier", answer.Tier.ToString());
+        return answer;
+    }
+
+    /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
+    private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, CancellationToken cancellationToken)
+    {
+        long t = Stopwatch.GetTimestamp();
+        GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+        ReadOnlyMemory<float> vector = embeddings[0].Vector;
+        timings.Embedding = Stopwatch.GetElapsedTime(t);
+
+        if (options.UseCache)
+        {
+            t = Stopwatch.GetTimestamp();
+            var query = new SemanticQuery(scope, normalized, vector, options.SemanticThreshold ?? _options.SemanticThreshold);
+            foreach (ISemanticAnswerCache tier in _semanticTiers)
+            {
+                SemanticCacheHit? hit = await LookupWithinBudgetAsync(tier, query, timings, cancellationToken).ConfigureAwait(false);
+                if (hit is null)
+                {
+                    RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
+                    continue;
+                }
+
+                if (!string.Equals(hit.Answer.ScopeId, scope.Id, StringComparison.Ordinal) || !IsFresh(hit.Answer))
+                {
+                    // Never served: another scope's entry (a broken tier) or built from a changed document.
+                    RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
+                    continue;
+                }
+
+                timings.SemanticLookup = Stopwatch.GetElapsedTime(t);
+                RecordHit(tier.Name, timings.SemanticLookup);
+                CachedAnswer promoted = Rekey(hit.Answer, normalized);
+                _exact.Set(scope, promoted);
+                if (!ReferenceEquals(tier, _localSemantic))
+                {
+                    await _localSemantic.StoreAsync(scope, vector, promoted, cancellationToken).ConfigureAwait(false);
+                }
+
+                return new Prepared(vector, [], FromCache(hit.Answer, new TierReport
+                {
+                    Tier = AnswerTier.Semantic,
+                    Similarity = hit.Similarity,
+                    MatchedQuestion = hit.Answer.Question,
+                    Embedding = timings.Embedding,
+                    SemanticLookup = timings.SemanticLookup,
+                    SkippedTiers = timings.Skipped,
+                    Total = TimeSpan.Zero,
+                }));
+            }
+
+            timings.SemanticLookup = Stopwatch.GetElapsedTime(t);
+        }
+
+        t = Stopwatch.GetTimestamp();
+        IReadOnlyList<ChunkMatch> sources = await _store.SearchAsync(vector, new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore), cancellationToken).ConfigureAwait(false);
+        timings.Retrieval = Stopwatch.GetElapsedTime(t);
+        foreach (ChunkMatch m in sources)
+        {
+            _documentVersions.TryAdd(m.Document, m.DocumentHash);
+        }
+
+        return new Prepared(vector, sources, null);
+    }
+
+    private async Task<SemanticCacheHit?> LookupWithinBudgetAsync(ISemanticAnswerCache tier, SemanticQuery query, StageTimings timings, CancellationToken cancellationToken)
+    {
+        long t = Stopwatch.GetTimestamp();
+        try
+        {
+            ValueTask<SemanticCacheHit?> pending = tier.FindAsync(query, cancellationToken);
+            SemanticCacheHit? hit = pending.IsCompletedSuccessfully
+                ? pending.Result
+                : await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
+            RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(tier.Name));
+            return hit;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            string reason = ex is TimeoutException ? "timeout" : "error";
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
+            LogTierSkipped(_logger, tier.Name, reason, ex);
+            timings.Skip(tier.Name);
+            return null;
+        }
+    }
+
+    private async Task<RagAnswer> GenerateAsync(string question, string normalized, ScopeKey scope, AskOptions options, Prepared prepared, StageTimings timings, long start, CancellationToken cancellationToken)
+    {
+        long t = Stopwatch.GetTimestamp();
+        string text;
+        bool complete = true;
+        bool extractive = _chat is null || prepared.Sources.Count == 0;
+        if (extractive)
+        {
+            (text, _) = ExtractiveAnswerer.Answer(question, prepared.Sources);
+        }
+        else
+        {
+            ChatResponse response = await _chat!.GetResponseAsync(_template.Render(question, prepared.Sources), null, cancellationToken).ConfigureAwait(false);
+            text = response.Text;
+            complete = response.FinishReason != ChatFinishReason.Length
+                && !(response.AdditionalProperties?.TryGetValue("ragkit.incomplete", out object? v) == true && v is true);
+        }
+
+        timings.Generation = Stopwatch.GetElapsedTime(t);
+        return await CompleteGenerationAsync(text, complete, extractive, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RagAnswer> CompleteGenerationAsync(string text, bool complete, bool extractive, string normalized, ScopeKey scope, AskOptions options, Prepared prepared, StageTimings timings, long start, CancellationToken cancellationToken)
+    {
+        RagKitTelemetry.Generations.Add(1, new KeyValuePair<string, object?>("generator", extractive ? ExtractiveModel : "chat"));
+        RagKitTelemetry.GenerationDuration.Record(timings.Generation.TotalMilliseconds);
+        IReadOnlyList<ChunkMatch> sources = prepared.Sources;
+        List<Citation> citations = CitationParser.Parse(text, sources);
+
+        var answer = new RagAnswer
+        {
+            Text = text,
+            Citations = citations,
+            IsExtractive = extractive,
+            IsComplete = complete,
+            Report = new TierReport
+            {
+                Tier = AnswerTier.Generated,
+                Embedding = timings.Embedding,
+                SemanticLookup = timings.SemanticLookup,
+                Retrieval = timings.Retrieval,
+                Generation = timings.Generation,
+                SkippedTiers = timings.Skipped,
+                Total = Stopwatch.GetElapsedTime(start),
+            },
+        };
+
+        RagKitTelemetry.AskDuration.Record(answer.Report.Total.TotalMilliseconds, RagKitTelemetry.Tier("generated"));
+
+        // Only complete answers built from sources that are still current are cached.
+        if (options.UseCache && complete && sources.Count > 0 && SourcesAreCurrent(sources))
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            var cached = new CachedAnswer
+            {
+                Question = normalized,
+                ScopeId = scope.Id,
+                Text = text,
+                Citations = citations,
+                Provenance = sources.Select(s => new ProvenanceEntry(s.Document, s.ChunkId, s.DocumentHash)).ToArray(),
+                IsExtractive = extractive,
+                GenerationCost = timings.Generation,
+                CreatedAt = now,
+                ExpiresAt = now + _options.AnswerTtl,
+            };
+            _exact.Set(scope, cached);
+            foreach (ISemanticAnswerCache tier in _semanticTiers)
+            {
+                await StoreWithinBudgetAsync(tier, scope, prepared.Vector, cached, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return answer;
+    }
+
+    private async Task StoreWithinBudgetAsync(ISemanticAnswerCache tier, ScopeKey scope, ReadOnlyMemory<float> vector, CachedAnswer cached, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ValueTask pending = tier.StoreAsync(scope, vector, cached, cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            string reason = ex is TimeoutException ? "timeout" : "error";
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
+            LogTierSkipped(_logger, tier.Name, reason, ex);
+        }
+    }
+
+    private async Task<int> WriteDocumentsAsync(List<StoredDocument> batch, CancellationToken cancellationToken)
+    {
+        // The version table moves first: from here on, answers built from the old text fail the freshness check.
+        foreach (StoredDocument d in batch)
+        {
+            _documentVersions[d.Key] = d.ContentHash;
+        }
+
+        await _store.UpsertAsync(batch.ToArray(), cancellationToken).ConfigureAwait(false);
+        return batch.Count;
+    }
+
+    private async Task<int> InvalidateAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
+    {
+        int total = _exact.InvalidateDocuments(documents);
+        RagKitTelemetry.Invalidations.Add(total, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        foreach (ISemanticAnswerCache tier in _semanticTiers)
+        {
+            try
+            {
+                int n = await tier.InvalidateDocumentsAsync(documents, cancellationToken).ConfigureAwait(false);
+                RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(tier.Name));
+                total += n;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The freshness check still keeps this tier's stale entries from being served by this instance.
+                LogTierFailed(_logger, tier.Name, ex);
+            }
+        }
+
+        return total;
+    }
+
+    private bool IsFresh(CachedAnswer answer)
+    {
+        foreach (ProvenanceEntry p in answer.Provenance)
+        {
+            if (_documentVersions.TryGetValue(p.Document, out ulong current) && current != p.DocumentHash)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool SourcesAreCurrent(IReadOnlyList<ChunkMatch> sources)
+    {
+        foreach (ChunkMatch s in sources)
+        {
+            if (_documentVersions.TryGetValue(s.Document, out ulong current) && current != s.DocumentHash)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ValidateQuestion(string question)
+    {
+        if (question is null)
+        {
+            throw new ArgumentNullException(nameof(question), "The question must not be null.");
+        }
+
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new ArgumentException("The question must not be empty or whitespace.", nameof(question));
+        }
+
+        if (question.Length > _options.MaxQuestionLength)
+        {
+            throw new ArgumentException($"The question is {question.Length} characters long; the limit is {_options.MaxQuestionLength} (RagKitOptions.MaxQuestionLength).", nameof(question));
+        }
+    }
+
+    private List<RagDocument> ValidateDocuments(IEnumerable<RagDocument> documents)
+    {
+        var list = new List<RagDocument>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (RagDocument? doc in documents)
+        {
+            if (doc is null)
+            {
+                throw new ArgumentException($"Document at index {index} is null.", nameof(documents));
+            }
+
+            if (!ids.Add(doc.Id))
+            {
+                throw new ArgumentException($"Document id '{doc.Id}' appears more than once in this batch.", nameof(documents));
+            }
+
+            if (doc.Text.Length > _options.MaxDocumentLength)
+            {
+                throw new ArgumentException($"Document '{doc.Id}' is {doc.Text.Length} characters long; the limit is {_options.MaxDocumentLength} (RagKitOptions.MaxDocumentLength).", nameof(documents));
+            }
+
+            list.Add(doc);
+            index++;
+        }
+
+        return list;
+    }
+
+    private static ulong ContentHash(string text, IReadOnlyList<string> groups)
+    {
+        var hash = new XxHash3();
+        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan()));
+        foreach (string g in groups)
+        {
+            hash.Append([0]);
+            hash.Append(Encoding.UTF8.GetBytes(g));
+        }
+
+        ulong h = hash.GetCurrentHashAsUInt64();
+        return h == 0 ? 1 : h; // 0 marks a deleted document
+    }
+
+    private static RagAnswer FromCache(CachedAnswer cached, TierReport report) => new()
+    {
+        Text = cached.Text,
+        Citations = cached.Citations,
+        IsExtractive = cached.IsExtractive,
+        Report = report,
+    };
+
+    private static CachedAnswer Rekey(CachedAnswer a, string normalized) => string.Equals(a.Question, normalized, StringComparison.Ordinal) ? a : new CachedAnswer
+    {
+        Question = normalized,
+        ScopeId = a.ScopeId,
+        Text = a.Text,
+        Citations = a.Citations,
+        Provenance = a.Provenance,
+        IsExtractive = a.IsExtractive,
+        GenerationCost = a.GenerationCost,
+        CreatedAt = a.CreatedAt,
+        ExpiresAt = a.ExpiresAt,
+    };
+
+    private static void RecordHit(string tier, TimeSpan elapsed)
+    {
+        RagKitTelemetry.Hits.Add(1, RagKitTelemetry.Tier(tier));
+        RagKitTelemetry.AskDuration.Record(elapsed.TotalMilliseconds, RagKitTelemetry.Tier(tier));
+    }
+
+    private static IEnumerable<string> Replay(string text)
+    {
+        // Cached answers stream word by word, so callers handle hits and misses the same way.
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == ' ' && i > start)
+            {
+                yield return text[start..(i + 1)];
+                start = i + 1;
+            }
+        }
+
+        if (start < text.Length)
+        {
+            yield return text[start..];
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit skipped the {Tier} tier ({Reason}); the question is answered from the next tier.")]
+    private static partial void LogTierSkipped(ILogger logger, string tier, string reason, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit could not update the {Tier} tier.")]
+    private static partial void LogTierFailed(ILogger logger, string tier, Exception exception);
+
+    private readonly record struct FlightKey(string ScopeId, string Question);
+
+    private sealed record Prepared(ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources, RagAnswer? CachedHit);
+
+    private sealed class StageTimings
+    {
+        private List<string>? _skipped;
+
+        public TimeSpan Embedding { get; set; }
+
+        public TimeSpan SemanticLookup { get; set; }
+
+        public TimeSpan Retrieval { get; set; }
+
+        public TimeSpan Generation { get; set; }
+
+        public IReadOnlyList<string> Skipped => _skipped ?? (IReadOnlyList<string>)[];
+
+        public void Skip(string tier) => (_skipped ??= []).Add(tier);
+    }
+}
