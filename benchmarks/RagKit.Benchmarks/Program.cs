@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Running;
+using RagKit.Benchmarks;
+
+// dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- [BenchmarkDotNet args]   micro-benchmarks
+// dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- threshold [data-folder]  static threshold curve
+if (args.Length > 0 && args[0] == "threshold")
+{
+    await ThresholdCurve.RunAsync(args.Length > 1 ? args[1] : DataFolder.Find());
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ExactTierBenchmarks).Assembly).Run(args);
+
+internal static class DataFolder
+{
+    /// <summary>The shared data folder: ../shared/data from the repository root, found by walking up.</summary>
+    public static string Find()
+    {
+        for (DirectoryInfo? d = new(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "shared", "data");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.Combine("..", "shared", "data");
+    }
+}
