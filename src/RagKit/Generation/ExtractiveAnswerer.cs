@@ -55,7 +55,8 @@ internal static class ExtractiveAnswerer
         int bestScore = -1;
         foreach (string sentence in SentenceChunker.SplitSentences(text, 1000))
         {
-            int score = 0;
+            // Headings name a topic; a sentence answers.
+            int score = sentence.StartsWith('#') ? -1 : 0;
             foreach (string w in Words(sentence))
             {
                 if (questionWords.Contains(w))

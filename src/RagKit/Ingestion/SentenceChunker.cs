@@ -19,7 +19,7 @@ internal static class SentenceChunker
         {
             if (length > 0 && length + 1 + sentence.Length > chunkSize)
             {
-                chunks.Add(string.Join(' ', current));
+                chunks.Add(Join(current));
 
                 // Carry trailing sentences that fit the overlap into the next chunk.
                 var carried = new List<string>();
@@ -46,11 +46,30 @@ internal static class SentenceChunker
 
         if (current.Count > 0)
         {
-            chunks.Add(string.Join(' ', current));
+            chunks.Add(Join(current));
         }
 
         return chunks;
     }
+
+    // Headings and list items have no end punctuation; a paragraph break keeps them apart when the chunk is split again.
+    private static string Join(List<string> sentences)
+    {
+        var sb = new StringBuilder();
+        foreach (string s in sentences)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(EndsSentence(sb[^1]) ? " " : "\n\n");
+            }
+
+            sb.Append(s);
+        }
+
+        return sb.ToString();
+    }
+
+    private static bool EndsSentence(char c) => c is '.' or '!' or '?' or '。' or ':' or ';' or ')' or '"';
 
     internal static List<string> SplitSentences(string text, int maxLength)
     {
