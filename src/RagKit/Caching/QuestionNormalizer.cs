@@ -43,7 +43,8 @@ public static class QuestionNormalizer
         char[]? rented = null;
         try
         {
-            if (!source.IsNormalized(NormalizationForm.FormKC))
+            // ASCII text is always in NFKC; skipping the Unicode check is the common, fast case.
+            if (!System.Text.Ascii.IsValid(source) && !source.IsNormalized(NormalizationForm.FormKC))
             {
                 rented = ArrayPool<char>.Shared.Rent(MaxNormalizedLength(source.Length));
                 if (!source.TryNormalize(rented, out int written, NormalizationForm.FormKC))
@@ -76,7 +77,7 @@ public static class QuestionNormalizer
                     pendingSpace = false;
                 }
 
-                destination[n++] = char.ToLowerInvariant(c);
+                destination[n++] = c <= '\u007f' ? (char)(c | ((uint)(c - 'A') <= 'Z' - 'A' ? 0x20 : 0)) : char.ToLowerInvariant(c);
             }
 
             while (n > 0 && IsEndPunctuation(destination[n - 1]))
