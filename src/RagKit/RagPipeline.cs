@@ -147,7 +147,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         try
         {
             var timings = new StageTimings();
-            Prepared prepared = await PrepareAsync(normalized, scope, options, timings, cancellationToken).ConfigureAwait(false);
+            Prepared prepared = await PrepareAsync(normalized, scope, options, timings, start, cancellationToken).ConfigureAwait(false);
             RagAnswer answer;
             if (prepared.CachedHit is not null)
             {
@@ -478,7 +478,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         using Activity? activity = RagKitTelemetry.Source.StartActivity("ragkit.ask");
         var timings = new StageTimings();
-        Prepared prepared = await PrepareAsync(normalized, scope, options, timings, cancellationToken).ConfigureAwait(false);
+        Prepared prepared = await PrepareAsync(normalized, scope, options, timings, start, cancellationToken).ConfigureAwait(false);
         RagAnswer answer = prepared.CachedHit
             ?? await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("ragkit.tier", answer.Tier.ToString());
@@ -486,7 +486,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     }
 
     /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
-    private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, CancellationToken cancellationToken)
+    private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, long start, CancellationToken cancellationToken)
     {
         long t = Stopwatch.GetTimestamp();
         GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -530,7 +530,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                     Embedding = timings.Embedding,
                     SemanticLookup = timings.SemanticLookup,
                     SkippedTiers = timings.Skipped,
-                    Total = TimeSpan.Zero,
+                    Total = Stopwatch.GetElapsedTime(start),
                 }));
             }
 

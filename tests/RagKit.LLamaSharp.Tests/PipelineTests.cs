@@ -60,6 +60,11 @@ public sealed class PipelineTests(PipelineFixture fixture) : IClassFixture<Pipel
 
         Assert.Equal(AnswerTier.Semantic, paraphrase.Tier);
         Assert.Equal(first.Text, paraphrase.Text);
+        Assert.Equal(QuestionNormalizer.Normalize("How do I reset my card PIN?"), paraphrase.Report.MatchedQuestion);
+
+        // The report of a semantic hit covers the whole ask (it was reported as zero before).
+        Assert.True(paraphrase.Report.Total >= paraphrase.Report.Embedding + paraphrase.Report.SemanticLookup);
+        Assert.True(paraphrase.Report.Total > TimeSpan.Zero);
         Assert.Equal(1, counting.Calls);
     }
 
