@@ -242,6 +242,25 @@ public sealed class PipelineTests(PipelineFixture fixture) : IClassFixture<Pipel
         Assert.Contains("GpuLayerCount is 99", warning.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FromModelPath_builds_a_generator_the_pipeline_answers_with()
+    {
+        using var client = LLamaSharpChatClient.FromModelPath(fixture.EndsAnswersPath, o =>
+        {
+            o.ContextSize = 1024;
+            o.Threads = 2;
+        });
+        using var pipeline = await BuildAsync(client);
+
+        var answer = await pipeline.AskAsync(PipelineFixture.Questions[0], new AskOptions(Scope));
+
+        Assert.Equal(AnswerTier.Generated, answer.Tier);
+        Assert.False(answer.IsExtractive);
+        Assert.True(answer.IsComplete);
+        var missing = Assert.Throws<ArgumentException>(() => LLamaSharpChatClient.FromModelPath(Path.Combine(fixture.Directory, "missing.gguf")));
+        Assert.Equal("ModelPath", missing.ParamName);
+    }
+
     private static async Task<(string Streamed, RagAnswer Final)> StreamAsync(IRagPipeline pipeline, string question)
     {
         var text = new StringBuilder();
