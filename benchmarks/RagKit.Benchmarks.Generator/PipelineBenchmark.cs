@@ -140,7 +140,7 @@ internal static class PipelineBenchmark
             $"| {name} | {samples.Count} | {Format(median)} | {Format(Percentile(samples, 0.95))} | {Format(samples.Average())} | {missMedian / median:N0}x |"));
     }
 
-    private static string Format(double ms) => ms >= 10 ? ms.ToString("F0", CultureInfo.InvariantCulture) : ms.ToString("F3", CultureInfo.InvariantCulture);
+    private static string Format(double ms) => ms.ToString(ms >= 10 ? "F0" : ms >= 1 ? "F1" : "F4", CultureInfo.InvariantCulture);
 
     private static double Percentile(List<double> samples, double p)
     {
