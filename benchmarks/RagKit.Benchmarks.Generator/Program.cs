@@ -2,6 +2,9 @@
 // sequential throughput, on a random-weight llama GGUF of 100M+ parameters written here.
 //
 //   dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Generator -- [--model file.gguf] [--tokens 32] [--threads 2] [--keep]
+//
+// With --pipeline it instead measures the full RagPipeline on the same model: a miss that generates against exact and
+// semantic hits (--exact-repeats 50).
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.AI;
@@ -41,6 +44,12 @@ if (modelPath is null)
 
 try
 {
+    if (argList.Contains("--pipeline"))
+    {
+        await PipelineBenchmark.RunAsync(modelPath, tokens, threads, int.Parse(Arg("--exact-repeats") ?? "50", CultureInfo.InvariantCulture));
+        return;
+    }
+
     // About 300 byte-level tokens of fixed system text.
     const string System =
         "You are the answer generator of a retrieval-augmented question answering service. Answer only from the " +

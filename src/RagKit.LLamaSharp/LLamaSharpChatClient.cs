@@ -93,6 +93,25 @@ public sealed partial class LLamaSharpChatClient : IChatClient
         _loop = Task.Run(() => _decodeLoop.RunAsync(_shutdown.Token));
     }
 
+    /// <summary>
+    /// Loads the GGUF model at <paramref name="modelPath"/> with the default options (greedy decoding, 2048-token
+    /// context, 256 new tokens, prompt-prefix reuse on), optionally adjusted by <paramref name="configure"/>.
+    /// This is the one call a host needs: <c>builder.UseChatClient(LLamaSharpChatClient.FromModelPath(path))</c>.
+    /// The caller owns (and disposes) the returned client.
+    /// </summary>
+    /// <param name="modelPath">Path of the GGUF model file.</param>
+    /// <param name="configure">Adjusts the options after <see cref="LLamaSharpGeneratorOptions.ModelPath"/> is set; null keeps the defaults.</param>
+    /// <param name="loggerFactory">Logger factory (the CPU fallback warning is logged through it); null logs nothing.</param>
+    /// <returns>A started client.</returns>
+    /// <exception cref="ArgumentException">The path names no file, or an option is invalid (the message names it).</exception>
+    public static LLamaSharpChatClient FromModelPath(string modelPath, Action<LLamaSharpGeneratorOptions>? configure = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        var options = new LLamaSharpGeneratorOptions { ModelPath = modelPath };
+        configure?.Invoke(options);
+        return new LLamaSharpChatClient(options, loggerFactory);
+    }
+
     /// <summary>Identifies the model: file name plus a hash of its size and first bytes, so another model is another cache scope.</summary>
     public string ModelId { get; }
 

@@ -219,28 +219,4 @@ public sealed class ChatClientTests(TinyModelFixture model)
         var b = await client.GetResponseAsync(Ask("Random?"), options);
         Assert.Equal(a.Text, b.Text);
     }
-
-    private sealed record LogEntry(string Category, LogLevel Level, string Message);
-
-    private sealed class CollectingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<LogEntry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Collector(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Collector(string category, ConcurrentQueue<LogEntry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception)));
-        }
-    }
 }

@@ -56,6 +56,17 @@ public sealed record TinyGgufSpec
     /// </summary>
     public bool SuppressControlTokens { get; init; } = true;
 
+    /// <summary>
+    /// When set, the output row of &lt;/s&gt; (end of text) is this byte token's input embedding times
+    /// <see cref="EndOfTextStrength"/>: right after the model emits that byte its hidden state points along the
+    /// embedding, so greedy decoding ends the answer there. Gives a random model answers that finish by themselves
+    /// (FinishReason.Stop) deterministically. Overrides <see cref="SuppressControlTokens"/> for that one row.
+    /// </summary>
+    public byte? EndOfTextAfterByte { get; init; }
+
+    /// <summary>Scale of the end-of-text row used with <see cref="EndOfTextAfterByte"/>. Default 1.</summary>
+    public float EndOfTextStrength { get; init; } = 1f;
+
     /// <summary>Vocabulary size: 3 control tokens plus 256 byte tokens.</summary>
     public static int VocabularySize => 3 + 256;
 
@@ -96,6 +107,12 @@ public static class TinyGgufWriter
 
     private sealed record TensorInfo(string Name, long[] Dims, GgufTensorType Type, Func<long, float>? Fill, float Scale, int ZeroRows = 0)
     {
+        /// <summary>Values already generated (consumes the generator like streaming would).</summary>
+        public float[]? Data { get; set; }
+
+        /// <summary>A row overwritten with fixed values after generation: (row index, values).</summary>
+        public (int Row, float[] Values)? RowOverride { get; set; }
+
         public long ElementCount => Dims.Aggregate(1L, (a, b) => a * b);
 
         public long ByteSize => ElementCount * (Type == GgufTensorType.F32 ? 4 : 2);
@@ -174,6 +191,27 @@ public static class TinyGgufWriter
 
         var rng = new XorShift(spec.Seed);
         var buffer = new byte[1 << 20];
+        if (spec.EndOfTextAfterByte is { } stopByte)
+        {
+            // token_embd is written first: generate it up front (same generator order), and copy the chosen byte's
+            // embedding into the </s> output row.
+            var embd = tensors[0];
+            embd.Data = new float[embd.ElementCount];
+            for (long i = 0; i < embd.ElementCount; i++)
+            {
+                embd.Data[i] = rng.NextSymmetric() * embd.Scale;
+            }
+
+            var row = new float[e];
+            Array.Copy(embd.Data, (3 + stopByte) * e, row, 0, e);
+            for (var i = 0; i < e; i++)
+            {
+                row[i] *= spec.EndOfTextStrength;
+            }
+
+            tensors[2].RowOverride = (2, row);
+        }
+
         foreach (var t in tensors)
         {
             WriteTensorData(stream, t, rng, buffer);
@@ -258,7 +296,15 @@ public static class TinyGgufWriter
         for (long i = 0; i < t.ElementCount; i++)
         {
             float value;
-            if (t.Fill is not null)
+            if (t.RowOverride is { } over && i / rowLength == over.Row)
+            {
+                value = over.Values[i % rowLength];
+            }
+            else if (t.Data is not null)
+            {
+                value = t.Data[i];
+            }
+            else if (t.Fill is not null)
             {
                 value = t.Fill(i);
             }
