@@ -35,7 +35,7 @@ using var embedder = MiniLmEmbeddingGenerator.Create();
 IChatClient? generator = null;
 if (modelPath is not null)
 {
-    generator = new LLamaSharpChatClient(new LLamaSharpGeneratorOptions { ModelPath = modelPath, MaxTokens = 128 });
+    generator = LLamaSharpChatClient.FromModelPath(modelPath, o => o.MaxTokens = 128);
     AnsiConsole.MarkupLineInterpolated($"Generator: [green]{Path.GetFileName(modelPath)}[/] (LLamaSharp)");
 }
 else
