@@ -34,6 +34,20 @@ public sealed class RagKitOptions
     /// </summary>
     public float SemanticThreshold { get; set; } = 0.90f;
 
+    /// <summary>
+    /// Decides whether a cached answer to a similar question is served (after the similarity threshold).
+    /// Default <see cref="SemanticMatchRules.Guarded"/>: blocks near-identical questions with a different meaning
+    /// (negation, antonyms, different numbers, amounts, dates, swapped word order).
+    /// </summary>
+    public ISemanticMatchRule SemanticMatchRule { get; set; } = SemanticMatchRules.Guarded;
+
+    /// <summary>
+    /// When true (default), a question served from the in-process semantic tier joins the served answer's cluster:
+    /// its embedding is stored as another member of that answer, so later paraphrases of it are matched too.
+    /// Members count against <see cref="SemanticCacheCapacityPerScope"/>.
+    /// </summary>
+    public bool SemanticAnswerClusters { get; set; } = true;
+
     /// <summary>Time-to-live of cached answers. Default 1 day.</summary>
     public TimeSpan AnswerTtl { get; set; } = TimeSpan.FromDays(1);
 
@@ -81,6 +95,11 @@ public sealed class RagKitOptions
 
         UnitInterval(SemanticThreshold, nameof(SemanticThreshold));
         UnitInterval(MinRetrievalScore, nameof(MinRetrievalScore));
+        if (SemanticMatchRule is null)
+        {
+            throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
+        }
+
         if (AnswerTtl <= TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(AnswerTtl)} must be positive; got {AnswerTtl}.", nameof(AnswerTtl));

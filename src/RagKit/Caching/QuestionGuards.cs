@@ -1,0 +1,326 @@
+using System.Collections.Frozen;
+
+namespace RagKit.Caching;
+
+/// <summary>
+/// Cheap lexical checks that block a semantic hit between near-identical questions with a different meaning.
+/// Works on normalized (lower-cased) questions; a few microseconds per pair.
+/// </summary>
+internal static class QuestionGuards
+{
+    /// <summary>Share of the shared content words whose both neighbours changed, above which word order is "swapped".</summary>
+    internal static double SwapLimit = 0.34;
+
+    /// <summary>Share of overlapping words above which a one-sided negation is taken as the opposite question.</summary>
+    internal static double NegationOverlap = 0.6;
+
+    /// <summary>Guards that are on (bit flags: 1 numbers, 2 antonyms, 4 negation, 8 word order).</summary>
+    internal static int Enabled = 15;
+
+    private static readonly FrozenSet<string> Negations = FrozenSet.ToFrozenSet(
+    [
+        "not", "no", "never", "none", "nothing", "nobody", "nowhere", "neither", "nor", "cannot", "can't", "cant",
+        "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't", "arent", "wasn't", "wasnt",
+        "weren't", "werent", "won't", "wont", "wouldn't", "wouldnt", "shouldn't", "shouldnt", "couldn't", "couldnt",
+        "haven't", "havent", "hasn't", "hasnt", "hadn't", "hadnt", "without", "unable", "fail", "failed", "fails",
+    ], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> Stopwords = FrozenSet.ToFrozenSet(
+    [
+        "a", "an", "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "and", "or", "but", "is", "are",
+        "was", "were", "be", "been", "it", "its", "this", "that", "as", "i", "my", "me", "you", "your", "we", "our",
+        "he", "his", "she", "her", "they", "their", "them", "do", "does", "did", "can", "could", "will", "would",
+        "should", "how", "what", "when", "where", "why", "which", "who", "there", "have", "has", "had", "if", "so",
+        "also", "into", "after", "before", "about", "than", "then", "s",
+    ], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> Months = FrozenSet.ToFrozenSet(
+    [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+        "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    ], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> Weekdays = FrozenSet.ToFrozenSet(
+    [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow", "yesterday",
+    ], StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, string> Currencies = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["dollar"] = "usd", ["dollars"] = "usd", ["usd"] = "usd", ["$"] = "usd",
+        ["euro"] = "eur", ["euros"] = "eur", ["eur"] = "eur", ["€"] = "eur",
+        ["pound"] = "gbp", ["pounds"] = "gbp", ["gbp"] = "gbp", ["£"] = "gbp", ["sterling"] = "gbp",
+        ["yen"] = "jpy", ["jpy"] = "jpy", ["¥"] = "jpy", ["franc"] = "chf", ["francs"] = "chf", ["chf"] = "chf",
+        ["rupee"] = "inr", ["rupees"] = "inr", ["inr"] = "inr", ["yuan"] = "cny", ["cny"] = "cny",
+        ["bitcoin"] = "btc", ["btc"] = "btc", ["peso"] = "mxn", ["pesos"] = "mxn",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, int> NumberWords = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["zero"] = 0, ["one"] = 1, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7,
+        ["eight"] = 8, ["nine"] = 9, ["ten"] = 10, ["eleven"] = 11, ["twelve"] = 12, ["fifteen"] = 15, ["twenty"] = 20,
+        ["thirty"] = 30, ["fifty"] = 50, ["hundred"] = 100, ["thousand"] = 1000, ["million"] = 1_000_000,
+        ["once"] = 1, ["twice"] = 2, ["first"] = 1, ["second"] = 2, ["third"] = 3,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, string> Antonyms = BuildAntonyms();
+
+    private static FrozenDictionary<string, string> BuildAntonyms()
+    {
+        string[] pairs =
+        [
+            "enable:disable", "enabled:disabled", "activate:deactivate", "activated:deactivated", "on:off",
+            "lock:unlock", "locked:unlocked", "freeze:unfreeze", "frozen:unfrozen", "block:unblock", "blocked:unblocked",
+            "increase:decrease", "raise:lower", "higher:lower", "high:low", "add:remove", "added:removed", "open:close",
+            "opened:closed", "buy:sell", "bought:sold", "deposit:withdraw", "deposits:withdrawals", "deposit:withdrawal",
+            "send:receive", "sent:received", "sending:receiving", "before:after", "more:less", "maximum:minimum",
+            "max:min", "accept:decline", "accepted:declined", "approve:deny", "approved:denied", "allow:prevent",
+            "start:stop", "start:end", "include:exclude", "import:export", "upload:download", "login:logout",
+            "subscribe:unsubscribe", "encrypt:decrypt", "connect:disconnect", "install:uninstall", "show:hide",
+            "win:lose", "gain:loss", "profit:loss", "above:below", "over:under", "early:late", "first:last",
+            "cheap:expensive", "cheapest:most", "fast:slow", "faster:slower", "north:south", "east:west",
+            "true:false", "yes:no", "in:out", "inbound:outbound", "incoming:outgoing", "credit:debit", "join:leave",
+            "hot:cold", "best:worst", "better:worse", "old:new", "oldest:newest", "older:newer", "left:right",
+            "male:female", "men:women", "man:woman", "husband:wife", "boy:girl", "father:mother", "son:daughter",
+            "up:down", "top:bottom", "pro:con", "win:loss", "legal:illegal", "possible:impossible", "valid:invalid",
+            "refund:charge", "private:public", "internal:external", "minimum:maximum", "add:delete", "create:delete",
+        ];
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string p in pairs)
+        {
+            int i = p.IndexOf(':', StringComparison.Ordinal);
+            string a = p[..i];
+            string b = p[(i + 1)..];
+            map.TryAdd(a + "|" + b, b);
+            map.TryAdd(b + "|" + a, a);
+        }
+
+        return map.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>False when the two normalized questions look near-identical but mean different things.</summary>
+    public static bool Compatible(string question, string candidate) => Check(question, candidate) is null;
+
+    /// <summary>The name of the guard that blocks the pair, or null when none does.</summary>
+    internal static string? Check(string question, string candidate)
+    {
+        List<string> a = Tokenize(question);
+        List<string> b = Tokenize(candidate);
+        var setA = new HashSet<string>(a, StringComparer.Ordinal);
+        var setB = new HashSet<string>(b, StringComparer.Ordinal);
+        int enabled = Enabled;
+
+        if ((enabled & 1) != 0 && (Differs(setA, setB, NumberKey) || Differs(setA, setB, MonthKey) || Differs(setA, setB, WeekdayKey) || Differs(setA, setB, CurrencyKey)))
+        {
+            return "number";
+        }
+
+        if ((enabled & 2) != 0)
+        {
+            foreach (string x in setA)
+            {
+                if (setB.Contains(x))
+                {
+                    continue;
+                }
+
+                foreach (string y in setB)
+                {
+                    if (!setA.Contains(y) && AreAntonyms(x, y))
+                    {
+                        return "antonym";
+                    }
+                }
+            }
+        }
+
+        if ((enabled & 4) != 0)
+        {
+            bool negA = setA.Overlaps(Negations) || HasNtSuffix(setA);
+            bool negB = setB.Overlaps(Negations) || HasNtSuffix(setB);
+            if (negA != negB && Overlap(setA, setB) >= NegationOverlap)
+            {
+                return "negation";
+            }
+        }
+
+        if ((enabled & 8) != 0 && Swapped(a, b, setA, setB))
+        {
+            return "order";
+        }
+
+        return null;
+    }
+
+    private static bool HasNtSuffix(HashSet<string> set)
+    {
+        foreach (string s in set)
+        {
+            if (s.EndsWith("n't", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static double Overlap(HashSet<string> a, HashSet<string> b)
+    {
+        int common = 0;
+        int na = 0;
+        int nb = 0;
+        foreach (string s in a)
+        {
+            if (Negations.Contains(s))
+            {
+                continue;
+            }
+
+            na++;
+            if (b.Contains(s))
+            {
+                common++;
+            }
+        }
+
+        foreach (string s in b)
+        {
+            if (!Negations.Contains(s))
+            {
+                nb++;
+            }
+        }
+
+        int min = Math.Min(na, nb);
+        return min == 0 ? 1.0 : (double)common / min;
+    }
+
+    private static bool AreAntonyms(string x, string y)
+    {
+        if (Antonyms.ContainsKey(x + "|" + y))
+        {
+            return true;
+        }
+
+        return Prefixed(x, y) || Prefixed(y, x);
+
+        static bool Prefixed(string word, string other) =>
+            word.Length >= 4 && other.Length == word.Length + 2 && (other.StartsWith("un", StringComparison.Ordinal) || other.StartsWith("de", StringComparison.Ordinal)) && other.EndsWith(word, StringComparison.Ordinal)
+            || word.Length >= 4 && other.Length == word.Length + 3 && (other.StartsWith("dis", StringComparison.Ordinal) || other.StartsWith("non", StringComparison.Ordinal)) && other.EndsWith(word, StringComparison.Ordinal);
+    }
+
+    private static string? NumberKey(string t)
+    {
+        if (t.Length > 0 && char.IsAsciiDigit(t[0]))
+        {
+            return t.Replace(",", string.Empty, StringComparison.Ordinal);
+        }
+
+        return NumberWords.TryGetValue(t, out int n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    private static string? MonthKey(string t) => Months.Contains(t) ? t[..3] : null;
+
+    private static string? WeekdayKey(string t) => Weekdays.Contains(t) ? t : null;
+
+    private static string? CurrencyKey(string t) => Currencies.TryGetValue(t, out string? c) ? c : null;
+
+    /// <summary>Both sides mention values of the kind and the values differ.</summary>
+    private static bool Differs(HashSet<string> a, HashSet<string> b, Func<string, string?> key)
+    {
+        HashSet<string>? ka = null;
+        foreach (string t in a)
+        {
+            if (key(t) is { } k)
+            {
+                (ka ??= new HashSet<string>(StringComparer.Ordinal)).Add(k);
+            }
+        }
+
+        if (ka is null)
+        {
+            return false;
+        }
+
+        HashSet<string>? kb = null;
+        foreach (string t in b)
+        {
+            if (key(t) is { } k)
+            {
+                (kb ??= new HashSet<string>(StringComparer.Ordinal)).Add(k);
+            }
+        }
+
+        return kb is not null && !ka.SetEquals(kb);
+    }
+
+    /// <summary>
+    /// Shared content words that changed both neighbours ("from paris to london" / "from london to paris"): when
+    /// most shared words kept their meaning the context moves with them; when roles were swapped it does not.
+    /// </summary>
+    private static bool Swapped(List<string> a, List<string> b, HashSet<string> setA, HashSet<string> setB)
+    {
+        int shared = 0;
+        int moved = 0;
+        for (int i = 0; i < a.Count; i++)
+        {
+            string t = a[i];
+            if (Stopwords.Contains(t) || !setB.Contains(t))
+            {
+                continue;
+            }
+
+            int j = b.IndexOf(t);
+            if (a.IndexOf(t) != i)
+            {
+                continue;
+            }
+
+            shared++;
+            string prevA = i > 0 ? a[i - 1] : "^";
+            string nextA = i + 1 < a.Count ? a[i + 1] : "$";
+            string prevB = j > 0 ? b[j - 1] : "^";
+            string nextB = j + 1 < b.Count ? b[j + 1] : "$";
+            if (!string.Equals(prevA, prevB, StringComparison.Ordinal) && !string.Equals(nextA, nextB, StringComparison.Ordinal))
+            {
+                moved++;
+            }
+        }
+
+        _ = setA;
+        return shared >= 2 && (double)moved / shared > SwapLimit;
+    }
+
+    internal static List<string> Tokenize(string s)
+    {
+        var tokens = new List<string>(16);
+        int i = 0;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            if (char.IsLetterOrDigit(c))
+            {
+                int start = i;
+                while (i < s.Length && (char.IsLetterOrDigit(s[i]) || s[i] == '\'' || s[i] == '’'
+                    || ((s[i] == '.' || s[i] == ',') && i + 1 < s.Length && char.IsAsciiDigit(s[i + 1]) && char.IsAsciiDigit(s[i - 1]))))
+                {
+                    i++;
+                }
+
+                tokens.Add(s[start..i].Replace('’', '\'').ToLowerInvariant());
+            }
+            else
+            {
+                if (c is '$' or '€' or '£' or '¥')
+                {
+                    tokens.Add(c.ToString());
+                }
+
+                i++;
+            }
+        }
+
+        return tokens;
+    }
+}
