@@ -8,10 +8,10 @@ namespace RagKit.Caching;
 /// </summary>
 internal static class QuestionGuards
 {
-    /// <summary>Share of the shared content words whose both neighbours changed, above which word order is "swapped".</summary>
-    internal static double SwapLimit = 0.34;
+    /// <summary>Longest block (in content words) whose exchange with another block counts as a swap of roles.</summary>
+    internal static int SwapMaxBlock = 3;
 
-    /// <summary>Share of overlapping words above which a one-sided negation is taken as the opposite question.</summary>
+    /// <summary>Jaccard overlap of content words above which a one-sided negation is taken as the opposite question.</summary>
     internal static double NegationOverlap = 0.6;
 
     /// <summary>Guards that are on (bit flags: 1 numbers, 2 antonyms, 4 negation, 8 word order).</summary>
@@ -57,10 +57,9 @@ internal static class QuestionGuards
 
     private static readonly FrozenDictionary<string, int> NumberWords = new Dictionary<string, int>(StringComparer.Ordinal)
     {
-        ["zero"] = 0, ["one"] = 1, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7,
+        ["zero"] = 0, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7,
         ["eight"] = 8, ["nine"] = 9, ["ten"] = 10, ["eleven"] = 11, ["twelve"] = 12, ["fifteen"] = 15, ["twenty"] = 20,
         ["thirty"] = 30, ["fifty"] = 50, ["hundred"] = 100, ["thousand"] = 1000, ["million"] = 1_000_000,
-        ["once"] = 1, ["twice"] = 2, ["first"] = 1, ["second"] = 2, ["third"] = 3,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, string> Antonyms = BuildAntonyms();
@@ -79,7 +78,7 @@ internal static class QuestionGuards
             "subscribe:unsubscribe", "encrypt:decrypt", "connect:disconnect", "install:uninstall", "show:hide",
             "win:lose", "gain:loss", "profit:loss", "above:below", "over:under", "early:late", "first:last",
             "cheap:expensive", "cheapest:most", "fast:slow", "faster:slower", "north:south", "east:west",
-            "true:false", "yes:no", "in:out", "inbound:outbound", "incoming:outgoing", "credit:debit", "join:leave",
+            "true:false", "inbound:outbound", "incoming:outgoing", "credit:debit", "join:leave",
             "hot:cold", "best:worst", "better:worse", "old:new", "oldest:newest", "older:newer", "left:right",
             "male:female", "men:women", "man:woman", "husband:wife", "boy:girl", "father:mother", "son:daughter",
             "up:down", "top:bottom", "pro:con", "win:loss", "legal:illegal", "possible:impossible", "valid:invalid",
@@ -115,33 +114,18 @@ internal static class QuestionGuards
             return "number";
         }
 
-        if ((enabled & 2) != 0)
+        bool negA = setA.Overlaps(Negations) || HasNtSuffix(setA);
+        bool negB = setB.Overlaps(Negations) || HasNtSuffix(setB);
+        bool antonym = (enabled & 2) != 0 && HasAntonym(setA, setB);
+        if (antonym)
         {
-            foreach (string x in setA)
-            {
-                if (setB.Contains(x))
-                {
-                    continue;
-                }
-
-                foreach (string y in setB)
-                {
-                    if (!setA.Contains(y) && AreAntonyms(x, y))
-                    {
-                        return "antonym";
-                    }
-                }
-            }
+            // "unable" / "not able": an antonym and a one-sided negation cancel out.
+            return negA == negB ? "antonym" : null;
         }
 
-        if ((enabled & 4) != 0)
+        if ((enabled & 4) != 0 && negA != negB && ContentJaccard(setA, setB) >= NegationOverlap)
         {
-            bool negA = setA.Overlaps(Negations) || HasNtSuffix(setA);
-            bool negB = setB.Overlaps(Negations) || HasNtSuffix(setB);
-            if (negA != negB && Overlap(setA, setB) >= NegationOverlap)
-            {
-                return "negation";
-            }
+            return "negation";
         }
 
         if ((enabled & 8) != 0 && Swapped(a, b, setA, setB))
@@ -150,6 +134,27 @@ internal static class QuestionGuards
         }
 
         return null;
+    }
+
+    private static bool HasAntonym(HashSet<string> setA, HashSet<string> setB)
+    {
+        foreach (string x in setA)
+        {
+            if (setB.Contains(x))
+            {
+                continue;
+            }
+
+            foreach (string y in setB)
+            {
+                if (!setA.Contains(y) && AreAntonyms(x, y))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool HasNtSuffix(HashSet<string> set)
@@ -165,19 +170,18 @@ internal static class QuestionGuards
         return false;
     }
 
-    private static double Overlap(HashSet<string> a, HashSet<string> b)
+    private static double ContentJaccard(HashSet<string> a, HashSet<string> b)
     {
         int common = 0;
-        int na = 0;
-        int nb = 0;
+        int union = 0;
         foreach (string s in a)
         {
-            if (Negations.Contains(s))
+            if (Negations.Contains(s) || Stopwords.Contains(s) || s.EndsWith("n't", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            na++;
+            union++;
             if (b.Contains(s))
             {
                 common++;
@@ -186,14 +190,13 @@ internal static class QuestionGuards
 
         foreach (string s in b)
         {
-            if (!Negations.Contains(s))
+            if (!Negations.Contains(s) && !Stopwords.Contains(s) && !s.EndsWith("n't", StringComparison.Ordinal) && !a.Contains(s))
             {
-                nb++;
+                union++;
             }
         }
 
-        int min = Math.Min(na, nb);
-        return min == 0 ? 1.0 : (double)common / min;
+        return union == 0 ? 1.0 : (double)common / union;
     }
 
     private static bool AreAntonyms(string x, string y)
@@ -256,40 +259,94 @@ internal static class QuestionGuards
     }
 
     /// <summary>
-    /// Shared content words that changed both neighbours ("from paris to london" / "from london to paris"): when
-    /// most shared words kept their meaning the context moves with them; when roles were swapped it does not.
+    /// Role swap ("flights from paris to london" / "from london to paris", PAWS-style word swaps): the content words
+    /// of the question are cut into blocks that appear contiguously in the candidate; a swap exchanges two short
+    /// blocks around a block that stays between them (block order a, b, c becomes c, b, a), while a paraphrase that
+    /// moves a clause only exchanges neighbouring blocks.
     /// </summary>
     private static bool Swapped(List<string> a, List<string> b, HashSet<string> setA, HashSet<string> setB)
     {
-        int shared = 0;
-        int moved = 0;
-        for (int i = 0; i < a.Count; i++)
+        Span<int> posB = stackalloc int[Math.Min(a.Count, 256)];
+        Span<bool> used = stackalloc bool[Math.Min(b.Count, 256)];
+        int m = 0;
+        var contentB = new List<int>(b.Count);
+        for (int j = 0; j < b.Count && j < used.Length; j++)
         {
-            string t = a[i];
-            if (Stopwords.Contains(t) || !setB.Contains(t))
+            if (!Stopwords.Contains(b[j]) && setA.Contains(b[j]))
             {
-                continue;
-            }
-
-            int j = b.IndexOf(t);
-            if (a.IndexOf(t) != i)
-            {
-                continue;
-            }
-
-            shared++;
-            string prevA = i > 0 ? a[i - 1] : "^";
-            string nextA = i + 1 < a.Count ? a[i + 1] : "$";
-            string prevB = j > 0 ? b[j - 1] : "^";
-            string nextB = j + 1 < b.Count ? b[j + 1] : "$";
-            if (!string.Equals(prevA, prevB, StringComparison.Ordinal) && !string.Equals(nextA, nextB, StringComparison.Ordinal))
-            {
-                moved++;
+                contentB.Add(j);
             }
         }
 
-        _ = setA;
-        return shared >= 2 && (double)moved / shared > SwapLimit;
+        // Rank of each shared content word in b (stopwords and words on one side only are ignored).
+        for (int i = 0; i < a.Count && m < posB.Length; i++)
+        {
+            if (Stopwords.Contains(a[i]) || !setB.Contains(a[i]))
+            {
+                continue;
+            }
+
+            for (int r = 0; r < contentB.Count; r++)
+            {
+                int j = contentB[r];
+                if (!used[j] && string.Equals(b[j], a[i], StringComparison.Ordinal))
+                {
+                    used[j] = true;
+                    posB[m++] = r;
+                    break;
+                }
+            }
+        }
+
+        if (m < 3)
+        {
+            return false;
+        }
+
+        // Blocks: maximal runs with consecutive ranks.
+        Span<int> blockStart = stackalloc int[m];
+        Span<int> blockLength = stackalloc int[m];
+        int blocks = 0;
+        for (int k = 0; k < m; k++)
+        {
+            if (k > 0 && posB[k] == posB[k - 1] + 1)
+            {
+                blockLength[blocks - 1]++;
+            }
+            else
+            {
+                blockStart[blocks] = posB[k];
+                blockLength[blocks] = 1;
+                blocks++;
+            }
+        }
+
+        // A decreasing triple of blocks whose outer two are short: x ... y ... z in a, z ... y ... x in b.
+        for (int x = 0; x < blocks; x++)
+        {
+            if (blockLength[x] > SwapMaxBlock)
+            {
+                continue;
+            }
+
+            for (int z = x + 2; z < blocks; z++)
+            {
+                if (blockLength[z] > SwapMaxBlock || blockStart[z] >= blockStart[x])
+                {
+                    continue;
+                }
+
+                for (int y = x + 1; y < z; y++)
+                {
+                    if (blockStart[y] < blockStart[x] && blockStart[y] > blockStart[z])
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
     }
 
     internal static List<string> Tokenize(string s)
