@@ -30,7 +30,7 @@ if (args.Contains("--guards"))
 }
 
 float[] readme = [0.75f, 0.80f, 0.85f, 0.90f];
-float[] grid = [.. Enumerable.Range(0, 27).Select(i => 0.70f + (0.01f * i))];
+float[] grid = [.. Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i))];
 var report = new Report(dataDir);
 
 // 1. Baseline reproduction (exact scan, the README's procedure) and the static rule through RagKit's HNSW tier.

@@ -62,9 +62,9 @@ internal static class QuestionGuards
         ["thirty"] = 30, ["fifty"] = 50, ["hundred"] = 100, ["thousand"] = 1000, ["million"] = 1_000_000,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly FrozenDictionary<string, string> Antonyms = BuildAntonyms();
+    private static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms();
 
-    private static FrozenDictionary<string, string> BuildAntonyms()
+    private static FrozenDictionary<string, string[]> BuildAntonyms()
     {
         string[] pairs =
         [
@@ -84,17 +84,27 @@ internal static class QuestionGuards
             "up:down", "top:bottom", "pro:con", "win:loss", "legal:illegal", "possible:impossible", "valid:invalid",
             "refund:charge", "private:public", "internal:external", "minimum:maximum", "add:delete", "create:delete",
         ];
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (string p in pairs)
         {
             int i = p.IndexOf(':', StringComparison.Ordinal);
             string a = p[..i];
             string b = p[(i + 1)..];
-            map.TryAdd(a + "|" + b, b);
-            map.TryAdd(b + "|" + a, a);
+            Add(a, b);
+            Add(b, a);
         }
 
-        return map.ToFrozenDictionary(StringComparer.Ordinal);
+        return map.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+
+        void Add(string from, string to)
+        {
+            if (!map.TryGetValue(from, out List<string>? list))
+            {
+                map[from] = list = [];
+            }
+
+            list.Add(to);
+        }
     }
 
     /// <summary>False when the two normalized questions look near-identical but mean different things.</summary>
@@ -136,18 +146,40 @@ internal static class QuestionGuards
         return null;
     }
 
-    private static bool HasAntonym(HashSet<string> setA, HashSet<string> setB)
+    private static readonly string[] Prefixes = ["un", "de", "dis", "non"];
+
+    /// <summary>A word of one side only whose antonym (listed, or the word with un-/de-/dis-/non-) is on the other side only.</summary>
+    private static bool HasAntonym(HashSet<string> setA, HashSet<string> setB) => OneWay(setA, setB) || OneWay(setB, setA);
+
+    private static bool OneWay(HashSet<string> from, HashSet<string> to)
     {
-        foreach (string x in setA)
+        foreach (string x in from)
         {
-            if (setB.Contains(x))
+            if (to.Contains(x))
             {
                 continue;
             }
 
-            foreach (string y in setB)
+            if (Antonyms.TryGetValue(x, out string[]? opposites))
             {
-                if (!setA.Contains(y) && AreAntonyms(x, y))
+                foreach (string y in opposites)
+                {
+                    if (to.Contains(y) && !from.Contains(y))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            if (x.Length < 4)
+            {
+                continue;
+            }
+
+            foreach (string prefix in Prefixes)
+            {
+                string y = prefix + x;
+                if (to.Contains(y) && !from.Contains(y))
                 {
                     return true;
                 }
@@ -197,20 +229,6 @@ internal static class QuestionGuards
         }
 
         return union == 0 ? 1.0 : (double)common / union;
-    }
-
-    private static bool AreAntonyms(string x, string y)
-    {
-        if (Antonyms.ContainsKey(x + "|" + y))
-        {
-            return true;
-        }
-
-        return Prefixed(x, y) || Prefixed(y, x);
-
-        static bool Prefixed(string word, string other) =>
-            word.Length >= 4 && other.Length == word.Length + 2 && (other.StartsWith("un", StringComparison.Ordinal) || other.StartsWith("de", StringComparison.Ordinal)) && other.EndsWith(word, StringComparison.Ordinal)
-            || word.Length >= 4 && other.Length == word.Length + 3 && (other.StartsWith("dis", StringComparison.Ordinal) || other.StartsWith("non", StringComparison.Ordinal)) && other.EndsWith(word, StringComparison.Ordinal);
     }
 
     private static string? NumberKey(string t)
