@@ -31,6 +31,9 @@ internal static class GuardDiagnostics
             }
 
             bool correct = stream[i].Label == stream[bestJ].Label;
+            double jac = QuestionGuards.ContentJaccard(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text));
+            string cell = $"sim {Math.Floor(best * 50) / 50:F2} jac {(jac >= 0.5 ? ">=.5" : jac >= 0.25 ? ">=.25" : jac > 0 ? ">0" : "0")}";
+            counts[(cell, correct)] = counts.GetValueOrDefault((cell, correct)) + 1;
             string g = QuestionGuards.Check(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text)) ?? "pass";
             counts[(g, correct)] = counts.GetValueOrDefault((g, correct)) + 1;
             if (g != "pass")
@@ -44,7 +47,7 @@ internal static class GuardDiagnostics
         }
 
         Console.WriteLine("BANKING77 nearest >= 0.80: guard -> correct / wrong");
-        foreach (string g in counts.Keys.Select(k => k.Guard).Distinct())
+        foreach (string g in counts.Keys.Select(k => k.Guard).Distinct().Order(StringComparer.Ordinal))
         {
             Console.WriteLine($"  {g,-10} true {counts.GetValueOrDefault((g, true)),5}  false {counts.GetValueOrDefault((g, false)),5}");
         }

@@ -202,6 +202,9 @@ internal static class QuestionGuards
         return false;
     }
 
+    internal static double ContentJaccard(string a, string b) =>
+        ContentJaccard(new HashSet<string>(Tokenize(a), StringComparer.Ordinal), new HashSet<string>(Tokenize(b), StringComparer.Ordinal));
+
     private static double ContentJaccard(HashSet<string> a, HashSet<string> b)
     {
         int common = 0;
