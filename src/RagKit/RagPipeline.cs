@@ -351,8 +351,16 @@ internal sealed partial class RagPipeline : IRagPipeline
 
         // The neighbourhood becomes stricter: every in-process entry that would serve this question again gets its
         // similarity floor raised above it.
-        GeneratedEmbeddings<Embedding<float>> embedded = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
-        _localSemantic.Penalize(scope, embedded[0].Vector.Span, options.SemanticThreshold ?? _options.SemanticThreshold);
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> embedded = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+            _localSemantic.Penalize(scope, embedded[0].Vector.Span, options.SemanticThreshold ?? _options.SemanticThreshold);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTierFailed(_logger, InProcessSemanticCache.TierName, ex);
+        }
+
         return removed;
     }
 
