@@ -130,4 +130,18 @@ public sealed class AskOptions
 
     /// <summary>Overrides <see cref="RagKitOptions.SemanticThreshold"/> for this ask.</summary>
     public float? SemanticThreshold { get; init; }
+
+    /// <summary>
+    /// The conversation so far (prior turns, most recent last), for follow-up questions. When the question depends on
+    /// it (see <see cref="DependsOnContext"/>), a digest of the context becomes part of the cache scope, so
+    /// "how old is he?" is only answered from the cache within the same conversation context.
+    /// </summary>
+    public IReadOnlyList<string>? ConversationContext { get; init; }
+
+    /// <summary>
+    /// Whether the question depends on <see cref="ConversationContext"/>. Null (default) detects it: a question with a
+    /// pronoun or demonstrative (he, she, it, they, this, that, those, there, ...) or that is an ellipsis
+    /// ("and in 2020?", "what about Paris?") depends on its context; others are cached across conversations.
+    /// </summary>
+    public bool? DependsOnContext { get; init; }
 }

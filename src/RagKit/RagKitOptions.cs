@@ -27,12 +27,28 @@ public sealed class RagKitOptions
     public float MinRetrievalScore { get; set; } = 0.2f;
 
     /// <summary>
-    /// Cosine similarity at or above which a cached answer to a different question is served.
-    /// Default 0.90: on the BANKING77 test stream with all-MiniLM-L6-v2 this serves about a quarter of questions
-    /// from cache with under 1 % of all questions answered from the wrong intent (96 % precision); 0.85 doubles
-    /// the false hits and 0.80 quadruples them (see docs/semantic-threshold.md).
+    /// Cosine similarity at or above which a cached answer to a different question may be served (the
+    /// <see cref="SemanticMatchRule"/> then decides). Default 0.90, chosen with the semantic evaluation harness
+    /// (docs/semantic.md): on the BANKING77 test stream with all-MiniLM-L6-v2 the default rule serves about 24 % of
+    /// questions from cache with under 1 % of all questions answered from the wrong intent; 0.85 serves about 40 % with
+    /// about 2.4 % wrong, 0.80 about 55 % with about 5 % wrong.
     /// </summary>
     public float SemanticThreshold { get; set; } = 0.90f;
+
+    /// <summary>
+    /// Decides whether a cached answer to a similar question is served (after the similarity threshold).
+    /// Default <see cref="SemanticMatchRules.Guarded"/>: blocks near-identical questions with a different meaning
+    /// (negation, antonyms, different numbers, amounts, dates, swapped word order).
+    /// </summary>
+    public ISemanticMatchRule SemanticMatchRule { get; set; } = SemanticMatchRules.Guarded;
+
+    /// <summary>
+    /// When true, a question served from the in-process semantic tier joins the served answer's cluster: its
+    /// embedding is stored as another member of that answer, so later paraphrases of it are matched too. Members count
+    /// against <see cref="SemanticCacheCapacityPerScope"/>. Default false: on the BANKING77 stream it raises hits and
+    /// wrong hits alike (no gain at a matched wrong-hit rate; see docs/semantic.md).
+    /// </summary>
+    public bool SemanticAnswerClusters { get; set; }
 
     /// <summary>Time-to-live of cached answers. Default 1 day.</summary>
     public TimeSpan AnswerTtl { get; set; } = TimeSpan.FromDays(1);
@@ -81,6 +97,11 @@ public sealed class RagKitOptions
 
         UnitInterval(SemanticThreshold, nameof(SemanticThreshold));
         UnitInterval(MinRetrievalScore, nameof(MinRetrievalScore));
+        if (SemanticMatchRule is null)
+        {
+            throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
+        }
+
         if (AnswerTtl <= TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(AnswerTtl)} must be positive; got {AnswerTtl}.", nameof(AnswerTtl));

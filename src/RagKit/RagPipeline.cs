@@ -55,7 +55,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         _time = time;
         _logger = logger;
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
-        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time);
+        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
 
         string model = options.ModelVersion
@@ -79,7 +79,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         long start = Stopwatch.GetTimestamp();
         ValidateQuestion(question);
         ArgumentNullException.ThrowIfNull(options);
-        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+        ScopeKey scope = options.Scope.GetKey(ConversationScope.Stamp(VersionStamp, question, options.ConversationContext, options.DependsOnContext));
 
         if (options.UseCache && TryExactHit(question, scope, out CachedAnswer? hit))
         {
@@ -97,7 +97,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         long start = Stopwatch.GetTimestamp();
         ValidateQuestion(question);
         ArgumentNullException.ThrowIfNull(options);
-        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+        ScopeKey scope = options.Scope.GetKey(ConversationScope.Stamp(VersionStamp, question, options.ConversationContext, options.DependsOnContext));
         string normalized = QuestionNormalizer.Normalize(question);
 
         RagAnswer? ready = null;
@@ -328,7 +328,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         ValidateQuestion(question);
         ArgumentNullException.ThrowIfNull(options);
-        ScopeKey scope = options.Scope.GetKey(VersionStamp);
+        ScopeKey scope = options.Scope.GetKey(ConversationScope.Stamp(VersionStamp, question, options.ConversationContext, options.DependsOnContext));
         string normalized = QuestionNormalizer.Normalize(question);
         int removed = 0;
         if (_exact.TryGet(scope, normalized) is not null)
@@ -347,6 +347,18 @@ internal sealed partial class RagPipeline : IRagPipeline
             {
                 LogTierFailed(_logger, tier.Name, ex);
             }
+        }
+
+        // The neighbourhood becomes stricter: every in-process entry that would serve this question again gets its
+        // similarity floor raised above it.
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> embedded = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+            _localSemantic.Penalize(scope, embedded[0].Vector.Span, options.SemanticThreshold ?? _options.SemanticThreshold);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTierFailed(_logger, InProcessSemanticCache.TierName, ex);
         }
 
         return removed;

@@ -20,14 +20,24 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly TimeProvider _time;
     private readonly int _capacityPerScope;
     private readonly EvictionPolicyFactory _policy;
+    private readonly ISemanticMatchRule _rule;
+    private readonly bool _clusters;
     private long _nextId;
 
-    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time)
+    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false)
     {
         _capacityPerScope = capacityPerScope;
         _policy = policy;
         _time = time;
+        _rule = rule ?? SemanticMatchRules.Static;
+        _clusters = clusters;
     }
+
+    /// <summary>A hit this similar to the matched question adds nothing to the cluster and is not stored.</summary>
+    internal const float ClusterMemberMaxSimilarity = 0.98f;
+
+    /// <summary>Added to a reported similarity to make the entry's floor strictly above it.</summary>
+    internal const float FeedbackMargin = 0.005f;
 
     public const string TierName = "semantic";
 
@@ -54,7 +64,14 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
-        var entry = new Entry(id, embedding.ToArray(), answer);
+        Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, new Cluster()));
+        return ValueTask.CompletedTask;
+    }
+
+    private void Insert(ScopeIndex index, Entry entry)
+    {
+        CachedAnswer answer = entry.Answer;
+        ulong id = entry.Id;
         lock (_provenanceLock)
         {
             foreach (ProvenanceEntry p in answer.Provenance)
@@ -73,8 +90,41 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         {
             RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
         }
+    }
 
-        return ValueTask.CompletedTask;
+    /// <summary>
+    /// Wrong-answer feedback: every entry that would have served <paramref name="embedding"/> at
+    /// <paramref name="threshold"/> gets its similarity floor raised above the question's similarity, so neither
+    /// that question nor anything less similar is served from it again; entries with a floor keep it.
+    /// </summary>
+    /// <returns>How many entries became stricter.</returns>
+    public int Penalize(ScopeKey scope, ReadOnlySpan<float> embedding, float threshold)
+    {
+        if (!_scopes.TryGetValue(scope.Id, out ScopeIndex? index))
+        {
+            return 0;
+        }
+
+        return index.Penalize(embedding, threshold);
+    }
+
+    /// <summary>What the tier knows about the entry stored for this normalized question (tests, reports).</summary>
+    internal SemanticEntryStats? GetStats(ScopeKey scope, string normalizedQuestion)
+    {
+        if (!_scopes.TryGetValue(scope.Id, out ScopeIndex? index))
+        {
+            return null;
+        }
+
+        foreach (Entry e in index.Snapshot())
+        {
+            if (string.Equals(e.Question, normalizedQuestion, StringComparison.Ordinal))
+            {
+                return e.Stats;
+            }
+        }
+
+        return null;
     }
 
     public ValueTask<int> InvalidateDocumentsAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
@@ -116,7 +166,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         int removed = 0;
         foreach (Entry e in index.Snapshot())
         {
-            if (string.Equals(e.Answer.Question, normalizedQuestion, StringComparison.Ordinal) && index.Remove(e.Id, this))
+            if (string.Equals(e.Question, normalizedQuestion, StringComparison.Ordinal) && index.Remove(e.Id, this))
             {
                 removed++;
             }
@@ -151,7 +201,32 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
     }
 
-    private sealed record Entry(ulong Id, float[] Vector, CachedAnswer Answer);
+    /// <summary>Questions that share one answer: the question that produced it and later questions it served.</summary>
+    private sealed class Cluster
+    {
+        public int Hits;
+        public int WrongReports;
+        public int Size;
+    }
+
+    /// <summary>One stored question vector. Cluster members share the answer and the cluster's counters.</summary>
+    private sealed class Entry(ulong id, float[] vector, CachedAnswer answer, string question, Cluster cluster)
+    {
+        public ulong Id { get; } = id;
+
+        public float[] Vector { get; } = vector;
+
+        public CachedAnswer Answer { get; } = answer;
+
+        public string Question { get; } = question;
+
+        public Cluster Cluster { get; } = cluster;
+
+        /// <summary>Similarity floor raised by wrong-answer feedback.</summary>
+        public float MinSimilarity;
+
+        public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
+    }
 
     private sealed class ScopeIndex : IDisposable
     {
@@ -182,9 +257,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
+            Span<float> similarities = stackalloc float[Candidates];
             int found = index.Search(q, keys, distances);
-            Entry? best = null;
-            float bestSimilarity = float.NegativeInfinity;
+            Entry?[] candidates = new Entry?[found];
+            int n = 0;
             for (int i = 0; i < found; i++)
             {
                 // The index only proposes; exact cosine on the stored f32 vector decides.
@@ -199,33 +275,97 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     continue;
                 }
 
+                if (!string.Equals(e.Answer.ScopeId, query.Scope.Id, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 float similarity = TensorPrimitives.CosineSimilarity(q, e.Vector);
-                if (similarity > bestSimilarity)
+                if (similarity < query.Threshold)
                 {
-                    bestSimilarity = similarity;
-                    best = e;
+                    continue;
                 }
+
+                // Insertion sort, most similar first.
+                int k = n++;
+                while (k > 0 && similarities[k - 1] < similarity)
+                {
+                    similarities[k] = similarities[k - 1];
+                    candidates[k] = candidates[k - 1];
+                    k--;
+                }
+
+                similarities[k] = similarity;
+                candidates[k] = e;
             }
 
-            if (best is null || bestSimilarity < query.Threshold
-                || !string.Equals(best.Answer.ScopeId, query.Scope.Id, StringComparison.Ordinal))
+            for (int i = 0; i < n; i++)
             {
-                return null;
+                Entry best = candidates[i]!;
+                float bestSimilarity = similarities[i];
+                var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats);
+                if (!owner._rule.Accept(candidate))
+                {
+                    continue;
+                }
+
+                Interlocked.Increment(ref best.Cluster.Hits);
+                if (_lock.TryEnter())
+                {
+                    try
+                    {
+                        _policy.OnAccessed(best.Id);
+                    }
+                    finally
+                    {
+                        _lock.Exit();
+                    }
+                }
+
+                if (owner._clusters && bestSimilarity < ClusterMemberMaxSimilarity)
+                {
+                    // The hit joins the answer's cluster: later paraphrases of it are matched too.
+                    ulong id = (ulong)Interlocked.Increment(ref owner._nextId);
+                    owner.Insert(this, new Entry(id, q.ToArray(), best.Answer, query.Question, best.Cluster));
+                }
+
+                return new SemanticCacheHit(best.Answer, bestSimilarity);
             }
 
-            if (_lock.TryEnter())
+            return null;
+        }
+
+        public int Penalize(ReadOnlySpan<float> q, float threshold)
+        {
+            HnswIndex? index = Volatile.Read(ref _index);
+            if (index is null || q.Length != index.Dimensions)
             {
-                try
-                {
-                    _policy.OnAccessed(best.Id);
-                }
-                finally
-                {
-                    _lock.Exit();
-                }
+                return 0;
             }
 
-            return new SemanticCacheHit(best.Answer, bestSimilarity);
+            Span<ulong> keys = stackalloc ulong[Candidates * 2];
+            Span<float> distances = stackalloc float[Candidates * 2];
+            int found = index.Search(q, keys, distances);
+            int changed = 0;
+            for (int i = 0; i < found; i++)
+            {
+                if (!_entries.TryGetValue(keys[i], out Entry? e))
+                {
+                    continue;
+                }
+
+                float similarity = TensorPrimitives.CosineSimilarity(q, e.Vector);
+                if (similarity < threshold || similarity < Volatile.Read(ref e.MinSimilarity))
+                {
+                    continue;
+                }
+
+                Volatile.Write(ref e.MinSimilarity, Math.Min(1f, similarity + FeedbackMargin));
+                Interlocked.Increment(ref e.Cluster.WrongReports);
+                changed++;
+            }
+
+            return changed;
         }
 
         public int Add(Entry entry, InProcessSemanticCache owner)
@@ -241,11 +381,13 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
                 _index.Add(entry.Id, entry.Vector);
                 _entries[entry.Id] = entry;
+                Interlocked.Increment(ref entry.Cluster.Size);
                 _policy.OnInserted(entry.Id, new EvictionEntryInfo(entry.Answer.EstimatedSize + (entry.Vector.Length * 4), entry.Answer.GenerationCost.TotalSeconds));
                 while (_entries.Count > _capacity && _policy.TryEvict(out ulong victim))
                 {
                     if (_entries.TryRemove(victim, out Entry? v))
                     {
+                        Interlocked.Decrement(ref v.Cluster.Size);
                         _index.Remove(victim);
                         (evicted ??= []).Add(v);
                     }
@@ -275,6 +417,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     return false;
                 }
 
+                Interlocked.Decrement(ref removed.Cluster.Size);
                 _policy.OnRemoved(id);
                 _index?.Remove(id);
             }

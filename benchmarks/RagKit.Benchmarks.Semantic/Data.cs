@@ -1,0 +1,196 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace RagKit.Benchmarks.Semantic;
+
+internal sealed record LabeledQuery(string Text, string Label);
+
+internal sealed record SentencePair(string First, string Second, bool Paraphrase);
+
+internal static class Data
+{
+    public static string FindDataDir(string[] args)
+    {
+        if (args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            return Path.GetFullPath(args[0]);
+        }
+
+        for (DirectoryInfo? d = new(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "shared", "data");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("shared/data not found above the current directory; pass the data directory as the first argument.");
+    }
+
+    /// <summary>BANKING77 CSV: header, then text,category; quoted fields with "" escapes; CRLF.</summary>
+    public static List<LabeledQuery> ReadBanking(string path)
+    {
+        var rows = new List<LabeledQuery>();
+        string all = File.ReadAllText(path);
+        var fields = new List<string>();
+        var sb = new StringBuilder();
+        bool quoted = false;
+        bool header = true;
+        for (int i = 0; i < all.Length; i++)
+        {
+            char c = all[i];
+            if (quoted)
+            {
+                if (c == '"')
+                {
+                    if (i + 1 < all.Length && all[i + 1] == '"')
+                    {
+                        sb.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else
+                {
+                    sb.Append(c);
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    quoted = true;
+                    break;
+                case ',':
+                    fields.Add(sb.ToString());
+                    sb.Clear();
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    fields.Add(sb.ToString());
+                    sb.Clear();
+                    if (!header && fields.Count == 2)
+                    {
+                        rows.Add(new LabeledQuery(fields[0], fields[1]));
+                    }
+
+                    header = false;
+                    fields.Clear();
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        if (sb.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(sb.ToString());
+            if (fields.Count == 2)
+            {
+                rows.Add(new LabeledQuery(fields[0], fields[1]));
+            }
+        }
+
+        return rows;
+    }
+
+    public static List<SentencePair> ReadPaws(string path) =>
+        [.. File.ReadLines(path).Skip(1).Select(l => l.Split('\t')).Where(f => f.Length >= 4)
+            .Select(f => new SentencePair(f[1], f[2], f[3].Trim() == "1"))];
+
+    public static List<SentencePair> ReadStsb(string path) =>
+        [.. File.ReadLines(path).Select(l => l.Split('\t')).Where(f => f.Length >= 7)
+            .Select(f => new SentencePair(f[5], f[6], double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture) >= 4.0))];
+
+    public static void Shuffle<T>(IList<T> list, int seed)
+    {
+        var rng = new Random(seed);
+        for (int i = list.Count - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (list[i], list[j]) = (list[j], list[i]);
+        }
+    }
+}
+
+/// <summary>Embeddings of every text, cached in a temp file keyed by text so reruns skip the model.</summary>
+internal sealed class EmbeddingStore
+{
+    private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
+    private readonly string _path;
+
+    public EmbeddingStore(string path)
+    {
+        _path = path;
+        if (File.Exists(path))
+        {
+            using var r = new BinaryReader(File.OpenRead(path));
+            int n = r.ReadInt32();
+            int dim = r.ReadInt32();
+            for (int i = 0; i < n; i++)
+            {
+                string t = r.ReadString();
+                var v = new float[dim];
+                for (int k = 0; k < dim; k++)
+                {
+                    v[k] = r.ReadSingle();
+                }
+
+                _vectors[t] = v;
+            }
+        }
+    }
+
+    public float[] this[string text] => _vectors[text];
+
+    public async Task EnsureAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts)
+    {
+        List<string> missing = [.. texts.Distinct(StringComparer.Ordinal).Where(t => !_vectors.ContainsKey(t))];
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        Console.Error.WriteLine($"embedding {missing.Count} texts with MiniLM (cached afterwards in {_path}) ...");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < missing.Count; i += 64)
+        {
+            List<string> batch = missing.GetRange(i, Math.Min(64, missing.Count - i));
+            GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(batch);
+            for (int k = 0; k < batch.Count; k++)
+            {
+                _vectors[batch[k]] = e[k].Vector.ToArray();
+            }
+
+            if ((i / 64) % 20 == 0)
+            {
+                Console.Error.WriteLine($"  {i + batch.Count}/{missing.Count} in {sw.Elapsed.TotalSeconds:F0} s");
+            }
+        }
+
+        string tmp = _path + ".tmp";
+        using (var w = new BinaryWriter(File.Create(tmp)))
+        {
+            w.Write(_vectors.Count);
+            w.Write(_vectors.Values.First().Length);
+            foreach ((string t, float[] v) in _vectors)
+            {
+                w.Write(t);
+                foreach (float f in v)
+                {
+                    w.Write(f);
+                }
+            }
+        }
+
+        File.Move(tmp, _path, overwrite: true);
+    }
+}

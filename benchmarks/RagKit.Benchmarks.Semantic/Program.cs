@@ -1,0 +1,77 @@
+using RagKit.Benchmarks.Semantic;
+using RagKit.Onnx;
+
+string dataDir = Data.FindDataDir(args);
+string sem = Path.Combine(dataDir, "semantic");
+List<LabeledQuery> banking = Data.ReadBanking(Path.Combine(sem, "banking77", "test.csv"));
+List<SentencePair> paws = Data.ReadPaws(Path.Combine(sem, "paws", "dev.tsv"));
+List<SentencePair> stsb = Data.ReadStsb(Path.Combine(sem, "stsb", "sts-dev.csv"));
+Console.Error.WriteLine($"banking {banking.Count}, paws {paws.Count} ({paws.Count(p => p.Paraphrase)} paraphrases), stsb {stsb.Count} ({stsb.Count(p => p.Paraphrase)} >= 4)");
+var store = new EmbeddingStore(Path.Combine(Path.GetTempPath(), "ragkit-semantic-embeddings-v1.bin"));
+using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
+{
+    await store.EnsureAsync(embedder, banking.Select(b => b.Text).Concat(paws.SelectMany(p => new[] { p.First, p.Second })).Concat(stsb.SelectMany(p => new[] { p.First, p.Second })));
+}
+
+if (args.Contains("--embed-only"))
+{
+    return;
+}
+
+var inv = System.Globalization.CultureInfo.InvariantCulture;
+var stream = new List<LabeledQuery>(banking);
+Data.Shuffle(stream, 7);
+
+// Which guard blocks what (diagnostic, --guards): nearest previous query above 0.80 in the stream.
+if (args.Contains("--guards"))
+{
+    GuardDiagnostics.Run(stream, paws, store);
+    return;
+}
+
+float[] readme = [0.75f, 0.80f, 0.85f, 0.90f];
+float[] grid = [.. Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i))];
+var report = new Report(dataDir);
+
+// 1. Baseline reproduction (exact scan, the README's procedure) and the static rule through RagKit's HNSW tier.
+foreach (float t in readme.Append(0.95f))
+{
+    report.Baseline.Add(Simulation.StaticExact(stream, store, t));
+}
+
+var configs = new List<StreamConfig>
+{
+    new("static", RagKit.Caching.SemanticMatchRules.Static, false, 0),
+    new("guarded", RagKit.Caching.SemanticMatchRules.Guarded, false, 0),
+    new("static + clusters", RagKit.Caching.SemanticMatchRules.Static, true, 0),
+    new("guarded + clusters", RagKit.Caching.SemanticMatchRules.Guarded, true, 0),
+    new("guarded + clusters + 25 % reports", RagKit.Caching.SemanticMatchRules.Guarded, true, 0.25),
+    new("guarded + clusters + 100 % reports", RagKit.Caching.SemanticMatchRules.Guarded, true, 1.0),
+};
+foreach (StreamConfig c in configs)
+{
+    var curve = new List<StreamResult>();
+    foreach (float t in grid)
+    {
+        curve.Add(Simulation.Stream(stream, store, c, t));
+    }
+
+    report.Curves[c.Name] = curve;
+    StreamResult best = curve.Where(r => r.FalseHitRate <= 0.01).OrderByDescending(r => r.HitRate).FirstOrDefault() ?? curve[^1];
+    Console.Error.WriteLine($"{c.Name,-40} best at <=1%: t={best.Threshold:F2} hit {best.HitRate:P1} false {best.FalseHitRate:P2} prec {best.Precision:P1}");
+}
+
+// 2. Pair data sets.
+foreach (float t in new[] { 0.80f, 0.85f, 0.90f, 0.95f, 0.97f })
+{
+    foreach (RagKit.Caching.ISemanticMatchRule rule in new[] { RagKit.Caching.SemanticMatchRules.Static, RagKit.Caching.SemanticMatchRules.Guarded })
+    {
+        report.Pairs.Add(Simulation.Pairs("PAWS dev", paws, store, rule, t));
+        report.Pairs.Add(Simulation.Pairs("STS-B dev", stsb, store, rule, t));
+    }
+}
+
+// 3. Hot-path cost of the decision rule alone, and of a whole lookup in the tier, same run.
+report.Cost = HotPath.Measure(stream, store);
+
+report.Write(args);

@@ -1,0 +1,164 @@
+using System.Numerics.Tensors;
+using RagKit.Caching;
+
+namespace RagKit.Benchmarks.Semantic;
+
+internal sealed record StreamConfig(string Name, ISemanticMatchRule Rule, bool Clusters, double FeedbackRate);
+
+internal sealed record StreamResult(string Config, float Threshold, int Queries, int Hits, int FalseHits, int Reports, double MicrosPerQuery)
+{
+    public double HitRate => (double)Hits / Queries;
+
+    public double FalseHitRate => (double)FalseHits / Queries;
+
+    public double Precision => Hits == 0 ? 1 : (double)(Hits - FalseHits) / Hits;
+}
+
+internal sealed record PairResult(string Data, string Rule, float Threshold, int Positives, int PositiveHits, int Negatives, int NegativeHits)
+{
+    public double Recall => (double)PositiveHits / Positives;
+
+    public double NegativeHitRate => (double)NegativeHits / Negatives;
+}
+
+internal static class Simulation
+{
+    private static readonly ScopeKey Scope = new("bench", 1);
+
+    /// <summary>Streams the queries through RagKit's real in-process semantic tier (USearch HNSW + rule).</summary>
+    public static StreamResult Stream(IReadOnlyList<LabeledQuery> queries, EmbeddingStore emb, StreamConfig config, float threshold)
+    {
+        using var cache = new InProcessSemanticCache(1_000_000, EvictionPolicyFactory.Lru, TimeProvider.System, config.Rule, config.Clusters);
+        var rng = new Random(11);
+        int hits = 0;
+        int falseHits = 0;
+        int reports = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        foreach (LabeledQuery q in queries)
+        {
+            string norm = QuestionNormalizer.Normalize(q.Text);
+            float[] v = emb[q.Text];
+            SemanticCacheHit? hit = cache.FindAsync(new SemanticQuery(Scope, norm, v, threshold), default).Result;
+            if (hit is not null)
+            {
+                hits++;
+                if (string.Equals(hit.Answer.Text, q.Label, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                falseHits++;
+                if (config.FeedbackRate <= 0 || rng.NextDouble() >= config.FeedbackRate)
+                {
+                    continue;
+                }
+
+                // Simulated ReportWrongAnswer: the pipeline removes the question's entries and tightens the neighbourhood;
+                // the user asks again and gets a generated answer, which is stored.
+                reports++;
+                _ = cache.RemoveAsync(Scope, norm, default).Result;
+                cache.Penalize(Scope, v, threshold);
+            }
+
+            cache.StoreAsync(Scope, v, Answer(norm, q.Label), default).AsTask().Wait();
+        }
+
+        return new StreamResult(config.Name, threshold, queries.Count, hits, falseHits, reports, sw.Elapsed.TotalMicroseconds / queries.Count);
+    }
+
+    /// <summary>The README's procedure by exact scan (no index): nearest cached query, hit when similarity ≥ t.</summary>
+    public static StreamResult StaticExact(IReadOnlyList<LabeledQuery> queries, EmbeddingStore emb, float threshold)
+    {
+        var cached = new List<(float[] V, string Label)>();
+        int hits = 0;
+        int falseHits = 0;
+        foreach (LabeledQuery q in queries)
+        {
+            float[] v = emb[q.Text];
+            float best = float.NegativeInfinity;
+            string? label = null;
+            foreach ((float[] c, string l) in cached)
+            {
+                float s = TensorPrimitives.Dot(v, c);
+                if (s > best)
+                {
+                    best = s;
+                    label = l;
+                }
+            }
+
+            if (best >= threshold)
+            {
+                hits++;
+                if (label != q.Label)
+                {
+                    falseHits++;
+                }
+            }
+            else
+            {
+                cached.Add((v, q.Label));
+            }
+        }
+
+        return new StreamResult("static (exact scan)", threshold, queries.Count, hits, falseHits, 0, 0);
+    }
+
+    /// <summary>Pair data: insert the first sentence, query the second.</summary>
+    public static PairResult Pairs(string data, IReadOnlyList<SentencePair> pairs, EmbeddingStore emb, ISemanticMatchRule rule, float threshold)
+    {
+        int pos = 0, posHits = 0, neg = 0, negHits = 0;
+        foreach (SentencePair p in pairs)
+        {
+            float[] a = emb[p.First];
+            float[] b = emb[p.Second];
+            float sim = TensorPrimitives.CosineSimilarity(b, a);
+            var c = new SemanticMatchCandidate(QuestionNormalizer.Normalize(p.Second), b, QuestionNormalizer.Normalize(p.First), a, sim, threshold, default);
+            bool hit = rule.Accept(c);
+            if (p.Paraphrase)
+            {
+                pos++;
+                posHits += hit ? 1 : 0;
+            }
+            else
+            {
+                neg++;
+                negHits += hit ? 1 : 0;
+            }
+        }
+
+        return new PairResult(data, rule.Name, threshold, pos, posHits, neg, negHits);
+    }
+
+    public static CachedAnswer Answer(string question, string text) => new()
+    {
+        Question = question,
+        ScopeId = Scope.Id,
+        Text = text,
+        Citations = [],
+        Provenance = [],
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        ExpiresAt = DateTimeOffset.MaxValue,
+    };
+
+    /// <summary>Static hit rate at a given false-hit rate, linearly interpolated on the static curve.</summary>
+    public static double InterpolateHitRate(IReadOnlyList<StreamResult> curve, double falseHitRate)
+    {
+        var pts = curve.OrderBy(r => r.FalseHitRate).ToList();
+        if (falseHitRate <= pts[0].FalseHitRate)
+        {
+            return pts[0].HitRate * (pts[0].FalseHitRate == 0 ? 1 : falseHitRate / pts[0].FalseHitRate);
+        }
+
+        for (int i = 1; i < pts.Count; i++)
+        {
+            if (falseHitRate <= pts[i].FalseHitRate)
+            {
+                double f = (falseHitRate - pts[i - 1].FalseHitRate) / (pts[i].FalseHitRate - pts[i - 1].FalseHitRate);
+                return pts[i - 1].HitRate + (f * (pts[i].HitRate - pts[i - 1].HitRate));
+            }
+        }
+
+        return pts[^1].HitRate;
+    }
+}

@@ -1,0 +1,87 @@
+namespace RagKit.Caching;
+
+/// <summary>What a semantic tier knows about a cached entry when it asks a <see cref="ISemanticMatchRule"/>.</summary>
+/// <param name="Hits">How many questions this entry's answer cluster has served.</param>
+/// <param name="WrongReports">How many answers of this cluster (or its neighbourhood) were reported wrong.</param>
+/// <param name="MinSimilarity">
+/// The entry's own similarity floor, raised by wrong-answer feedback (0 when it never received any); a hit needs
+/// a similarity at or above both this and the query's threshold.
+/// </param>
+/// <param name="ClusterSize">How many questions (the one that produced the answer plus later hits) share the answer.</param>
+public readonly record struct SemanticEntryStats(int Hits, int WrongReports, float MinSimilarity, int ClusterSize);
+
+/// <summary>A candidate match handed to a <see cref="ISemanticMatchRule"/>: the nearest cached question in the scope.</summary>
+/// <param name="Question">The normalized question being asked.</param>
+/// <param name="QueryEmbedding">Its embedding.</param>
+/// <param name="CandidateQuestion">The normalized cached question it is nearest to.</param>
+/// <param name="CandidateEmbedding">The cached question's embedding.</param>
+/// <param name="Similarity">Cosine similarity of the two embeddings.</param>
+/// <param name="Threshold">The configured similarity threshold of the ask.</param>
+/// <param name="Stats">What the tier knows about the cached entry.</param>
+public readonly record struct SemanticMatchCandidate(
+    string Question,
+    ReadOnlyMemory<float> QueryEmbedding,
+    string CandidateQuestion,
+    ReadOnlyMemory<float> CandidateEmbedding,
+    float Similarity,
+    float Threshold,
+    SemanticEntryStats Stats);
+
+/// <summary>
+/// Decides whether a cached answer to a similar question may be served. Called on the hot path of every semantic
+/// lookup, for the best candidates only; implementations must be thread-safe and must not block.
+/// </summary>
+public interface ISemanticMatchRule
+{
+    /// <summary>A short name for reports.</summary>
+    string Name { get; }
+
+    /// <summary>True to serve the candidate's answer.</summary>
+    bool Accept(in SemanticMatchCandidate candidate);
+}
+
+/// <summary>The match rules RagKit ships.</summary>
+public static class SemanticMatchRules
+{
+    /// <summary>
+    /// Similarity at or above the threshold (and the entry's feedback floor) is a hit, nothing else is checked.
+    /// The rule of most semantic caches; kept for comparison.
+    /// </summary>
+    public static ISemanticMatchRule Static { get; } = new StaticMatchRule();
+
+    /// <summary>
+    /// The default: the static rule plus lexical guards that block near-identical questions with a different meaning:
+    /// a negation present on one side only, an antonym pair (enable/disable, deposit/withdraw, un-/dis-/de- prefixes),
+    /// differing numbers, amounts, currencies, months or weekdays, and a swapped word order around shared words.
+    /// See docs/semantic.md for how it was chosen.
+    /// </summary>
+    public static ISemanticMatchRule Guarded { get; } = new GuardedMatchRule();
+}
+
+internal sealed class StaticMatchRule : ISemanticMatchRule
+{
+    public string Name => "static";
+
+    public bool Accept(in SemanticMatchCandidate candidate) =>
+        candidate.Similarity >= candidate.Threshold && candidate.Similarity >= candidate.Stats.MinSimilarity;
+}
+
+internal sealed class GuardedMatchRule : ISemanticMatchRule
+{
+    public string Name => "guarded";
+
+    public bool Accept(in SemanticMatchCandidate candidate)
+    {
+        if (candidate.Similarity < candidate.Threshold || candidate.Similarity < candidate.Stats.MinSimilarity)
+        {
+            return false;
+        }
+
+        if (string.Equals(candidate.Question, candidate.CandidateQuestion, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return QuestionGuards.Compatible(candidate.Question, candidate.CandidateQuestion);
+    }
+}
