@@ -57,6 +57,13 @@ internal sealed partial class RagPipeline : IRagPipeline
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
         _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
+        foreach (ISemanticAnswerCache tier in sharedSemanticTiers)
+        {
+            if (tier is IDocumentInvalidationFeed feed)
+            {
+                feed.DocumentsInvalidated += OnRemoteInvalidation;
+            }
+        }
 
         string model = options.ModelVersion
             ?? (chat is null ? ExtractiveModel : chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? chat.GetType().FullName!);
@@ -372,10 +379,34 @@ internal sealed partial class RagPipeline : IRagPipeline
 
     public void Dispose()
     {
+        foreach (ISemanticAnswerCache tier in _semanticTiers)
+        {
+            if (tier is IDocumentInvalidationFeed feed)
+            {
+                feed.DocumentsInvalidated -= OnRemoteInvalidation;
+            }
+        }
+
         _localSemantic.Dispose();
         if (_ownsStore && _store is IDisposable d)
         {
             d.Dispose();
+        }
+    }
+
+    /// <summary>Another instance changed or deleted documents: drop the answers built from them from the in-process tiers.</summary>
+    private void OnRemoteInvalidation(object? sender, DocumentsInvalidatedEventArgs e)
+    {
+        int n = _exact.InvalidateDocuments(e.Documents);
+        RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        ValueTask<int> local = _localSemantic.InvalidateDocumentsAsync(e.Documents, CancellationToken.None);
+        if (local.IsCompletedSuccessfully)
+        {
+            RagKitTelemetry.Invalidations.Add(local.Result, RagKitTelemetry.Tier(InProcessSemanticCache.TierName));
+        }
+        else
+        {
+            _ = local.AsTask();
         }
     }
 

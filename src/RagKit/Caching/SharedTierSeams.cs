@@ -41,3 +41,23 @@ public interface ISingleFlightCoordinator
     /// <summary>Publishes the answer (null when there is none to share) and releases the lease.</summary>
     ValueTask ReleaseAsync(ScopeKey scope, string question, string leaseToken, CachedAnswer? answer, CancellationToken cancellationToken);
 }
+
+/// <summary>Data of <see cref="IDocumentInvalidationFeed.DocumentsInvalidated"/>.</summary>
+public sealed class DocumentsInvalidatedEventArgs : EventArgs
+{
+    /// <summary>Creates the event data.</summary>
+    public DocumentsInvalidatedEventArgs(IReadOnlyCollection<DocumentKey> documents) => Documents = documents;
+
+    /// <summary>The documents that changed or were deleted.</summary>
+    public IReadOnlyCollection<DocumentKey> Documents { get; }
+}
+
+/// <summary>
+/// Implemented by a shared tier that learns of document invalidations made by other app instances; the pipeline
+/// subscribes and drops the affected answers from its in-process tiers.
+/// </summary>
+public interface IDocumentInvalidationFeed
+{
+    /// <summary>Raised when another instance invalidated documents.</summary>
+    event EventHandler<DocumentsInvalidatedEventArgs>? DocumentsInvalidated;
+}
