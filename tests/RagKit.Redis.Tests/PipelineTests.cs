@@ -130,7 +130,7 @@ public sealed class PipelineTests
         {
             RagAnswer answer = await a.AskAsync(q, Ask);
             Assert.False(string.IsNullOrEmpty(answer.Text));
-            Assert.Equal(AnswerTier.Generated, answer.Tier);
+            Assert.True(answer.Tier == AnswerTier.Generated, $"{q}: {answer.Tier} {answer.Report.MatchedQuestion} {answer.Report.Similarity}");
             Assert.NotEmpty(answer.Report.SkippedTiers);
         }
 
@@ -159,13 +159,13 @@ public sealed class PipelineTests
         }
 
         // The tier works again: an answer generated on A after the restart is a semantic hit on a new instance.
-        RagAnswer fresh = await a.AskAsync("Who reimburses travel expenses and when?", Ask);
+        RagAnswer fresh = await a.AskAsync("How long until the screen locks automatically?", Ask);
         Assert.Equal(AnswerTier.Generated, fresh.Tier);
         Assert.Empty(fresh.Report.SkippedTiers);
         using IRedisSemanticCache cacheC = RedisSemanticCache.Create(options);
         using IRagPipeline c = Build(cacheC, generations);
         await c.IngestAsync(Acme, Handbook);
-        RagAnswer shared = await c.AskAsync("Who reimburses travel expenses, and when?", Ask);
+        RagAnswer shared = await c.AskAsync("How long until the laptop screen locks automatically?", Ask);
         Assert.NotEqual(AnswerTier.Generated, shared.Tier);
         Assert.Equal(fresh.Text, shared.Text);
     }
