@@ -36,6 +36,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     private readonly Task _loop;
     private long _remoteInvalidations;
     private long _streamEventsApplied;
+    private long _roundTrips;
 
     public RedisSemanticCacheImpl(RedisSemanticCacheOptions options, ILogger logger)
     {
@@ -87,6 +88,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// <summary>Change-stream events applied so far (for tests and benchmarks).</summary>
     internal long StreamEventsApplied => Interlocked.Read(ref _streamEventsApplied);
 
+    /// <summary>Round trips made through <see cref="RunAsync{T}"/> (one per command or batch; for benchmarks).</summary>
+    internal long RoundTrips => Interlocked.Read(ref _roundTrips);
+
     /// <summary>Quantization of the local mirrors (int8 by default; the benchmark compares).</summary>
     internal ScalarKind MirrorQuantization { get; set; } = ScalarKind.Int8;
 
@@ -116,6 +120,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             throw new RedisTierUnavailableException();
         }
 
+        Interlocked.Increment(ref _roundTrips);
         try
         {
             T result = await operation(_db).WaitAsync(_o.OperationTimeout).ConfigureAwait(false);

@@ -20,7 +20,7 @@ internal sealed class ScopeMirror : IDisposable
 
     public ScopeMirror(int dimensions, int capacity, EvictionPolicyFactory policy, ScalarKind quantization)
     {
-        _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: 128, expansionSearch: 64);
+        _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: 64, expansionSearch: 64);
         _policy = policy.Create<ulong>(new EvictionPolicyContext(capacity, long.MaxValue));
     }
 
