@@ -16,6 +16,7 @@ const float Threshold = 0.90f;
 int[] sizes = [10_000, 100_000];
 int queries = 1000;
 string? endpoint = null;
+int expansionAdd = 64, expansionSearch = 64;
 for (int i = 0; i < args.Length - 1; i++)
 {
     switch (args[i])
@@ -23,6 +24,8 @@ for (int i = 0; i < args.Length - 1; i++)
         case "--sizes": sizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
         case "--queries": queries = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--redis": endpoint = args[++i]; break;
+        case "--expansion-add": expansionAdd = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--expansion-search": expansionSearch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
     }
 }
 
@@ -38,12 +41,12 @@ if (endpoint is null)
     Thread.Sleep(300);
 }
 
-Console.WriteLine($"redis {endpoint}; {Environment.ProcessorCount} cores; threshold {Threshold}; {Dims}-d clustered synthetic vectors");
+Console.WriteLine($"redis {endpoint}; {Environment.ProcessorCount} cores; threshold {Threshold}; {Dims}-d clustered synthetic vectors; mirror int8 M=16 ef_add={expansionAdd} ef_search={expansionSearch}");
 try
 {
     foreach (int n in sizes)
     {
-        await RunAsync(endpoint, n, n >= 100_000 ? queries : queries * 2);
+        await RunAsync(endpoint, n, n >= 100_000 ? queries : queries * 2, expansionAdd, expansionSearch);
     }
 }
 finally
@@ -56,7 +59,7 @@ finally
     }
 }
 
-static async Task RunAsync(string endpoint, int n, int queryCount)
+static async Task RunAsync(string endpoint, int n, int queryCount, int expansionAdd, int expansionSearch)
 {
     var rng = new Random(n);
     string prefix = "bench" + n;
@@ -70,6 +73,8 @@ static async Task RunAsync(string endpoint, int n, int queryCount)
     };
     using var writer = (RedisSemanticCacheImpl)RedisSemanticCache.Create(options);
     using var reader = (RedisSemanticCacheImpl)RedisSemanticCache.Create(options);
+    reader.MirrorExpansionAdd = writer.MirrorExpansionAdd = expansionAdd;
+    reader.MirrorExpansionSearch = writer.MirrorExpansionSearch = expansionSearch;
     ScopeKey scope = new RagScope("bench").GetKey("v1");
     string scopeHex = scope.Hash.ToString("x16", CultureInfo.InvariantCulture);
 

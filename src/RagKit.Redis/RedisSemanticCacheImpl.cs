@@ -94,6 +94,12 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// <summary>Quantization of the local mirrors (int8 by default; the benchmark compares).</summary>
     internal ScalarKind MirrorQuantization { get; set; } = ScalarKind.Int8;
 
+    /// <summary>HNSW build effort of the mirrors: 64 keeps recall at the threshold above 0.99 at 100k; 32 loads ~2.5x faster at lower recall.</summary>
+    internal int MirrorExpansionAdd { get; set; } = 64;
+
+    /// <summary>HNSW search effort of the mirrors.</summary>
+    internal int MirrorExpansionSearch { get; set; } = 64;
+
     internal int MirrorCount(ulong scopeHash) => _mirrors.TryGetValue(EntryCodec.Hex(scopeHash), out ScopeMirror? m) ? m.Count : 0;
 
     internal bool MirrorContains(ulong scopeHash, ulong id) => _mirrors.TryGetValue(EntryCodec.Hex(scopeHash), out ScopeMirror? m) && m.Contains(id);
@@ -428,7 +434,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
     private ScopeMirror GetMirror(string scopeHex)
     {
-        ScopeMirror mirror = _mirrors.GetOrAdd(scopeHex, static (_, self) => new ScopeMirror(self._o.Dimensions, self._o.CapacityPerScope, self._o.EvictionPolicy, self.MirrorQuantization), this);
+        ScopeMirror mirror = _mirrors.GetOrAdd(scopeHex, static (_, self) => new ScopeMirror(self._o.Dimensions, self._o.CapacityPerScope, self._o.EvictionPolicy, self.MirrorQuantization, self.MirrorExpansionAdd, self.MirrorExpansionSearch), this);
         if (mirror.TryBeginLoad())
         {
             _ = LoadMirrorAsync(scopeHex, mirror);

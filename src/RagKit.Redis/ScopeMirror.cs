@@ -18,9 +18,9 @@ internal sealed class ScopeMirror : IDisposable
     private HashSet<ulong>? _tombstones;
     private int _loadState; // 0 not loaded, 1 loading, 2 loaded
 
-    public ScopeMirror(int dimensions, int capacity, EvictionPolicyFactory policy, ScalarKind quantization)
+    public ScopeMirror(int dimensions, int capacity, EvictionPolicyFactory policy, ScalarKind quantization, int expansionAdd = 64, int expansionSearch = 64)
     {
-        _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: 64, expansionSearch: 64);
+        _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: expansionAdd, expansionSearch: expansionSearch);
         _policy = policy.Create<ulong>(new EvictionPolicyContext(capacity, long.MaxValue));
     }
 
