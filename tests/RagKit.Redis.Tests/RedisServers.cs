@@ -118,6 +118,19 @@ public sealed class RedisCluster : IDisposable
             int port = RedisServer.FreePort();
             return new RedisServer(port, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000");
         }).ToArray();
+        try
+        {
+            Create();
+        }
+        catch
+        {
+            Dispose(); // never leave processes behind
+            throw;
+        }
+    }
+
+    private void Create()
+    {
         var psi = new ProcessStartInfo(RedisServer.CliPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("--cluster");
         psi.ArgumentList.Add("create");
