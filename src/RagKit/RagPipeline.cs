@@ -57,6 +57,13 @@ internal sealed partial class RagPipeline : IRagPipeline
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
         _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
+        foreach (ISemanticAnswerCache tier in sharedSemanticTiers)
+        {
+            if (tier is IDocumentInvalidationFeed feed)
+            {
+                feed.DocumentsInvalidated += OnRemoteInvalidation;
+            }
+        }
 
         string model = options.ModelVersion
             ?? (chat is null ? ExtractiveModel : chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? chat.GetType().FullName!);
@@ -71,6 +78,12 @@ internal sealed partial class RagPipeline : IRagPipeline
     internal string VersionStamp { get; }
 
     internal ExactAnswerCache ExactTier => _exact;
+
+    /// <summary>Shared exact tiers, consulted after L1 and before the semantic tiers.</summary>
+    internal IReadOnlyList<IExactAnswerCache> SharedExactTiers { get; init; } = [];
+
+    /// <summary>Cross-process single-flight; null for in-process single-flight only.</summary>
+    internal ISingleFlightCoordinator? SingleFlight { get; init; }
 
     internal InProcessSemanticCache LocalSemanticTier => _localSemantic;
 
@@ -337,6 +350,18 @@ internal sealed partial class RagPipeline : IRagPipeline
             removed++;
         }
 
+        foreach (IExactAnswerCache tier in SharedExactTiers)
+        {
+            try
+            {
+                removed += await tier.RemoveAsync(scope, normalized, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTierFailed(_logger, tier.Name, ex);
+            }
+        }
+
         foreach (ISemanticAnswerCache tier in _semanticTiers)
         {
             try
@@ -366,10 +391,34 @@ internal sealed partial class RagPipeline : IRagPipeline
 
     public void Dispose()
     {
+        foreach (ISemanticAnswerCache tier in _semanticTiers)
+        {
+            if (tier is IDocumentInvalidationFeed feed)
+            {
+                feed.DocumentsInvalidated -= OnRemoteInvalidation;
+            }
+        }
+
         _localSemantic.Dispose();
         if (_ownsStore && _store is IDisposable d)
         {
             d.Dispose();
+        }
+    }
+
+    /// <summary>Another instance changed or deleted documents: drop the answers built from them from the in-process tiers.</summary>
+    private void OnRemoteInvalidation(object? sender, DocumentsInvalidatedEventArgs e)
+    {
+        int n = _exact.InvalidateDocuments(e.Documents);
+        RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        ValueTask<int> local = _localSemantic.InvalidateDocumentsAsync(e.Documents, CancellationToken.None);
+        if (local.IsCompletedSuccessfully)
+        {
+            RagKitTelemetry.Invalidations.Add(local.Result, RagKitTelemetry.Tier(InProcessSemanticCache.TierName));
+        }
+        else
+        {
+            _ = local.AsTask();
         }
     }
 
@@ -492,15 +541,145 @@ internal sealed partial class RagPipeline : IRagPipeline
         var timings = new StageTimings();
         Prepared prepared = await PrepareAsync(normalized, scope, options, timings, start, cancellationToken).ConfigureAwait(false);
         RagAnswer answer = prepared.CachedHit
-            ?? await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+            ?? (SingleFlight is not null && options.UseCache
+                ? await GenerateSingleFlightAsync(SingleFlight, question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false)
+                : await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false));
         activity?.SetTag("ragkit.tier", answer.Tier.ToString());
         return answer;
+    }
+
+    /// <summary>
+    /// On a miss with a cross-process coordinator: one instance generates under a lease, the others wait for its answer.
+    /// A coordinator that fails or is slow is skipped: the question is answered by generating here.
+    /// </summary>
+    private async Task<RagAnswer> GenerateSingleFlightAsync(ISingleFlightCoordinator coordinator, string question, string normalized, ScopeKey scope, AskOptions options, Prepared prepared, StageTimings timings, long start, CancellationToken cancellationToken)
+    {
+        const string tierName = "singleflight";
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            string? token;
+            try
+            {
+                token = await coordinator.TryAcquireAsync(scope, normalized, cancellationToken).AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogTierSkipped(_logger, tierName, ex is TimeoutException ? "timeout" : "error", ex);
+                timings.Skip(tierName);
+                break;
+            }
+
+            if (token is not null)
+            {
+                try
+                {
+                    return await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    try
+                    {
+                        await coordinator.ReleaseAsync(scope, normalized, token, timings.Cached, CancellationToken.None).AsTask().WaitAsync(_options.TierTimeout, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The lease expires by itself; waiters then take over.
+                        LogTierFailed(_logger, tierName, ex);
+                    }
+                }
+            }
+
+            CachedAnswer? waited;
+            try
+            {
+                waited = await coordinator.WaitForAnswerAsync(scope, normalized, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogTierSkipped(_logger, tierName, "error", ex);
+                timings.Skip(tierName);
+                break;
+            }
+
+            if (waited is not null && string.Equals(waited.ScopeId, scope.Id, StringComparison.Ordinal) && IsFresh(waited))
+            {
+                RagKitTelemetry.SingleFlightJoins.Add(1);
+                CachedAnswer promoted = Rekey(waited, normalized);
+                _exact.Set(scope, promoted);
+                if (!prepared.Vector.IsEmpty)
+                {
+                    await _localSemantic.StoreAsync(scope, prepared.Vector, promoted, cancellationToken).ConfigureAwait(false);
+                }
+
+                return FromCache(waited, new TierReport
+                {
+                    Tier = AnswerTier.Generated,
+                    JoinedInFlight = true,
+                    Embedding = timings.Embedding,
+                    SemanticLookup = timings.SemanticLookup,
+                    Retrieval = timings.Retrieval,
+                    SkippedTiers = timings.Skipped,
+                    Total = Stopwatch.GetElapsedTime(start),
+                });
+            }
+        }
+
+        return await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CachedAnswer?> SharedExactLookupAsync(IExactAnswerCache tier, ScopeKey scope, string normalized, StageTimings timings, CancellationToken cancellationToken)
+    {
+        long t = Stopwatch.GetTimestamp();
+        try
+        {
+            ValueTask<CachedAnswer?> pending = tier.GetAsync(scope, normalized, cancellationToken);
+            CachedAnswer? hit = pending.IsCompletedSuccessfully
+                ? pending.Result
+                : await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
+            RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(tier.Name));
+            return hit;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            string reason = ex is TimeoutException ? "timeout" : "error";
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
+            LogTierSkipped(_logger, tier.Name, reason, ex);
+            timings.Skip(tier.Name);
+            return null;
+        }
     }
 
     /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
     private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, long start, CancellationToken cancellationToken)
     {
         long t = Stopwatch.GetTimestamp();
+        if (options.UseCache)
+        {
+            foreach (IExactAnswerCache tier in SharedExactTiers)
+            {
+                CachedAnswer? shared = await SharedExactLookupAsync(tier, scope, normalized, timings, cancellationToken).ConfigureAwait(false);
+                if (shared is null || !string.Equals(shared.ScopeId, scope.Id, StringComparison.Ordinal)
+                    || !string.Equals(shared.Question, normalized, StringComparison.Ordinal) || !IsFresh(shared))
+                {
+                    RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
+                    continue;
+                }
+
+                TimeSpan elapsed = Stopwatch.GetElapsedTime(t);
+                RecordHit(tier.Name, elapsed);
+                _exact.Set(scope, shared);
+                return new Prepared(ReadOnlyMemory<float>.Empty, [], FromCache(shared, new TierReport
+                {
+                    Tier = AnswerTier.Exact,
+                    ExactLookup = elapsed,
+                    SkippedTiers = timings.Skipped,
+                    Total = elapsed,
+                }));
+            }
+
+            t = Stopwatch.GetTimestamp();
+        }
+
         GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<float> vector = embeddings[0].Vector;
         timings.Embedding = Stopwatch.GetElapsedTime(t);
@@ -648,6 +827,12 @@ internal sealed partial class RagPipeline : IRagPipeline
                 ExpiresAt = now + _options.AnswerTtl,
             };
             _exact.Set(scope, cached);
+            timings.Cached = cached;
+            foreach (IExactAnswerCache tier in SharedExactTiers)
+            {
+                await SharedExactStoreAsync(tier, scope, cached, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (ISemanticAnswerCache tier in _semanticTiers)
             {
                 await StoreWithinBudgetAsync(tier, scope, prepared.Vector, cached, cancellationToken).ConfigureAwait(false);
@@ -662,6 +847,24 @@ internal sealed partial class RagPipeline : IRagPipeline
         try
         {
             ValueTask pending = tier.StoreAsync(scope, vector, cached, cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            string reason = ex is TimeoutException ? "timeout" : "error";
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
+            LogTierSkipped(_logger, tier.Name, reason, ex);
+        }
+    }
+
+    private async Task SharedExactStoreAsync(IExactAnswerCache tier, ScopeKey scope, CachedAnswer cached, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ValueTask pending = tier.SetAsync(scope, cached, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
@@ -691,6 +894,20 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         int total = _exact.InvalidateDocuments(documents);
         RagKitTelemetry.Invalidations.Add(total, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        foreach (IExactAnswerCache tier in SharedExactTiers)
+        {
+            try
+            {
+                int n = await tier.InvalidateDocumentsAsync(documents, cancellationToken).ConfigureAwait(false);
+                RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(tier.Name));
+                total += n;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTierFailed(_logger, tier.Name, ex);
+            }
+        }
+
         foreach (ISemanticAnswerCache tier in _semanticTiers)
         {
             try
@@ -863,6 +1080,9 @@ internal sealed partial class RagPipeline : IRagPipeline
         public TimeSpan Retrieval { get; set; }
 
         public TimeSpan Generation { get; set; }
+
+        /// <summary>The answer as cached after generation (null when it was not cacheable).</summary>
+        public CachedAnswer? Cached { get; set; }
 
         public IReadOnlyList<string> Skipped => _skipped ?? (IReadOnlyList<string>)[];
 

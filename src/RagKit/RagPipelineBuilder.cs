@@ -23,6 +23,8 @@ namespace RagKit;
 public sealed class RagPipelineBuilder
 {
     private readonly List<ISemanticAnswerCache> _semanticTiers = [];
+    private readonly List<IExactAnswerCache> _exactTiers = [];
+    private ISingleFlightCoordinator? _singleFlight;
     private IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private IChatClient? _chat;
     private IVectorStore? _store;
@@ -77,6 +79,21 @@ public sealed class RagPipelineBuilder
         return this;
     }
 
+    /// <summary>Adds a shared exact tier consulted after the in-process exact tier and before the semantic tiers.</summary>
+    public RagPipelineBuilder AddExactCache(IExactAnswerCache tier)
+    {
+        ArgumentNullException.ThrowIfNull(tier);
+        _exactTiers.Add(tier);
+        return this;
+    }
+
+    /// <summary>Sets a coordinator so that concurrent misses on several instances cause one generation.</summary>
+    public RagPipelineBuilder UseSingleFlightCoordinator(ISingleFlightCoordinator? coordinator)
+    {
+        _singleFlight = coordinator;
+        return this;
+    }
+
     /// <summary>Sets the clock used for TTLs (inject a fake one in tests).</summary>
     public RagPipelineBuilder UseTimeProvider(TimeProvider timeProvider)
     {
@@ -102,6 +119,10 @@ public sealed class RagPipelineBuilder
         }
 
         Options.Validate();
-        return new RagPipeline(Options, _embedder, _chat, _store, _template, _semanticTiers.ToArray(), _time, _loggers.CreateLogger("RagKit"));
+        return new RagPipeline(Options, _embedder, _chat, _store, _template, _semanticTiers.ToArray(), _time, _loggers.CreateLogger("RagKit"))
+        {
+            SharedExactTiers = _exactTiers.ToArray(),
+            SingleFlight = _singleFlight,
+        };
     }
 }

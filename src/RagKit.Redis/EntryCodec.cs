@@ -1,0 +1,302 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Numerics.Tensors;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RagKit.Caching;
+
+namespace RagKit.Redis;
+
+/// <summary>
+/// The stored formats. Nothing is deserialized into arbitrary types: entries are a fixed binary header,
+/// a compressed vector and a JSON document bound to explicit DTOs (source-generated, no polymorphism).
+/// </summary>
+internal static class EntryCodec
+{
+    public const byte FormatVersion = 1;
+    private static readonly byte[] EntryMagic = "RKE"u8.ToArray();
+    private static readonly byte[] AnswerMagic = "RKA"u8.ToArray();
+    private const int VectorHeader = 1 + 2 + 4; // encoding, dims, scale
+
+    public static string Hex(ulong value) => value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static ulong Hash(string text) => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(text));
+
+    public static string DocumentHex(DocumentKey d) => Hex(Hash(d.Tenant + "\n" + d.Collection + "\n" + d.DocumentId));
+
+    // ---- vectors: [encoding u8][dims u16][scale f32][data] ----
+
+    public static int VectorSize(RedisEmbeddingEncoding encoding, int dims) => VectorHeader + (encoding == RedisEmbeddingEncoding.Int8 ? dims : dims * 2);
+
+    public static void EncodeVector(ReadOnlySpan<float> v, RedisEmbeddingEncoding encoding, Span<byte> dest)
+    {
+        dest[0] = (byte)encoding;
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[1..], (ushort)v.Length);
+        Span<byte> data = dest[VectorHeader..];
+        if (encoding == RedisEmbeddingEncoding.Int8)
+        {
+            float max = TensorPrimitives.MaxMagnitude(v);
+            float scale = max > 0 ? max / 127f : 1f;
+            BinaryPrimitives.WriteSingleLittleEndian(dest[3..], scale);
+            for (int i = 0; i < v.Length; i++)
+            {
+                data[i] = (byte)(sbyte)Math.Clamp(MathF.Round(v[i] / scale), -127f, 127f);
+            }
+        }
+        else
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(dest[3..], 1f);
+            for (int i = 0; i < v.Length; i++)
+            {
+                BinaryPrimitives.WriteHalfLittleEndian(data[(i * 2)..], (Half)v[i]);
+            }
+        }
+    }
+
+    public static byte[] EncodeVector(ReadOnlySpan<float> v, RedisEmbeddingEncoding encoding)
+    {
+        var bytes = new byte[VectorSize(encoding, v.Length)];
+        EncodeVector(v, encoding, bytes);
+        return bytes;
+    }
+
+    /// <summary>Decodes a vector; returns its total encoded length, or -1 when the bytes are not a valid vector of <paramref name="dims"/>.</summary>
+    public static int TryDecodeVector(ReadOnlySpan<byte> src, int dims, Span<float> dest)
+    {
+        if (src.Length < VectorHeader)
+        {
+            return -1;
+        }
+
+        var encoding = (RedisEmbeddingEncoding)src[0];
+        int n = BinaryPrimitives.ReadUInt16LittleEndian(src[1..]);
+        if (n != dims || dest.Length < dims || (encoding != RedisEmbeddingEncoding.Int8 && encoding != RedisEmbeddingEncoding.Float16))
+        {
+            return -1;
+        }
+
+        int size = VectorSize(encoding, dims);
+        if (src.Length < size)
+        {
+            return -1;
+        }
+
+        float scale = BinaryPrimitives.ReadSingleLittleEndian(src[3..]);
+        ReadOnlySpan<byte> data = src[VectorHeader..];
+        if (encoding == RedisEmbeddingEncoding.Int8)
+        {
+            if (!float.IsFinite(scale) || scale <= 0)
+            {
+                return -1;
+            }
+
+            for (int i = 0; i < dims; i++)
+            {
+                dest[i] = (sbyte)data[i] * scale;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < dims; i++)
+            {
+                dest[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data[(i * 2)..]);
+            }
+        }
+
+        return size;
+    }
+
+    // ---- entries: "RKE" [version u8] [vector] [answer JSON] ----
+
+    public static byte[] EncodeEntry(ReadOnlySpan<float> vector, RedisEmbeddingEncoding encoding, CachedAnswer answer)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(AnswerDto.From(answer), RedisJsonContext.Default.AnswerDto);
+        int vsize = VectorSize(encoding, vector.Length);
+        var bytes = new byte[4 + vsize + json.Length];
+        EntryMagic.CopyTo(bytes, 0);
+        bytes[3] = FormatVersion;
+        EncodeVector(vector, encoding, bytes.AsSpan(4, vsize));
+        json.CopyTo(bytes, 4 + vsize);
+        return bytes;
+    }
+
+    /// <summary>Decodes an entry; false for anything corrupt, foreign or of another format version.</summary>
+    public static bool TryDecodeEntry(ReadOnlySpan<byte> src, int dims, Span<float> vector, out CachedAnswer? answer)
+    {
+        answer = null;
+        if (src.Length < 4 || !src[..3].SequenceEqual(EntryMagic) || src[3] != FormatVersion)
+        {
+            return false;
+        }
+
+        int vsize = TryDecodeVector(src[4..], dims, vector);
+        if (vsize < 0)
+        {
+            return false;
+        }
+
+        answer = TryDecodeJson(src[(4 + vsize)..]);
+        return answer is not null;
+    }
+
+    // ---- bare answers (single-flight results, exact tier): "RKA" [version u8] [JSON] ----
+
+    public static byte[] EncodeAnswer(CachedAnswer answer, IReadOnlyDictionary<string, string>? epochs = null)
+    {
+        AnswerDto dto = AnswerDto.From(answer);
+        dto.Epochs = epochs is null ? null : new Dictionary<string, string>(epochs, StringComparer.Ordinal);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(dto, RedisJsonContext.Default.AnswerDto);
+        var bytes = new byte[4 + json.Length];
+        AnswerMagic.CopyTo(bytes, 0);
+        bytes[3] = FormatVersion;
+        json.CopyTo(bytes, 4);
+        return bytes;
+    }
+
+    public static CachedAnswer? TryDecodeAnswer(ReadOnlySpan<byte> src, out Dictionary<string, string>? epochs)
+    {
+        epochs = null;
+        if (src.Length < 4 || !src[..3].SequenceEqual(AnswerMagic) || src[3] != FormatVersion)
+        {
+            return null;
+        }
+
+        try
+        {
+            AnswerDto? dto = JsonSerializer.Deserialize(src[4..], RedisJsonContext.Default.AnswerDto);
+            epochs = dto?.Epochs;
+            return dto?.ToAnswer();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static CachedAnswer? TryDecodeJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, RedisJsonContext.Default.AnswerDto)?.ToAnswer();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+internal sealed class AnswerDto
+{
+    public string? Q { get; set; }
+
+    public string? S { get; set; }
+
+    public string? T { get; set; }
+
+    public List<CitationDto>? C { get; set; }
+
+    public List<ProvenanceDto>? P { get; set; }
+
+    public bool X { get; set; }
+
+    public long Cost { get; set; }
+
+    public long Created { get; set; }
+
+    public long Expires { get; set; }
+
+    public Dictionary<string, string>? Epochs { get; set; }
+
+    public static AnswerDto From(CachedAnswer a) => new()
+    {
+        Q = a.Question,
+        S = a.ScopeId,
+        T = a.Text,
+        C = a.Citations.Select(c => new CitationDto { N = c.Number, D = c.DocumentId, K = c.ChunkId, Sn = c.Snippet, Sc = c.Score }).ToList(),
+        P = a.Provenance.Select(p => new ProvenanceDto { Tn = p.Document.Tenant, Co = p.Document.Collection, D = p.Document.DocumentId, K = p.ChunkId, H = p.DocumentHash }).ToList(),
+        X = a.IsExtractive,
+        Cost = a.GenerationCost.Ticks,
+        Created = a.CreatedAt.UtcTicks,
+        Expires = a.ExpiresAt.UtcTicks,
+    };
+
+    /// <summary>Null when a required field is missing or out of range (a corrupt or foreign entry).</summary>
+    public CachedAnswer? ToAnswer()
+    {
+        if (Q is null || S is null || T is null || C is null || P is null
+            || Created < DateTime.MinValue.Ticks || Created > DateTime.MaxValue.Ticks
+            || Expires < DateTime.MinValue.Ticks || Expires > DateTime.MaxValue.Ticks || Cost < 0)
+        {
+            return null;
+        }
+
+        var citations = new List<Citation>(C.Count);
+        foreach (CitationDto? c in C)
+        {
+            if (c?.D is null || c.K is null || c.Sn is null)
+            {
+                return null;
+            }
+
+            citations.Add(new Citation(c.N, c.D, c.K, c.Sn, c.Sc));
+        }
+
+        var provenance = new List<ProvenanceEntry>(P.Count);
+        foreach (ProvenanceDto? p in P)
+        {
+            if (p?.Tn is null || p.Co is null || p.D is null || p.K is null)
+            {
+                return null;
+            }
+
+            provenance.Add(new ProvenanceEntry(new DocumentKey(p.Tn, p.Co, p.D), p.K, p.H));
+        }
+
+        return new CachedAnswer
+        {
+            Question = Q,
+            ScopeId = S,
+            Text = T,
+            Citations = citations,
+            Provenance = provenance,
+            IsExtractive = X,
+            GenerationCost = TimeSpan.FromTicks(Cost),
+            CreatedAt = new DateTimeOffset(Created, TimeSpan.Zero),
+            ExpiresAt = new DateTimeOffset(Expires, TimeSpan.Zero),
+        };
+    }
+}
+
+internal sealed class CitationDto
+{
+    public int N { get; set; }
+
+    public string? D { get; set; }
+
+    public string? K { get; set; }
+
+    public string? Sn { get; set; }
+
+    public float Sc { get; set; }
+}
+
+internal sealed class ProvenanceDto
+{
+    public string? Tn { get; set; }
+
+    public string? Co { get; set; }
+
+    public string? D { get; set; }
+
+    public string? K { get; set; }
+
+    public ulong H { get; set; }
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AnswerDto))]
+internal sealed partial class RedisJsonContext : JsonSerializerContext
+{
+}

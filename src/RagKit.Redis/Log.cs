@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace RagKit.Redis;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit.Redis: a Redis call failed; the tier is skipped for this call.")]
+    public static partial void CallFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit.Redis: change stream read failed; the mirrors are reloaded once Redis answers again.")]
+    public static partial void StreamFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit.Redis: entry {Key} is corrupt or of a foreign format; it is deleted.")]
+    public static partial void CorruptEntry(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RagKit.Redis: answer of {Bytes} bytes exceeds MaxValueBytes; it is not shared.")]
+    public static partial void TooLarge(ILogger logger, int bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RagKit.Redis: loaded {Count} entries of scope {Scope} into the local mirror.")]
+    public static partial void MirrorLoaded(ILogger logger, int count, string scope);
+}

@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using RagKit.Caching;
+using StackExchange.Redis;
+
+namespace RagKit.Redis.Tests;
+
+/// <summary>A chat client that answers after a delay and counts generations (shared across instances).</summary>
+public sealed class CountingChatClient : IChatClient
+{
+    private readonly StrongBox<int> _count;
+    private readonly TimeSpan _delay;
+
+    public CountingChatClient(StrongBox<int> count, TimeSpan delay = default)
+    {
+        _count = count;
+        _delay = delay;
+    }
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        int n = Interlocked.Increment(ref _count.Value);
+        if (_delay > TimeSpan.Zero)
+        {
+            await Task.Delay(_delay, cancellationToken);
+        }
+
+        string last = messages.Last().Text;
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, $"Generated answer #{n} from the handbook [1]. ({last.Length})"));
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
+}
+
+public static class TestSupport
+{
+    public static readonly RagDocument[] Handbook =
+    [
+        new("vacation", "Employees get 25 vacation days per year. Unused vacation days can be carried over until March."),
+        new("expenses", "Travel expenses are reimbursed within 30 days after the receipt is submitted in the expense tool."),
+        new("security", "Laptops must use full disk encryption and lock the screen after five minutes of inactivity."),
+    ];
+
+    public static RedisSemanticCacheOptions Options(string connection, string prefix) => new()
+    {
+        ConnectionString = connection,
+        KeyPrefix = prefix,
+        OperationTimeout = TimeSpan.FromMilliseconds(500),
+        BreakerOpenDuration = TimeSpan.FromMilliseconds(300),
+        StreamPollInterval = TimeSpan.FromMilliseconds(5),
+    };
+
+    public static string Prefix() => "t" + Guid.NewGuid().ToString("N")[..8];
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 5000)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException("Timed out waiting for: " + what);
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public static async Task<float[]> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> e, string text)
+        => (await e.GenerateAsync([QuestionNormalizer.Normalize(text)])).Single().Vector.ToArray();
+
+    public static CachedAnswer Answer(ScopeKey scope, string question, string text, params DocumentKey[] docs) => new()
+    {
+        Question = QuestionNormalizer.Normalize(question),
+        ScopeId = scope.Id,
+        Text = text,
+        Citations = [new Citation(1, docs.Length > 0 ? docs[0].DocumentId : "d", "c#0", "snippet", 0.9f)],
+        Provenance = docs.Select(d => new ProvenanceEntry(d, d.DocumentId + "#0", 42)).ToArray(),
+        GenerationCost = TimeSpan.FromSeconds(2),
+        CreatedAt = DateTimeOffset.UtcNow,
+        ExpiresAt = DateTimeOffset.UtcNow.AddHours(1),
+    };
+
+    public static ScopeKey Scope(string tenant) => new RagScope(tenant).GetKey("test");
+
+    public static async Task<List<RedisKey>> KeysAsync(string connection, string pattern)
+    {
+        using ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(connection);
+        var keys = new List<RedisKey>();
+        foreach (IServer s in mux.GetServers())
+        {
+            if (!s.IsReplica)
+            {
+                await foreach (RedisKey k in s.KeysAsync(pattern: pattern))
+                {
+                    keys.Add(k);
+                }
+            }
+        }
+
+        return keys;
+    }
+}
