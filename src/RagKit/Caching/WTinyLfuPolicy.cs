@@ -31,6 +31,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private long _windowBytes;
     private long _protectedCount;
     private long _protectedBytes;
+    private long _totalBytes;
 
     // Hill climber state.
     private int _hits;
@@ -60,13 +61,15 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         if (_nodes.TryGetValue(key, out Node? existing))
         {
             Unlink(existing);
-            existing.Size = info.SizeBytes;
+            _totalBytes += Math.Max(0, info.SizeBytes) - existing.Size;
+            existing.Size = Math.Max(0, info.SizeBytes);
             LinkWindow(existing);
             return;
         }
 
         var node = new Node(key, hash) { Size = Math.Max(0, info.SizeBytes) };
         _nodes[key] = node;
+        _totalBytes += node.Size;
         LinkWindow(node);
     }
 
@@ -100,32 +103,35 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         if (_nodes.Remove(key, out Node? node))
         {
             Unlink(node);
+            _totalBytes -= node.Size;
         }
     }
 
     public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
     {
-        Node? evicted = null;
-        if (WindowOverflows() || Empty(_probation) && Empty(_protected))
+        // Entries leaving the window go straight to the main region while it has room.
+        while (WindowOverflows() && MainHasRoom())
         {
+            Node moved = _window.Prev!;
+            Unlink(moved);
+            LinkFront(_probation, moved, Probation);
+        }
+
+        Node? evicted = null;
+        if (WindowOverflows())
+        {
+            // The window's LRU entry must beat the main region's victim on frequency to be admitted.
             Node candidate = _window.Prev!;
-            if (candidate != _window)
+            Node? mainVictim = !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
+            if (mainVictim is not null && _sketch.Frequency(candidate.Hash) > _sketch.Frequency(mainVictim.Hash))
             {
-                Node? mainVictim = !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
-                if (mainVictim is null)
-                {
-                    evicted = candidate;
-                }
-                else if (_sketch.Frequency(candidate.Hash) > _sketch.Frequency(mainVictim.Hash))
-                {
-                    Unlink(candidate);
-                    LinkFront(_probation, candidate, Probation);
-                    evicted = mainVictim;
-                }
-                else
-                {
-                    evicted = candidate;
-                }
+                Unlink(candidate);
+                LinkFront(_probation, candidate, Probation);
+                evicted = mainVictim;
+            }
+            else
+            {
+                evicted = candidate;
             }
         }
 
@@ -138,8 +144,17 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
         Unlink(evicted);
         _nodes.Remove(evicted.Key);
+        _totalBytes -= evicted.Size;
         victim = evicted.Key;
         return true;
+    }
+
+    private bool MainHasRoom()
+    {
+        double mainFraction = 1 - _windowFraction;
+        long mainCount = _nodes.Count - _windowCount;
+        long mainBytes = _totalBytes - _windowBytes;
+        return mainCount < (long)(_maxEntries * mainFraction) && mainBytes < (long)(_maxBytes * mainFraction);
     }
 
     private bool WindowOverflows()
