@@ -488,6 +488,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
     private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, CancellationToken cancellationToken)
     {
+        RememberScope(scope, options.Scope);
         long t = Stopwatch.GetTimestamp();
         GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<float> vector = embeddings[0].Vector;
