@@ -44,6 +44,12 @@ foreach (string f in Directory.GetFiles(Path.Combine(traces, "cache2k"), "*.trac
     rows.Add(("cache2k/" + Path.GetFileName(f).Replace(".trace.gz", "", StringComparison.Ordinal), keys, Capacities(keys)));
 }
 
+if (args.Contains("--sweep"))
+{
+    Sweep.Run(rows.Where(r => r.Trace != "arc/P3").ToList());
+    return 0;
+}
+
 Console.WriteLine();
 Console.WriteLine("| trace | accesses | distinct | capacity | " + string.Join(" | ", policies.Select(p => p.Name)) + " | Belady (OPT) | W-TinyLFU − LRU | W-TinyLFU gap to OPT |");
 Console.WriteLine("|---|---:|---:|---:|" + string.Concat(policies.Select(_ => "---:|")) + "---:|---:|---:|");
@@ -93,31 +99,8 @@ static int[] Capacities(long[] keys)
     }
 }
 
-static double Simulate(long[] keys, int capacity, EvictionPolicyFactory factory)
-{
-    IEvictionPolicy<long> policy = factory.Create<long>(new EvictionPolicyContext(capacity, capacity));
-    var resident = new HashSet<long>(capacity * 2);
-    long hits = 0;
-    var unit = new EvictionEntryInfo(1, 1);
-    foreach (long k in keys)
-    {
-        if (resident.Contains(k))
-        {
-            hits++;
-            policy.OnAccessed(k);
-            continue;
-        }
-
-        resident.Add(k);
-        policy.OnInserted(k, unit);
-        while (resident.Count > capacity && policy.TryEvict(out long victim))
-        {
-            resident.Remove(victim);
-        }
-    }
-
-    return (double)hits / keys.Length;
-}
+static double Simulate(long[] keys, int capacity, EvictionPolicyFactory factory) =>
+    Simulator.Run(keys, capacity, factory.Create<long>(new EvictionPolicyContext(capacity, capacity)));
 
 // Belady's MIN with demand fetching: every miss is cached, the resident key used farthest in the future is evicted.
 static double Belady(long[] keys, int capacity)

@@ -18,16 +18,16 @@ internal sealed class FrequencySketch
     private readonly int _sampleSize;
     private int _additions;
 
-    public FrequencySketch(int capacity, int widthFactor = 4, int sampleFactor = 10)
+    public FrequencySketch(int capacity, int widthFactor = 4, int sampleFactor = 10, int minWidth = 16, int minSample = 0)
     {
         int cap = Math.Max(capacity, 16);
-        int width = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min((long)cap * widthFactor, 1 << 26));
+        int width = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp((long)cap * widthFactor, minWidth, 1 << 26));
         _widthMask = width - 1;
         _table = new ulong[Math.Max(1, width * 4 / 16)];
-        int doorBits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min((long)cap * 8, 1 << 28));
+        int doorBits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min((long)width * 2, 1 << 28));
         _doorMask = doorBits - 1;
         _doorkeeper = new ulong[Math.Max(1, doorBits / 64)];
-        _sampleSize = (int)Math.Min((long)cap * sampleFactor, int.MaxValue);
+        _sampleSize = (int)Math.Min(Math.Max((long)cap * sampleFactor, minSample), int.MaxValue);
     }
 
     public int SampleSize => _sampleSize;

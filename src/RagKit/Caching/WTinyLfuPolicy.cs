@@ -7,13 +7,28 @@ namespace RagKit.Caching;
 /// main region's victim on estimated frequency (count-min sketch with doorkeeper and aging) to be admitted into a
 /// segmented LRU (probation 20 %, protected 80 %). The window's share is tuned by hill climbing on the hit rate.
 /// </summary>
+/// <summary>Tuning of <see cref="WTinyLfuPolicy{TKey}"/> (internal: the trace harness sweeps it).</summary>
+internal sealed record WTinyLfuSettings(
+    double InitialWindow = 0.01,
+    int WidthFactor = 8,
+    int SampleFactor = 16,
+    int MinWidth = 1024,
+    int MinSample = 10_000,
+    int ClimberSampleFactor = 10,
+    double Step = 0.0625,
+    double MaxWindow = 0.8,
+    bool Adaptive = true,
+    double InitialDirection = 1)
+{
+    public static WTinyLfuSettings Default { get; } = new();
+}
+
 internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const byte Window = 0;
     private const byte Probation = 1;
     private const byte Protected = 2;
-    private const double StepPercent = 0.0625;
     private const double StepDecay = 0.98;
     private const double RestartThreshold = 0.05;
 
@@ -39,15 +54,19 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private double _previousHitRate;
     private double _stepSize;
 
-    public WTinyLfuPolicy(EvictionPolicyContext context, double initialWindow = 0.01)
+    private readonly WTinyLfuSettings _settings;
+
+    public WTinyLfuPolicy(EvictionPolicyContext context, WTinyLfuSettings? settings = null)
     {
+        _settings = settings ?? WTinyLfuSettings.Default;
         _maxEntries = Math.Max(1, context.MaxEntries);
         _maxBytes = Math.Max(1, context.MaxBytes);
         _nodes = new Dictionary<TKey, Node>((int)Math.Min(_maxEntries, 1 << 16));
-        _sketch = new FrequencySketch((int)Math.Min(_maxEntries, 1 << 24));
-        _sampleSize = (int)Math.Min(_maxEntries * 10, int.MaxValue);
-        _windowFraction = initialWindow;
-        _stepSize = StepPercent;
+        int capacity = (int)Math.Min(_maxEntries, 1 << 24);
+        _sketch = new FrequencySketch(capacity, _settings.WidthFactor, _settings.SampleFactor, _settings.MinWidth, _settings.MinSample);
+        _sampleSize = (int)Math.Min(Math.Max(_maxEntries * _settings.ClimberSampleFactor, 100), int.MaxValue);
+        _windowFraction = _settings.InitialWindow;
+        _stepSize = _settings.Step * _settings.InitialDirection;
     }
 
     /// <summary>The window's current share of the capacity (hill-climbed).</summary>
@@ -195,10 +214,15 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
         double hitRate = (double)_hits / (_hits + _misses);
         double change = hitRate - _previousHitRate;
+        // As Caffeine: keep moving the window in the direction that raised the hit rate, reverse when it fell;
+        // the step decays while the hit rate is stable and restarts when it changes a lot.
         double amount = change >= 0 ? _stepSize : -_stepSize;
-        _stepSize = Math.Abs(change) >= RestartThreshold ? StepPercent * (amount >= 0 ? 1 : -1) : StepDecay * amount;
-        _stepSize = Math.Abs(_stepSize);
-        _windowFraction = Math.Clamp(_windowFraction + amount, 0.0, 0.8);
+        _stepSize = Math.Abs(change) >= RestartThreshold ? _settings.Step * (amount >= 0 ? 1 : -1) : StepDecay * amount;
+        if (_settings.Adaptive)
+        {
+            _windowFraction = Math.Clamp(_windowFraction + amount, 0.0, _settings.MaxWindow);
+        }
+
         _previousHitRate = hitRate;
         _hits = 0;
         _misses = 0;
