@@ -63,8 +63,7 @@ public sealed class EvictionPolicyTests
     public void Lfu_keeps_a_frequent_entry_over_more_recent_ones()
     {
         var sim = new Sim(3, EvictionPolicyFactory.Lfu);
-        sim.Access(1);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 20; i++)
         {
             sim.Access(1);
         }

@@ -47,6 +47,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private long _protectedCount;
     private long _protectedBytes;
     private long _totalBytes;
+    private long _epoch;
 
     // Hill climber state.
     private int _hits;
@@ -128,33 +129,32 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
     public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
     {
-        // Entries leaving the window go straight to the main region while it has room.
-        while (WindowOverflows() && MainHasRoom())
+        // As Caffeine: entries beyond the window's share move to probation; the oldest of them is the candidate.
+        long epoch = ++_epoch;
+        Node? candidate = null;
+        while (WindowOverflows())
         {
             Node moved = _window.Prev!;
             Unlink(moved);
             LinkFront(_probation, moved, Probation);
+            moved.MovedAt = epoch;
+            candidate ??= moved;
         }
 
-        Node? evicted = null;
-        if (WindowOverflows())
+        Node? evicted;
+        if (candidate is not null)
         {
-            // The window's LRU entry must beat the main region's victim on frequency to be admitted.
-            Node candidate = _window.Prev!;
-            Node? mainVictim = !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
-            if (mainVictim is not null && _sketch.Frequency(candidate.Hash) > _sketch.Frequency(mainVictim.Hash))
-            {
-                Unlink(candidate);
-                LinkFront(_probation, candidate, Probation);
-                evicted = mainVictim;
-            }
-            else
-            {
-                evicted = candidate;
-            }
+            // The candidate must beat the main region's victim on estimated frequency to stay.
+            Node? mainVictim = _probation.Prev!.MovedAt != epoch ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
+            evicted = mainVictim is not null && _sketch.Frequency(candidate.Hash) > _sketch.Frequency(mainVictim.Hash)
+                ? mainVictim
+                : candidate;
+        }
+        else
+        {
+            evicted = !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : !Empty(_window) ? _window.Prev : null;
         }
 
-        evicted ??= !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : !Empty(_window) ? _window.Prev : null;
         if (evicted is null)
         {
             victim = default;
@@ -166,14 +166,6 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         _totalBytes -= evicted.Size;
         victim = evicted.Key;
         return true;
-    }
-
-    private bool MainHasRoom()
-    {
-        double mainFraction = 1 - _windowFraction;
-        long mainCount = _nodes.Count - _windowCount;
-        long mainBytes = _totalBytes - _windowBytes;
-        return mainCount < (long)(_maxEntries * mainFraction) && mainBytes < (long)(_maxBytes * mainFraction);
     }
 
     private bool WindowOverflows()
@@ -300,6 +292,8 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         public long Size { get; set; }
 
         public byte Queue { get; set; }
+
+        public long MovedAt { get; set; }
 
         public Node? Prev { get; set; }
 
