@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BenchmarkDotNet.Running;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
@@ -13,11 +16,11 @@ BenchmarkSwitcher.FromAssembly(typeof(GetHitBenchmarks).Assembly).Run(args);
 /// to record the hit with the policy) per eviction policy, against BitFaster.Caching's ConcurrentLru and
 /// ConcurrentLfu, on 1 and 2 threads. Mean = time per get on each thread; throughput = threads / mean.
 /// </summary>
-[ShortRunJob]
+[Config(typeof(ShortInProcess))]
 [MemoryDiagnoser]
 public class GetHitBenchmarks
 {
-    private const int Ops = 200_000;
+    private const int Ops = 50_000;
     private const int Keys = 1_000;
     private string[] _keys = [];
     private ICache _cache = null!;
@@ -135,4 +138,10 @@ public class GetHitBenchmarks
         CreatedAt = DateTimeOffset.UtcNow,
         ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
     };
+}
+
+/// <summary>The short job, in process (no per-run project build: the machine is shared and busy).</summary>
+public sealed class ShortInProcess : ManualConfig
+{
+    public ShortInProcess() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
 }
