@@ -629,6 +629,7 @@ internal sealed partial class RagPipeline : IRagPipeline
 
     private async Task<CachedAnswer?> SharedExactLookupAsync(IExactAnswerCache tier, ScopeKey scope, string normalized, StageTimings timings, CancellationToken cancellationToken)
     {
+        RememberScope(scope, options.Scope);
         long t = Stopwatch.GetTimestamp();
         try
         {

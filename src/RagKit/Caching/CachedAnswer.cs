@@ -20,6 +20,7 @@ public sealed record ProvenanceEntry(DocumentKey Document, string ChunkId, ulong
 public sealed class CachedAnswer
 {
     private long _estimatedSize;
+    private int _hits;
 
     /// <summary>The normalized question the answer was made for.</summary>
     public required string Question { get; init; }
@@ -67,6 +68,12 @@ public sealed class CachedAnswer
             return _estimatedSize = size + (Provenance.Count * 96L);
         }
     }
+
+    /// <summary>Approximate number of exact-tier hits since the entry was stored (lossy under contention; used by refresh-ahead).</summary>
+    internal int Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Counts an exact-tier hit: a plain increment, so the hit path takes no lock and allocates nothing.</summary>
+    internal void RecordHit() => _hits++;
 
     /// <summary>True when any source document is among <paramref name="documents"/>.</summary>
     public bool DependsOnAny(IReadOnlyCollection<DocumentKey> documents)

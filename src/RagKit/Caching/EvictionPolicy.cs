@@ -45,12 +45,38 @@ public abstract class EvictionPolicyFactory
     /// <summary>Least recently used.</summary>
     public static EvictionPolicyFactory Lru { get; } = new LruEvictionPolicyFactory();
 
+    /// <summary>Least frequently used with dynamic aging (LFU-DA): priority = clock + hits, where the clock is the
+    /// priority of the last victim, so once-popular entries age out.</summary>
+    public static EvictionPolicyFactory Lfu { get; } = new GreedyDualFactory("lfu", costAware: false);
+
+    /// <summary>Window TinyLFU (as in Caffeine): frequency-sketch admission, a small LRU window, a segmented-LRU main
+    /// region, and a window size tuned by hill climbing. Resists scans and one-hit wonders.</summary>
+    public static EvictionPolicyFactory WTinyLfu { get; } = new WTinyLfuFactory();
+
+    /// <summary>GreedyDual-Size-Frequency: priority = clock + frequency × cost / size, with cost the entry's
+    /// <see cref="EvictionEntryInfo.Cost"/> (generation time). Keeps small, costly, often-hit answers.</summary>
+    public static EvictionPolicyFactory Gdsf { get; } = new GreedyDualFactory("gdsf", costAware: true);
+
     /// <summary>A short name for logs and metrics.</summary>
     public abstract string Name { get; }
 
     /// <summary>Creates a policy for one cache.</summary>
     public abstract IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context)
         where TKey : notnull;
+
+    private sealed class GreedyDualFactory(string name, bool costAware) : EvictionPolicyFactory
+    {
+        public override string Name => name;
+
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new GreedyDualPolicy<TKey>(context.MaxEntries, costAware);
+    }
+
+    private sealed class WTinyLfuFactory : EvictionPolicyFactory
+    {
+        public override string Name => "w-tinylfu";
+
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new WTinyLfuPolicy<TKey>(context);
+    }
 
     private sealed class LruEvictionPolicyFactory : EvictionPolicyFactory
     {

@@ -55,6 +55,8 @@ internal sealed class ExactAnswerCache
             return null;
         }
 
+        entry.RecordHit();
+
         // Recording recency is best effort under contention: a hit never waits for a lock.
         if (_lock.TryEnter())
         {
@@ -70,6 +72,9 @@ internal sealed class ExactAnswerCache
 
         return entry;
     }
+
+    /// <summary>A point-in-time copy of the entries (for background refresh-ahead scans; not on the hit path).</summary>
+    public IReadOnlyCollection<CachedAnswer> Snapshot() => _entries.Values.ToArray();
 
     public void Set(in ScopeKey scope, CachedAnswer answer)
     {

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using RagKit.Caching;
+using RagKit.Prewarming;
+using RagKit.Retrieval;
+
+namespace RagKit;
+
+/// <summary>The pipeline's hooks for prewarming: curated answers and refresh-ahead of hot exact-tier entries.</summary>
+internal sealed partial class RagPipeline : ICuratedAnswerSink
+{
+    private readonly ConcurrentDictionary<string, RagScope> _knownScopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<FlightKey, byte> _refreshing = new();
+
+    /// <summary>Remembers which <see cref="RagScope"/> a scope id stands for, so refresh-ahead can ask again.</summary>
+    private void RememberScope(in ScopeKey key, RagScope scope)
+    {
+        if (!_knownScopes.ContainsKey(key.Id))
+        {
+            _knownScopes.TryAdd(key.Id, scope);
+        }
+    }
+
+    public async Task AddCuratedAnswerAsync(RagScope scope, string question, string answer, IEnumerable<string>? sourceDocumentIds = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ValidateQuestion(question);
+        if (string.IsNullOrWhiteSpace(answer))
+        {
+            throw new ArgumentException("A curated answer needs text.", nameof(answer));
+        }
+
+        ScopeKey key = scope.GetKey(VersionStamp);
+        RememberScope(key, scope);
+        string normalized = QuestionNormalizer.Normalize(question);
+        var provenance = new List<ProvenanceEntry>
+        {
+            new(new DocumentKey(scope.Tenant, scope.Collection, CuratedAnswers.DocumentId), CuratedAnswers.ChunkId, 0),
+        };
+        foreach (string id in sourceDocumentIds ?? [])
+        {
+            // Naming source documents ties the curated answer to them: changing one invalidates the answer.
+            var doc = new DocumentKey(scope.Tenant, scope.Collection, id);
+            ulong hash = _documentVersions.TryGetValue(doc, out ulong v) ? v
+                : (await _store.GetDocumentAsync(doc, cancellationToken).ConfigureAwait(false))?.ContentHash
+                    ?? throw new ArgumentException($"Source document '{id}' does not exist in {scope.Tenant}/{scope.Collection}.", nameof(sourceDocumentIds));
+            _documentVersions.TryAdd(doc, hash);
+            provenance.Add(new ProvenanceEntry(doc, CuratedAnswers.ChunkId, hash));
+        }
+
+        GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+        DateTimeOffset now = _time.GetUtcNow();
+        var cached = new CachedAnswer
+        {
+            Question = normalized,
+            ScopeId = key.Id,
+            Text = answer,
+            Citations = [],
+            Provenance = provenance,
+            IsExtractive = false,
+            GenerationCost = CuratedAnswers.AssumedCost,
+            CreatedAt = now,
+            ExpiresAt = now + _options.AnswerTtl,
+        };
+        _exact.Set(key, cached);
+        foreach (ISemanticAnswerCache tier in _semanticTiers)
+        {
+            await StoreWithinBudgetAsync(tier, key, embeddings[0].Vector, cached, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Exact-tier entries hit at least <paramref name="minHits"/> times whose remaining lifetime is at most <paramref name="withinFraction"/> of their TTL.</summary>
+    internal List<CachedAnswer> FindRefreshCandidates(int minHits, double withinFraction)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        var due = new List<CachedAnswer>();
+        foreach (CachedAnswer entry in _exact.Snapshot())
+        {
+            if (entry.Hits < minHits || entry.ExpiresAt <= now || CuratedAnswers.IsCurated(entry))
+            {
+                continue;
+            }
+
+            TimeSpan lifetime = entry.ExpiresAt - entry.CreatedAt;
+            if (entry.ExpiresAt - now <= lifetime * withinFraction && _knownScopes.ContainsKey(entry.ScopeId))
+            {
+                due.Add(entry);
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>Regenerates an answer bypassing the cache lookups and writes it back to every tier. False when it could not be.</summary>
+    internal async Task<bool> RefreshAsync(CachedAnswer entry, CancellationToken cancellationToken)
+    {
+        if (!_knownScopes.TryGetValue(entry.ScopeId, out RagScope? scope))
+        {
+            return false;
+        }
+
+        ScopeKey key = scope.GetKey(VersionStamp);
+        var flight = new FlightKey(key.Id, entry.Question);
+        if (!_refreshing.TryAdd(flight, 0))
+        {
+            return false;
+        }
+
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            var timings = new StageTimings();
+
+            // Retrieval without semantic lookups (UseCache = false), then generation with write-back (UseCache = true).
+            Prepared prepared = await PrepareAsync(entry.Question, key, new AskOptions(scope) { UseCache = false }, timings, cancellationToken).ConfigureAwait(false);
+            if (prepared.Sources.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (ISemanticAnswerCache tier in _semanticTiers)
+            {
+                try
+                {
+                    await tier.RemoveAsync(key, entry.Question, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogTierFailed(_logger, tier.Name, ex);
+                }
+            }
+
+            RagAnswer answer = await GenerateAsync(entry.Question, entry.Question, key, new AskOptions(scope), prepared, timings, start, cancellationToken).ConfigureAwait(false);
+            return answer.IsComplete;
+        }
+        finally
+        {
+            _refreshing.TryRemove(flight, out _);
+        }
+    }
+}

@@ -1,0 +1,342 @@
+using Microsoft.Extensions.Time.Testing;
+using RagKit.Caching;
+
+namespace RagKit.Policies.Tests;
+
+public sealed class EvictionPolicyTests
+{
+    private static readonly EvictionEntryInfo Unit = new(1, 1);
+
+    public static TheoryData<string> PolicyNames => new() { "lru", "lfu", "w-tinylfu", "gdsf" };
+
+    private static EvictionPolicyFactory Factory(string name) => name switch
+    {
+        "lru" => EvictionPolicyFactory.Lru,
+        "lfu" => EvictionPolicyFactory.Lfu,
+        "w-tinylfu" => EvictionPolicyFactory.WTinyLfu,
+        "gdsf" => EvictionPolicyFactory.Gdsf,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    /// <summary>A cache simulator driving a policy through the seam, as ExactAnswerCache does.</summary>
+    private sealed class Sim(int capacity, EvictionPolicyFactory factory)
+    {
+        private readonly IEvictionPolicy<int> _policy = factory.Create<int>(new EvictionPolicyContext(capacity, capacity));
+
+        public HashSet<int> Resident { get; } = [];
+
+        public bool Access(int key)
+        {
+            if (Resident.Contains(key))
+            {
+                _policy.OnAccessed(key);
+                return true;
+            }
+
+            Resident.Add(key);
+            _policy.OnInserted(key, Unit);
+            while (Resident.Count > capacity && _policy.TryEvict(out int victim))
+            {
+                Assert.True(Resident.Remove(victim), $"policy evicted {victim}, which is not resident");
+            }
+
+            return false;
+        }
+    }
+
+    [Fact]
+    public void Lru_evicts_the_least_recently_used_entry()
+    {
+        IEvictionPolicy<string> lru = EvictionPolicyFactory.Lru.Create<string>(new EvictionPolicyContext(3, 3));
+        lru.OnInserted("a", Unit);
+        lru.OnInserted("b", Unit);
+        lru.OnInserted("c", Unit);
+        lru.OnAccessed("a");
+
+        Assert.True(lru.TryEvict(out string? victim));
+        Assert.Equal("b", victim);
+        Assert.True(lru.TryEvict(out victim));
+        Assert.Equal("c", victim);
+    }
+
+    [Fact]
+    public void Lfu_keeps_a_frequent_entry_over_more_recent_ones()
+    {
+        var sim = new Sim(3, EvictionPolicyFactory.Lfu);
+        for (int i = 0; i < 20; i++)
+        {
+            sim.Access(1);
+        }
+
+        for (int k = 2; k < 20; k++)
+        {
+            sim.Access(k);
+        }
+
+        Assert.Contains(1, sim.Resident);
+        Assert.Equal(3, sim.Resident.Count);
+    }
+
+    [Fact]
+    public void Lfu_ages_out_an_entry_that_was_popular_long_ago()
+    {
+        var sim = new Sim(4, EvictionPolicyFactory.Lfu);
+        for (int i = 0; i < 5; i++)
+        {
+            sim.Access(1);
+        }
+
+        // A new working set, each key hit repeatedly: the aging clock rises past key 1's old priority.
+        for (int round = 0; round < 50; round++)
+        {
+            for (int k = 10 + (round * 3); k < 13 + (round * 3); k++)
+            {
+                sim.Access(k);
+                sim.Access(k);
+                sim.Access(k);
+            }
+        }
+
+        Assert.DoesNotContain(1, sim.Resident);
+    }
+
+    [Fact]
+    public void WTinyLfu_rejects_a_one_hit_wonder_against_a_frequent_victim()
+    {
+        IEvictionPolicy<int> policy = EvictionPolicyFactory.WTinyLfu.Create<int>(new EvictionPolicyContext(10, 10));
+        for (int k = 0; k < 10; k++)
+        {
+            policy.OnInserted(k, Unit);
+        }
+
+        for (int round = 0; round < 5; round++)
+        {
+            for (int k = 0; k < 10; k++)
+            {
+                policy.OnAccessed(k);
+            }
+        }
+
+        policy.OnInserted(100, Unit);
+        Assert.True(policy.TryEvict(out _));
+        policy.OnInserted(101, Unit);
+        Assert.True(policy.TryEvict(out int victim));
+
+        // 100 left the window with one sighting; every main-region victim was seen six times.
+        Assert.Equal(100, victim);
+    }
+
+    [Theory]
+    [InlineData("w-tinylfu", true)]
+    [InlineData("lru", false)]
+    public void A_scan_does_not_flush_the_hot_set_from_WTinyLfu(string policy, bool hotSetSurvives)
+    {
+        var sim = new Sim(100, Factory(policy));
+        for (int round = 0; round < 20; round++)
+        {
+            for (int k = 0; k < 50; k++)
+            {
+                sim.Access(k);
+            }
+        }
+
+        for (int k = 1000; k < 6000; k++)
+        {
+            sim.Access(k);
+        }
+
+        int survivors = Enumerable.Range(0, 50).Count(sim.Resident.Contains);
+        if (hotSetSurvives)
+        {
+            Assert.True(survivors >= 45, $"{survivors} of 50 hot keys survived the scan");
+        }
+        else
+        {
+            Assert.Equal(0, survivors);
+        }
+    }
+
+    [Fact]
+    public void Gdsf_keeps_costly_small_entries_over_cheap_large_ones()
+    {
+        IEvictionPolicy<string> gdsf = EvictionPolicyFactory.Gdsf.Create<string>(new EvictionPolicyContext(100, 100_000));
+        gdsf.OnInserted("small-costly", new EvictionEntryInfo(500, 4.0));
+        gdsf.OnInserted("large-cheap", new EvictionEntryInfo(20_000, 0.2));
+        gdsf.OnInserted("medium", new EvictionEntryInfo(2_000, 1.0));
+        gdsf.OnAccessed("large-cheap");
+
+        Assert.True(gdsf.TryEvict(out string? first));
+        Assert.Equal("large-cheap", first);
+        Assert.True(gdsf.TryEvict(out string? second));
+        Assert.Equal("medium", second);
+    }
+
+    [Fact]
+    public void Gdsf_clock_lets_new_entries_outrank_stale_ones()
+    {
+        var gdsf = (GreedyDualPolicy<string>)EvictionPolicyFactory.Gdsf.Create<string>(new EvictionPolicyContext(100, 100_000));
+        gdsf.OnInserted("old", new EvictionEntryInfo(1_000, 1.0));
+        gdsf.OnInserted("victim", new EvictionEntryInfo(1_000, 0.5));
+        Assert.True(gdsf.TryEvict(out string? v));
+        Assert.Equal("victim", v);
+        Assert.True(gdsf.Clock > 0);
+
+        // Inserted after the clock rose, "new" has a priority of clock + weight: above "old" with the same weight.
+        gdsf.OnInserted("new", new EvictionEntryInfo(1_000, 1.0));
+        Assert.True(gdsf.TryEvict(out v));
+        Assert.Equal("old", v);
+    }
+
+    [Theory]
+    [MemberData(nameof(PolicyNames))]
+    public void TryEvict_never_returns_a_removed_key_and_drains_every_tracked_key(string name)
+    {
+        IEvictionPolicy<int> policy = Factory(name).Create<int>(new EvictionPolicyContext(50, 50));
+        for (int k = 0; k < 50; k++)
+        {
+            policy.OnInserted(k, Unit);
+            policy.OnAccessed(k % 7);
+        }
+
+        for (int k = 0; k < 50; k += 2)
+        {
+            policy.OnRemoved(k);
+        }
+
+        var drained = new List<int>();
+        while (policy.TryEvict(out int victim))
+        {
+            drained.Add(victim);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => (2 * i) + 1).ToArray(), drained.Order().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(PolicyNames))]
+    public void The_hit_path_allocates_nothing(string name)
+    {
+        IEvictionPolicy<int> policy = Factory(name).Create<int>(new EvictionPolicyContext(1000, 1000));
+        for (int k = 0; k < 1000; k++)
+        {
+            policy.OnInserted(k, Unit);
+        }
+
+        policy.OnAccessed(1); // warm up any lazy JIT paths
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            policy.OnAccessed(i % 1000);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [MemberData(nameof(PolicyNames))]
+    public void ExactAnswerCache_honours_its_byte_budget_with_every_policy(string name)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cache = new ExactAnswerCache(maxEntries: 1_000, maxBytes: 40_000, Factory(name), time);
+        var scope = new RagScope("t").GetKey("v1");
+        var rng = new Random(5);
+        for (int i = 0; i < 300; i++)
+        {
+            cache.Set(scope, Answer(scope, $"question {i}", new string('x', rng.Next(50, 3_000)), TimeSpan.FromSeconds(rng.NextDouble() * 3), time));
+            Assert.True(cache.Bytes <= 40_000, $"{cache.Bytes} bytes after insert {i}");
+            if (i % 3 == 0)
+            {
+                cache.TryGet(scope, $"question {i / 2}");
+            }
+        }
+
+        Assert.InRange(cache.Count, 10, 300);
+        Assert.NotNull(cache.TryGet(scope, "question 299") ?? cache.TryGet(scope, "question 298") ?? cache.TryGet(scope, "question 297"));
+    }
+
+    [Fact]
+    public void ExactAnswerCache_hit_allocates_nothing_with_WTinyLfu()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cache = new ExactAnswerCache(100, 1 << 20, EvictionPolicyFactory.WTinyLfu, time);
+        var scope = new RagScope("t").GetKey("v1");
+        cache.Set(scope, Answer(scope, "what is the refund policy", "30 days", TimeSpan.FromSeconds(1), time));
+        Assert.NotNull(cache.TryGet(scope, "what is the refund policy"));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            cache.TryGet(scope, "what is the refund policy");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void A_user_policy_plugs_in_through_the_factory()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cache = new ExactAnswerCache(2, 1 << 20, new FifoFactory(), time);
+        var scope = new RagScope("t").GetKey("v1");
+        cache.Set(scope, Answer(scope, "first", "1", TimeSpan.Zero, time));
+        cache.Set(scope, Answer(scope, "second", "2", TimeSpan.Zero, time));
+        cache.TryGet(scope, "first");
+        cache.Set(scope, Answer(scope, "third", "3", TimeSpan.Zero, time));
+
+        Assert.Null(cache.TryGet(scope, "first")); // FIFO ignores the hit
+        Assert.NotNull(cache.TryGet(scope, "second"));
+        Assert.NotNull(cache.TryGet(scope, "third"));
+    }
+
+    internal static CachedAnswer Answer(ScopeKey scope, string question, string text, TimeSpan cost, TimeProvider time) => new()
+    {
+        Question = question,
+        ScopeId = scope.Id,
+        Text = text,
+        Citations = [],
+        Provenance = [],
+        GenerationCost = cost,
+        CreatedAt = time.GetUtcNow(),
+        ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(1),
+    };
+
+    private sealed class FifoFactory : EvictionPolicyFactory
+    {
+        public override string Name => "fifo";
+
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new Fifo<TKey>();
+
+        private sealed class Fifo<TKey> : IEvictionPolicy<TKey>
+            where TKey : notnull
+        {
+            private readonly Queue<TKey> _queue = new();
+            private readonly HashSet<TKey> _live = [];
+
+            public void OnInserted(TKey key, EvictionEntryInfo info)
+            {
+                if (_live.Add(key))
+                {
+                    _queue.Enqueue(key);
+                }
+            }
+
+            public void OnAccessed(TKey key)
+            {
+            }
+
+            public void OnRemoved(TKey key) => _live.Remove(key);
+
+            public bool TryEvict([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TKey victim)
+            {
+                while (_queue.TryDequeue(out victim))
+                {
+                    if (_live.Remove(victim))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+}
