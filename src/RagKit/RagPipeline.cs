@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Hashing;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -29,6 +30,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     private readonly ExactAnswerCache _exact;
     private readonly InProcessSemanticCache _localSemantic;
     private readonly ISemanticAnswerCache[] _semanticTiers;
+    private readonly RetrievalResultCache _retrievals;
     private readonly ConcurrentDictionary<FlightKey, Task<RagAnswer>> _flights = new();
 
     // Current content hash of every document this pipeline has seen; 0 marks a deleted one.
@@ -57,6 +59,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
         _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
+        _retrievals = new RetrievalResultCache(options.RetrievalCacheCapacityPerScope, options.RetrievalCacheThreshold);
 
         string model = options.ModelVersion
             ?? (chat is null ? ExtractiveModel : chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? chat.GetType().FullName!);
@@ -73,6 +76,8 @@ internal sealed partial class RagPipeline : IRagPipeline
     internal ExactAnswerCache ExactTier => _exact;
 
     internal InProcessSemanticCache LocalSemanticTier => _localSemantic;
+
+    internal RetrievalResultCache RetrievalTier => _retrievals;
 
     public ValueTask<RagAnswer> AskAsync(string question, AskOptions options, CancellationToken cancellationToken = default)
     {
@@ -467,6 +472,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 Embedding = r.Embedding,
                 SemanticLookup = r.SemanticLookup,
                 Retrieval = r.Retrieval,
+                RetrievalCached = r.RetrievalCached,
                 Generation = r.Generation,
                 SkippedTiers = r.SkippedTiers,
                 Total = Stopwatch.GetElapsedTime(start),
@@ -538,7 +544,34 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         t = Stopwatch.GetTimestamp();
-        IReadOnlyList<ChunkMatch> sources = await _store.SearchAsync(vector, new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore), cancellationToken).ConfigureAwait(false);
+        var vectorQuery = new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore);
+        bool useRetrievalCache = options.UseRetrievalCache ?? options.UseCache;
+        string retrievalKey = string.Create(CultureInfo.InvariantCulture, $"{scope.Id}|k={vectorQuery.TopK}|min={vectorQuery.MinScore}");
+        IReadOnlyList<ChunkMatch>? sources = useRetrievalCache ? _retrievals.Find(retrievalKey, normalized, vector.Span, out _) : null;
+        if (sources is not null && !SourcesAreCurrent(sources))
+        {
+            sources = null; // built from a document version that has since changed: a miss
+        }
+
+        if (sources is not null)
+        {
+            timings.RetrievalCached = true;
+            RecordHit(RetrievalResultCache.TierName, Stopwatch.GetElapsedTime(t));
+        }
+        else
+        {
+            if (useRetrievalCache)
+            {
+                RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
+            }
+
+            sources = await _store.SearchAsync(vector, vectorQuery, cancellationToken).ConfigureAwait(false);
+            if (useRetrievalCache)
+            {
+                _retrievals.Store(retrievalKey, options.Scope.Tenant, options.Scope.Collection, normalized, vector.Span, sources);
+            }
+        }
+
         timings.Retrieval = Stopwatch.GetElapsedTime(t);
         foreach (ChunkMatch m in sources)
         {
@@ -611,6 +644,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 Embedding = timings.Embedding,
                 SemanticLookup = timings.SemanticLookup,
                 Retrieval = timings.Retrieval,
+                RetrievalCached = timings.RetrievalCached,
                 Generation = timings.Generation,
                 SkippedTiers = timings.Skipped,
                 Total = Stopwatch.GetElapsedTime(start),
@@ -672,6 +706,10 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         await _store.UpsertAsync(batch.ToArray(), cancellationToken).ConfigureAwait(false);
+
+        // A new or changed document can enter any retrieval result of its collection.
+        int dropped = _retrievals.InvalidateCollections(batch.Select(d => (d.Key.Tenant, d.Key.Collection)));
+        RagKitTelemetry.Invalidations.Add(dropped, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
         return batch.Count;
     }
 
@@ -679,6 +717,8 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         int total = _exact.InvalidateDocuments(documents);
         RagKitTelemetry.Invalidations.Add(total, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
+        int retrievals = _retrievals.InvalidateDocuments(documents);
+        RagKitTelemetry.Invalidations.Add(retrievals, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
         foreach (ISemanticAnswerCache tier in _semanticTiers)
         {
             try
@@ -849,6 +889,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         public TimeSpan SemanticLookup { get; set; }
 
         public TimeSpan Retrieval { get; set; }
+
+        public bool RetrievalCached { get; set; }
 
         public TimeSpan Generation { get; set; }
 
