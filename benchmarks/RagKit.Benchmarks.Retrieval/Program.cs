@@ -1,6 +1,8 @@
 // SciFact retrieval benchmark: nDCG@10 of the embedded store with all-MiniLM-L6-v2, HNSW recall@10 against exact
 // search, and retrieval latency with the retrieval-result tier cold and warm.
-// Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Retrieval [-- <data dir containing rag/scifact>]
+// Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Retrieval [-- [<data dir containing rag/scifact>] [--docs N]]
+// --docs N: a sub-corpus of every document judged relevant by the test qrels plus distractors (corpus order) up to N;
+// nDCG on a sub-corpus is higher than on the full corpus. Embeddings are cached (resumably) in the temp directory.
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
@@ -12,7 +14,21 @@ using RagKit.Caching;
 using RagKit.Onnx;
 using RagKit.Retrieval;
 
-string dataRoot = args.Length > 0 ? args[0] : FindSharedData();
+int docLimit = int.MaxValue;
+var positional = new List<string>();
+for (int a = 0; a < args.Length; a++)
+{
+    if (args[a] == "--docs")
+    {
+        docLimit = int.Parse(args[++a], CultureInfo.InvariantCulture);
+    }
+    else
+    {
+        positional.Add(args[a]);
+    }
+}
+
+string dataRoot = positional.Count > 0 ? positional[0] : FindSharedData();
 string dir = Path.Combine(dataRoot, "rag", "scifact");
 Console.WriteLine($"SciFact from {dir}");
 
@@ -47,7 +63,16 @@ foreach (string line in File.ReadLines(Path.Combine(dir, "qrels", "test.tsv")).S
 }
 
 string[] testIds = qrels.Keys.Where(queries.ContainsKey).ToArray();
-Console.WriteLine($"{corpus.Count} documents, {testIds.Length} test queries");
+int fullCount = corpus.Count;
+if (docLimit < corpus.Count)
+{
+    var relevant = qrels.Values.SelectMany(r => r.Keys).ToHashSet(StringComparer.Ordinal);
+    var keep = corpus.Where(d => relevant.Contains(d.Id)).ToList();
+    keep.AddRange(corpus.Where(d => !relevant.Contains(d.Id)).Take(Math.Max(0, docLimit - keep.Count)));
+    corpus = keep;
+}
+
+Console.WriteLine($"{corpus.Count} documents{(corpus.Count < fullCount ? $" (SUB-CORPUS of {fullCount}: all judged-relevant + distractors)" : "")}, {testIds.Length} test queries");
 
 using var embedder = MiniLmEmbeddingGenerator.Create();
 float[][] docVectors = await EmbedCorpusAsync(embedder, corpus);
@@ -140,40 +165,57 @@ static double Pct(List<double> values, int p)
 
 static async Task<float[][]> EmbedCorpusAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, List<(string Id, string Title, string Text)> corpus)
 {
-    string cache = Path.Combine(Path.GetTempPath(), $"ragkit-scifact-minilm-{corpus.Count}.f32");
+    // Resumable cache: one record per document, appended as embedded: [id length][id utf8][384 float32].
     const int Dims = 384;
-    if (File.Exists(cache) && new FileInfo(cache).Length == (long)corpus.Count * Dims * 4)
+    string cache = Path.Combine(Path.GetTempPath(), "ragkit-scifact-minilm-title-text.bin");
+    var known = new Dictionary<string, float[]>(StringComparer.Ordinal);
+    if (File.Exists(cache))
     {
-        byte[] bytes = await File.ReadAllBytesAsync(cache);
-        Console.WriteLine($"Embeddings read from {cache}");
-        return Enumerable.Range(0, corpus.Count).Select(i => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(i * Dims * 4, Dims * 4)).ToArray()).ToArray();
+        using var r = new BinaryReader(File.OpenRead(cache));
+        try
+        {
+            while (r.BaseStream.Position < r.BaseStream.Length)
+            {
+                string id = r.ReadString();
+                byte[] bytes = r.ReadBytes(Dims * 4);
+                if (bytes.Length < Dims * 4)
+                {
+                    break;
+                }
+
+                known[id] = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+            }
+        }
+        catch (EndOfStreamException)
+        {
+        }
+
+        Console.WriteLine($"{known.Count} embeddings read from {cache}");
     }
 
+    var todo = corpus.Where(d => !known.ContainsKey(d.Id)).ToList();
     var sw = Stopwatch.StartNew();
-    var result = new float[corpus.Count][];
-    for (int i = 0; i < corpus.Count; i += 64)
+    await using (var f = new FileStream(cache, FileMode.Append))
+    await using (var w = new BinaryWriter(f))
     {
-        string[] texts = corpus.Skip(i).Take(64).Select(d => (d.Title + " " + d.Text).Trim()).ToArray();
-        GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(texts);
-        for (int j = 0; j < texts.Length; j++)
+        for (int i = 0; i < todo.Count; i += 32)
         {
-            result[i + j] = e[j].Vector.ToArray();
-        }
+            var batch = todo.Skip(i).Take(32).ToList();
+            GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(batch.Select(d => (d.Title + " " + d.Text).Trim()).ToArray());
+            for (int j = 0; j < batch.Count; j++)
+            {
+                float[] v = e[j].Vector.ToArray();
+                known[batch[j].Id] = v;
+                w.Write(batch[j].Id);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+            }
 
-        if (i % 1024 == 0)
-        {
-            Console.WriteLine($"  embedded {i + texts.Length}/{corpus.Count} ({(i + texts.Length) / sw.Elapsed.TotalSeconds:F0} texts/s)");
+            w.Flush();
+            Console.WriteLine($"  embedded {i + batch.Count}/{todo.Count} ({(i + batch.Count) / sw.Elapsed.TotalSeconds:F1} texts/s)");
         }
     }
 
-    Console.WriteLine($"Embedded {corpus.Count} abstracts in {sw.Elapsed.TotalSeconds:F0} s; cached to {cache}");
-    await using var f = File.Create(cache);
-    foreach (float[] v in result)
-    {
-        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
-    }
-
-    return result;
+    return corpus.Select(d => known[d.Id]).ToArray();
 }
 
 static string FindSharedData()
