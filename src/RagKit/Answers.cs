@@ -45,8 +45,11 @@ public sealed class TierReport
     /// <summary>Time spent looking up the semantic tier.</summary>
     public TimeSpan SemanticLookup { get; init; }
 
-    /// <summary>Time spent retrieving chunks from the vector store.</summary>
+    /// <summary>Time spent retrieving chunks (from the retrieval-result tier or the vector store).</summary>
     public TimeSpan Retrieval { get; init; }
+
+    /// <summary>True when the retrieved chunks came from the retrieval-result tier and the vector store was not queried.</summary>
+    public bool RetrievalCached { get; init; }
 
     /// <summary>Time spent generating the answer.</summary>
     public TimeSpan Generation { get; init; }
@@ -127,6 +130,12 @@ public sealed class AskOptions
 
     /// <summary>When false, the ask neither reads nor writes the answer caches.</summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>
+    /// Whether the ask reads and writes the retrieval-result tier; null (the default) follows <see cref="UseCache"/>.
+    /// Set it to true with <see cref="UseCache"/> false to regenerate an answer from cached retrieval.
+    /// </summary>
+    public bool? UseRetrievalCache { get; init; }
 
     /// <summary>Overrides <see cref="RagKitOptions.SemanticThreshold"/> for this ask.</summary>
     public float? SemanticThreshold { get; init; }

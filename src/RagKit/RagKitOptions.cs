@@ -62,6 +62,18 @@ public sealed class RagKitOptions
     /// <summary>Capacity of the in-process semantic tier per scope, in entries. Default 10,000.</summary>
     public int SemanticCacheCapacityPerScope { get; set; } = 10_000;
 
+    /// <summary>
+    /// How many retrieval results (question → retrieved chunks) the retrieval-result tier keeps per scope; 0 turns the
+    /// tier off. A question whose answer is not cached but whose retrieval is skips the vector store.
+    /// </summary>
+    public int RetrievalCacheCapacityPerScope { get; set; } = 1_024;
+
+    /// <summary>
+    /// Cosine similarity at or above which a cached retrieval result serves another question (0..1). Higher than
+    /// <see cref="SemanticThreshold"/> by default: a retrieval is reused only for near-identical questions.
+    /// </summary>
+    public float RetrievalCacheThreshold { get; set; } = 0.95f;
+
     /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
     public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
 
@@ -114,6 +126,12 @@ public sealed class RagKitOptions
         }
 
         Positive(SemanticCacheCapacityPerScope, nameof(SemanticCacheCapacityPerScope));
+        if (RetrievalCacheCapacityPerScope < 0)
+        {
+            throw new ArgumentException($"{nameof(RetrievalCacheCapacityPerScope)} must not be negative; got {RetrievalCacheCapacityPerScope}.", nameof(RetrievalCacheCapacityPerScope));
+        }
+
+        UnitInterval(RetrievalCacheThreshold, nameof(RetrievalCacheThreshold));
         if (EvictionPolicy is null)
         {
             throw new ArgumentException($"{nameof(EvictionPolicy)} must be set.", nameof(EvictionPolicy));

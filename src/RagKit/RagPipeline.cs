@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Hashing;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -29,6 +30,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     private readonly ExactAnswerCache _exact;
     private readonly InProcessSemanticCache _localSemantic;
     private readonly ISemanticAnswerCache[] _semanticTiers;
+    private readonly RetrievalResultCache _retrievals;
     private readonly ConcurrentDictionary<FlightKey, Task<RagAnswer>> _flights = new();
 
     // Current content hash of every document this pipeline has seen; 0 marks a deleted one.
@@ -64,6 +66,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 feed.DocumentsInvalidated += OnRemoteInvalidation;
             }
         }
+        _retrievals = new RetrievalResultCache(options.RetrievalCacheCapacityPerScope, options.RetrievalCacheThreshold);
 
         string model = options.ModelVersion
             ?? (chat is null ? ExtractiveModel : chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? chat.GetType().FullName!);
@@ -86,6 +89,8 @@ internal sealed partial class RagPipeline : IRagPipeline
     internal ISingleFlightCoordinator? SingleFlight { get; init; }
 
     internal InProcessSemanticCache LocalSemanticTier => _localSemantic;
+
+    internal RetrievalResultCache RetrievalTier => _retrievals;
 
     public ValueTask<RagAnswer> AskAsync(string question, AskOptions options, CancellationToken cancellationToken = default)
     {
@@ -528,6 +533,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 Embedding = r.Embedding,
                 SemanticLookup = r.SemanticLookup,
                 Retrieval = r.Retrieval,
+                RetrievalCached = r.RetrievalCached,
                 Generation = r.Generation,
                 SkippedTiers = r.SkippedTiers,
                 Total = Stopwatch.GetElapsedTime(start),
@@ -629,7 +635,6 @@ internal sealed partial class RagPipeline : IRagPipeline
 
     private async Task<CachedAnswer?> SharedExactLookupAsync(IExactAnswerCache tier, ScopeKey scope, string normalized, StageTimings timings, CancellationToken cancellationToken)
     {
-        RememberScope(scope, options.Scope);
         long t = Stopwatch.GetTimestamp();
         try
         {
@@ -653,6 +658,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
     private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, long start, CancellationToken cancellationToken)
     {
+        RememberScope(scope, options.Scope);
         long t = Stopwatch.GetTimestamp();
         if (options.UseCache)
         {
@@ -730,7 +736,34 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         t = Stopwatch.GetTimestamp();
-        IReadOnlyList<ChunkMatch> sources = await _store.SearchAsync(vector, new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore), cancellationToken).ConfigureAwait(false);
+        var vectorQuery = new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore);
+        bool useRetrievalCache = options.UseRetrievalCache ?? options.UseCache;
+        string retrievalKey = string.Create(CultureInfo.InvariantCulture, $"{scope.Id}|k={vectorQuery.TopK}|min={vectorQuery.MinScore}");
+        IReadOnlyList<ChunkMatch>? sources = useRetrievalCache ? _retrievals.Find(retrievalKey, normalized, vector.Span, out _) : null;
+        if (sources is not null && !SourcesAreCurrent(sources))
+        {
+            sources = null; // built from a document version that has since changed: a miss
+        }
+
+        if (sources is not null)
+        {
+            timings.RetrievalCached = true;
+            RecordHit(RetrievalResultCache.TierName, Stopwatch.GetElapsedTime(t));
+        }
+        else
+        {
+            if (useRetrievalCache)
+            {
+                RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
+            }
+
+            sources = await _store.SearchAsync(vector, vectorQuery, cancellationToken).ConfigureAwait(false);
+            if (useRetrievalCache)
+            {
+                _retrievals.Store(retrievalKey, options.Scope.Tenant, options.Scope.Collection, normalized, vector.Span, sources);
+            }
+        }
+
         timings.Retrieval = Stopwatch.GetElapsedTime(t);
         foreach (ChunkMatch m in sources)
         {
@@ -803,6 +836,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 Embedding = timings.Embedding,
                 SemanticLookup = timings.SemanticLookup,
                 Retrieval = timings.Retrieval,
+                RetrievalCached = timings.RetrievalCached,
                 Generation = timings.Generation,
                 SkippedTiers = timings.Skipped,
                 Total = Stopwatch.GetElapsedTime(start),
@@ -888,6 +922,10 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         await _store.UpsertAsync(batch.ToArray(), cancellationToken).ConfigureAwait(false);
+
+        // A new or changed document can enter any retrieval result of its collection.
+        int dropped = _retrievals.InvalidateCollections(batch.Select(d => (d.Key.Tenant, d.Key.Collection)));
+        RagKitTelemetry.Invalidations.Add(dropped, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
         return batch.Count;
     }
 
@@ -909,6 +947,8 @@ internal sealed partial class RagPipeline : IRagPipeline
             }
         }
 
+        int retrievals = _retrievals.InvalidateDocuments(documents);
+        RagKitTelemetry.Invalidations.Add(retrievals, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
         foreach (ISemanticAnswerCache tier in _semanticTiers)
         {
             try
@@ -1079,6 +1119,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         public TimeSpan SemanticLookup { get; set; }
 
         public TimeSpan Retrieval { get; set; }
+
+        public bool RetrievalCached { get; set; }
 
         public TimeSpan Generation { get; set; }
 

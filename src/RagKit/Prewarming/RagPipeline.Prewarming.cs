@@ -113,7 +113,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
             var timings = new StageTimings();
 
             // Retrieval without semantic lookups (UseCache = false), then generation with write-back (UseCache = true).
-            Prepared prepared = await PrepareAsync(entry.Question, key, new AskOptions(scope) { UseCache = false }, timings, cancellationToken).ConfigureAwait(false);
+            Prepared prepared = await PrepareAsync(entry.Question, key, new AskOptions(scope) { UseCache = false }, timings, start, cancellationToken).ConfigureAwait(false);
             if (prepared.Sources.Count == 0)
             {
                 return false;
