@@ -9,7 +9,9 @@ if (args.Length > 0 && args[0] == "threshold")
     return;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(ExactTierBenchmarks).Assembly).Run(args);
+// A loaded 2-core machine can take longer than BenchmarkDotNet's default 2 minutes to build a benchmark.
+BenchmarkSwitcher.FromAssembly(typeof(ExactTierBenchmarks).Assembly)
+    .Run(args, BenchmarkDotNet.Configs.DefaultConfig.Instance.WithBuildTimeout(TimeSpan.FromMinutes(10)));
 
 internal static class DataFolder
 {
