@@ -11,7 +11,7 @@ if (args.Length > 0 && args[0] == "threshold")
 
 // A loaded 2-core machine can take longer than BenchmarkDotNet's default 2 minutes to build a benchmark.
 BenchmarkSwitcher.FromAssembly(typeof(ExactTierBenchmarks).Assembly)
-    .Run(args, BenchmarkDotNet.Configs.DefaultConfig.Instance.WithBuildTimeout(TimeSpan.FromMinutes(10)));
+    .Run(args, BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 
 internal static class DataFolder
 {
