@@ -26,7 +26,7 @@ public static class RagKitAIBuilderExtensions
                 inner,
                 services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
                 options,
-                services.GetServices<ISemanticAnswerCache>(),
+                services.GetService<IEnumerable<ISemanticAnswerCache>>(),
                 services.GetService<TimeProvider>());
         });
     }
@@ -46,7 +46,7 @@ public static class RagKitAIBuilderExtensions
         {
             var options = new RagKitChatCacheOptions();
             configure?.Invoke(options);
-            return new RagKitCachingChatClient(inner, embeddingGenerator, options, services.GetServices<ISemanticAnswerCache>(), services.GetService<TimeProvider>());
+            return new RagKitCachingChatClient(inner, embeddingGenerator, options, services.GetService<IEnumerable<ISemanticAnswerCache>>(), services.GetService<TimeProvider>());
         });
     }
 

@@ -336,7 +336,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         int start = 0;
         while (start < text.Length)
         {
-            int next = text.IndexOf(' ', Math.Min(start + 1, text.Length - 1));
+            int next = start + 1 < text.Length ? text.IndexOf(' ', start + 1) : -1;
             int end = next < 0 ? text.Length : next;
             yield return new ChatResponseUpdate(ChatRole.Assistant, text[start..end]) { CreatedAt = hit.CreatedAt };
             start = end;
