@@ -250,7 +250,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
                 }
                 catch (Exception) when (!cancellationToken.IsCancellationRequested)
                 {
-                    RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "fault"), component);
+                    RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "error"), component);
                     continue;
                 }
 
@@ -310,7 +310,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "fault"), new KeyValuePair<string, object?>("component", "chat"));
+                RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "error"), new KeyValuePair<string, object?>("component", "chat"));
             }
         }
     }
