@@ -1,0 +1,178 @@
+using System.IO.Hashing;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel;
+using RagKit.Caching;
+using RagKit.Diagnostics;
+
+namespace RagKit.SemanticKernel;
+
+/// <summary>
+/// Serves prompt functions from RagKit's exact and semantic tiers. The prompt-render filter looks the request up after
+/// rendering and, on a hit, sets <see cref="PromptRenderContext.Result"/> so the model is not called; the function-invocation
+/// filter writes fresh results back. Keys are scoped by tenant, function, the other arguments and the execution settings.
+/// </summary>
+internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionInvocationFilter, IDisposable
+{
+    internal const string TierMetadataKey = "ragkit.tier";
+    internal const string SimilarityMetadataKey = "ragkit.similarity";
+
+    private static readonly AsyncLocal<Pending?> Current = new();
+    private readonly RagKitPromptCacheOptions _options;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
+    private readonly TimeProvider _time;
+    private readonly ExactAnswerCache _exact;
+    private readonly InProcessSemanticCache _semantic;
+
+    public RagKitPromptCacheFilter(RagKitPromptCacheOptions options, IEmbeddingGenerator<string, Embedding<float>>? embedder, TimeProvider? time)
+    {
+        options.Validate();
+        _options = options;
+        _embedder = embedder;
+        _time = time ?? TimeProvider.System;
+        _exact = new ExactAnswerCache(options.Capacity, long.MaxValue / 4, EvictionPolicyFactory.Lru, _time);
+        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time);
+    }
+
+    public async Task OnPromptRenderAsync(PromptRenderContext context, Func<PromptRenderContext, Task> next)
+    {
+        await next(context).ConfigureAwait(false);
+        if (context.RenderedPrompt is null || !(_options.Filter?.Invoke(context.Function) ?? true))
+        {
+            return;
+        }
+
+        ScopeKey scope = GetScope(context.Function, context.Arguments);
+        string source = context.Arguments.TryGetValue(_options.QuestionArgument, out object? q) && q?.ToString() is { Length: > 0 } question
+            ? question
+            : context.RenderedPrompt;
+        string normalized = QuestionNormalizer.Normalize(source);
+        var pending = Current.Value;
+
+        CachedAnswer? hit = _exact.TryGet(scope, normalized);
+        string tier = "exact";
+        float similarity = 1f;
+        ReadOnlyMemory<float> vector = default;
+        KeyValuePair<string, object?> component = new("component", "semantic-kernel");
+        if (hit is null)
+        {
+            RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier("exact"), component);
+            if (_embedder is not null)
+            {
+                vector = (await _embedder.GenerateAsync(normalized, cancellationToken: context.CancellationToken).ConfigureAwait(false)).Vector;
+                SemanticCacheHit? s = await _semantic.FindAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold), context.CancellationToken).ConfigureAwait(false);
+                if (s is not null)
+                {
+                    hit = s.Answer;
+                    tier = "semantic";
+                    similarity = s.Similarity;
+                }
+                else
+                {
+                    RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier("semantic"), component);
+                }
+            }
+        }
+
+        if (hit is not null)
+        {
+            RagKitTelemetry.Hits.Add(1, RagKitTelemetry.Tier(tier), component);
+            context.Result = new FunctionResult(context.Function, hit.Text, metadata: new Dictionary<string, object?>
+            {
+                [TierMetadataKey] = tier,
+                [SimilarityMetadataKey] = similarity,
+            });
+            return;
+        }
+
+        if (pending is not null)
+        {
+            pending.Scope = scope;
+            pending.Question = normalized;
+            pending.Vector = vector;
+        }
+    }
+
+    public async Task OnFunctionInvocationAsync(Microsoft.SemanticKernel.FunctionInvocationContext context, Func<Microsoft.SemanticKernel.FunctionInvocationContext, Task> next)
+    {
+        var pending = new Pending();
+        Current.Value = pending;
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Current.Value = null;
+        }
+
+        if (pending.Question is null || context.Result.Metadata?.ContainsKey(TierMetadataKey) == true)
+        {
+            return;
+        }
+
+        string? text = context.Result.ValueType == typeof(string) || context.Result.GetValue<object>() is string
+            ? context.Result.GetValue<object>()?.ToString()
+            : context.Result.GetValue<object>() is ChatResponse or Microsoft.SemanticKernel.ChatMessageContent ? context.Result.ToString() : null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        var answer = new CachedAnswer
+        {
+            Question = pending.Question,
+            ScopeId = pending.Scope.Id,
+            Text = text,
+            Citations = [],
+            Provenance = [],
+            CreatedAt = now,
+            ExpiresAt = now + _options.Ttl,
+        };
+        _exact.Set(pending.Scope, answer);
+        if (!pending.Vector.IsEmpty)
+        {
+            await _semantic.StoreAsync(pending.Scope, pending.Vector, answer, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _semantic.Dispose();
+
+    private ScopeKey GetScope(KernelFunction function, KernelArguments arguments)
+    {
+        string tenant = arguments.TryGetValue(_options.TenantArgument, out object? t) && t?.ToString() is { Length: > 0 } s ? s : "default";
+        var sb = new StringBuilder("sk|").Append(tenant.Length).Append(':').Append(tenant).Append('|').Append(function.PluginName).Append('.').Append(function.Name);
+        var hasher = new XxHash3();
+        foreach (var kv in arguments.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (kv.Key == _options.QuestionArgument || kv.Key == _options.TenantArgument)
+            {
+                continue;
+            }
+
+            hasher.Append(Encoding.UTF8.GetBytes(kv.Key + "\u001f" + kv.Value + "\u001e"));
+        }
+
+        if (arguments.ExecutionSettings is { } settings)
+        {
+            foreach (var kv in settings.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                hasher.Append(Encoding.UTF8.GetBytes(kv.Key + "\u001f" + kv.Value.ModelId + "\u001f" + string.Join(",", kv.Value.ExtensionData?.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + "=" + e.Value) ?? []) + "\u001e"));
+            }
+        }
+
+        sb.Append("|h:").Append(hasher.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        string id = sb.ToString();
+        return new ScopeKey(id, XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+    }
+
+    private sealed class Pending
+    {
+        public ScopeKey Scope { get; set; }
+
+        public string? Question { get; set; }
+
+        public ReadOnlyMemory<float> Vector { get; set; }
+    }
+}

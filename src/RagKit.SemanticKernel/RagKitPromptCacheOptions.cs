@@ -1,0 +1,57 @@
+using Microsoft.SemanticKernel;
+
+namespace RagKit.SemanticKernel;
+
+/// <summary>Settings of RagKit's prompt cache for Semantic Kernel prompt functions.</summary>
+public sealed class RagKitPromptCacheOptions
+{
+    /// <summary>The kernel argument holding the tenant that scopes entries. Default <c>"tenant"</c>.</summary>
+    public string TenantArgument { get; set; } = "tenant";
+
+    /// <summary>
+    /// The kernel argument whose text is the semantic key (the user's question). Default <c>"input"</c>.
+    /// When a function has no such argument, the rendered prompt is the key. The other arguments are part of the scope.
+    /// </summary>
+    public string QuestionArgument { get; set; } = "input";
+
+    /// <summary>Cosine similarity at or above which a cached result for a paraphrase is served. Default 0.90.</summary>
+    public float SemanticThreshold { get; set; } = 0.90f;
+
+    /// <summary>How long results are served. Default 1 day.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Capacity of the exact tier and of the semantic tier per scope, in entries. Default 10,000.</summary>
+    public int Capacity { get; set; } = 10_000;
+
+    /// <summary>Decides whether a function is cached; the default caches every prompt function.</summary>
+    public Func<KernelFunction, bool>? Filter { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (!(SemanticThreshold > 0f && SemanticThreshold <= 1f))
+        {
+            throw new ArgumentException($"{nameof(SemanticThreshold)} must be greater than 0 and at most 1; got {SemanticThreshold}.", nameof(SemanticThreshold));
+        }
+
+        if (Ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(Ttl)} must be positive; got {Ttl}.", nameof(Ttl));
+        }
+
+        if (Capacity <= 0)
+        {
+            throw new ArgumentException($"{nameof(Capacity)} must be positive; got {Capacity}.", nameof(Capacity));
+        }
+
+        if (string.IsNullOrWhiteSpace(TenantArgument))
+        {
+            throw new ArgumentException($"{nameof(TenantArgument)} must not be empty.", nameof(TenantArgument));
+        }
+
+        if (string.IsNullOrWhiteSpace(QuestionArgument))
+        {
+            throw new ArgumentException($"{nameof(QuestionArgument)} must not be empty.", nameof(QuestionArgument));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.AI;
+using RagKit.Caching;
+
+namespace RagKit.AI;
+
+/// <summary>Settings of <see cref="RagKitCachingChatClient"/>.</summary>
+public sealed class RagKitChatCacheOptions
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key whose value scopes cache entries (a tenant). Value <c>"ragkit.tenant"</c>.</summary>
+    public const string TenantProperty = "ragkit.tenant";
+
+    /// <summary>The response <see cref="ChatResponse.AdditionalProperties"/> key saying which tier served it: <c>"exact"</c> or <c>"semantic"</c>.</summary>
+    public const string TierProperty = "ragkit.tier";
+
+    /// <summary>The response <see cref="ChatResponse.AdditionalProperties"/> key carrying the similarity of a semantic hit.</summary>
+    public const string SimilarityProperty = "ragkit.similarity";
+
+    /// <summary>Cosine similarity at or above which the answer to another (paraphrased) last user message is served. Default 0.90.</summary>
+    public float SemanticThreshold { get; set; } = 0.90f;
+
+    /// <summary>How long responses are served from cache. Default 1 day.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Capacity of the exact tier, in entries. Default 10,000.</summary>
+    public int ExactCapacity { get; set; } = 10_000;
+
+    /// <summary>Byte budget of the exact tier. Default 64 MiB.</summary>
+    public long ExactMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Capacity of the in-process semantic tier per scope, in entries. Default 10,000.</summary>
+    public int SemanticCapacityPerScope { get; set; } = 10_000;
+
+    /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
+    public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
+
+    /// <summary>Time budget of a shared semantic tier lookup; a slower or failing tier is skipped. Default 50 ms.</summary>
+    public TimeSpan TierTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Derives the cache scope (for example the tenant) of a request. The default reads
+    /// <see cref="ChatOptions.AdditionalProperties"/>[<see cref="TenantProperty"/>] and falls back to <c>"default"</c>.
+    /// Responses are never served across scopes.
+    /// </summary>
+    public Func<ChatOptions?, string>? ScopeResolver { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (!(SemanticThreshold > 0f && SemanticThreshold <= 1f))
+        {
+            throw new ArgumentException($"{nameof(SemanticThreshold)} must be greater than 0 and at most 1; got {SemanticThreshold}.", nameof(SemanticThreshold));
+        }
+
+        if (Ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(Ttl)} must be positive; got {Ttl}.", nameof(Ttl));
+        }
+
+        if (ExactCapacity <= 0)
+        {
+            throw new ArgumentException($"{nameof(ExactCapacity)} must be positive; got {ExactCapacity}.", nameof(ExactCapacity));
+        }
+
+        if (ExactMaxBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(ExactMaxBytes)} must be positive; got {ExactMaxBytes}.", nameof(ExactMaxBytes));
+        }
+
+        if (SemanticCapacityPerScope <= 0)
+        {
+            throw new ArgumentException($"{nameof(SemanticCapacityPerScope)} must be positive; got {SemanticCapacityPerScope}.", nameof(SemanticCapacityPerScope));
+        }
+
+        if (EvictionPolicy is null)
+        {
+            throw new ArgumentException($"{nameof(EvictionPolicy)} must be set.", nameof(EvictionPolicy));
+        }
+
+        if (TierTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(TierTimeout)} must be positive; got {TierTimeout}.", nameof(TierTimeout));
+        }
+    }
+}
