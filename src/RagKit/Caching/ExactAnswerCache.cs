@@ -14,10 +14,11 @@ internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
 /// <summary>
 /// The L1 exact tier: in-process, keyed by normalized question and scope, bounded by entry count and bytes,
 /// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing: a hit is recorded in a
-/// striped, lossy read buffer that is replayed to the policy (in order) under the lock, before every eviction
-/// decision and whenever a stripe fills up.
+/// striped, lossy read buffer that is replayed to the policy under the lock — on the thread pool when a stripe is
+/// half full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
+/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads).
 /// </summary>
-internal sealed class ExactAnswerCache
+internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 {
     private static readonly Action<ExactAnswerCache, Node> ApplyRead = static (cache, node) =>
     {
@@ -37,6 +38,7 @@ internal sealed class ExactAnswerCache
     private readonly int _maxEntries;
     private readonly long _maxBytes;
     private long _bytes;
+    private int _drainScheduled;
 
     public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time)
     {
@@ -70,30 +72,63 @@ internal sealed class ExactAnswerCache
             return null;
         }
 
-        // One monotonic clock read serves both expiry (a long compare, no DateTimeOffset) and the order of reads.
-        long stamp = Stopwatch.GetTimestamp();
-        if (node.ExpiresAt <= (_systemClock ? stamp : _time.GetTimestamp()))
+        // Expiry is a long compare: with the system clock against a coarse clock (a field load), else the provider's timestamp.
+        if (node.ExpiresAt <= (_systemClock ? CoarseClock.Now : _time.GetTimestamp()))
         {
             Remove(key, node);
             return null;
         }
 
         entry.RecordHit();
-        if (_reads.TryAdd(node, stamp) == StripedReadBuffer<Node>.AddResult.Full && _lock.TryEnter())
+        RecordRead(node);
+        return entry;
+    }
+
+    /// <summary>Runs a drain scheduled by <see cref="RecordRead"/> on the thread pool.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_lock)
         {
-            // The stripe is full: replay it (and the others) to the policy, then this read. Lossy only when contended.
-            try
+            _reads.Drain(this, ApplyRead);
+            Volatile.Write(ref _drainScheduled, 0);
+        }
+    }
+
+    private void RecordRead(Node node)
+    {
+        int size = _reads.TryAdd(node);
+        if (size == StripedReadBuffer<Node>.Capacity / 4)
+        {
+            // A quarter full: replay the reads to the policy off the hit path (as BitFaster's ConcurrentLfu does).
+            if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
             {
-                _reads.Drain(this, ApplyRead);
-                ApplyRead(this, node);
-            }
-            finally
-            {
-                _lock.Exit();
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
         }
+        else if (size == StripedReadBuffer<Node>.Full)
+        {
+            // Full: drain here if the lock is free. If the scheduled drain holds it, wait for it (it is short) so a
+            // single thread never loses a read; when other threads hold it, drop this read (lossy under contention).
+            bool taken = _lock.TryEnter();
+            if (!taken && Volatile.Read(ref _drainScheduled) != 0)
+            {
+                _lock.Enter();
+                taken = true;
+            }
 
-        return entry;
+            if (taken)
+            {
+                try
+                {
+                    _reads.Drain(this, ApplyRead);
+                    ApplyRead(this, node);
+                }
+                finally
+                {
+                    _lock.Exit();
+                }
+            }
+        }
     }
 
     /// <summary>A point-in-time copy of the entries (for background refresh-ahead scans; not on the hit path).</summary>

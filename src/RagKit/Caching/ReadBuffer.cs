@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -5,18 +6,25 @@ namespace RagKit.Caching;
 
 /// <summary>
 /// Lossy, striped record of cache hits (as in Caffeine and BitFaster.Caching): each thread appends to one of a few
-/// small ring buffers with a single compare-and-swap, and the owner drains them under its lock. A hit never waits:
-/// when its stripe is contended the read is dropped; when it is full the caller drains (if the lock is free).
-/// Each read carries a monotonic stamp so a drain replays reads from several stripes in the order they happened.
+/// small ring buffers with a single compare-and-swap, and the owner drains them under its lock. A hit never waits
+/// for another hit: when its stripe is contended the read is dropped. Reads of one thread are replayed in order;
+/// reads of different threads between two drains are replayed stripe by stripe (approximate order).
 /// </summary>
 /// <typeparam name="T">The recorded item (a cache node).</typeparam>
 internal sealed class StripedReadBuffer<T>
     where T : class
 {
+    /// <summary>Returned by <see cref="TryAdd"/> when the stripe is full.</summary>
+    public const int Full = -1;
+
+    /// <summary>Returned by <see cref="TryAdd"/> when another thread won the slot.</summary>
+    public const int Contended = -2;
+
+    /// <summary>Slots per stripe.</summary>
+    public const int Capacity = 128;
+
     private readonly Stripe[] _stripes;
     private readonly int _mask;
-    private readonly long[] _sortStamps;
-    private readonly T[] _sortItems;
 
     public StripedReadBuffer()
     {
@@ -28,92 +36,55 @@ internal sealed class StripedReadBuffer<T>
         }
 
         _mask = stripes - 1;
-        _sortStamps = new long[stripes * Stripe.Capacity];
-        _sortItems = new T[stripes * Stripe.Capacity];
-    }
-
-    public enum AddResult
-    {
-        Success,
-        Full,
-        Contended,
     }
 
     /// <summary>Records a read on the calling thread's stripe; never blocks.</summary>
-    public AddResult TryAdd(T item, long stamp) => _stripes[Environment.CurrentManagedThreadId & _mask].TryAdd(item, stamp);
+    /// <returns>How many reads the stripe holds now, or <see cref="Full"/> or <see cref="Contended"/>.</returns>
+    public int TryAdd(T item) => _stripes[Environment.CurrentManagedThreadId & _mask].TryAdd(item);
 
-    /// <summary>
-    /// Hands every recorded read to <paramref name="apply"/>, oldest first. Single consumer: call under the owner's lock.
-    /// </summary>
+    /// <summary>Hands every recorded read to <paramref name="apply"/>. Single consumer: call under the owner's lock.</summary>
     public void Drain<TState>(TState state, Action<TState, T> apply)
     {
-        int n = 0;
-        int nonEmpty = 0;
         foreach (Stripe stripe in _stripes)
         {
-            int before = n;
-            n = stripe.DrainTo(_sortStamps, _sortItems, n);
-            if (n > before)
-            {
-                nonEmpty++;
-            }
-        }
-
-        if (n == 0)
-        {
-            return;
-        }
-
-        if (nonEmpty > 1)
-        {
-            // Reads of one stripe are already in order; interleave stripes by their stamps.
-            Array.Sort(_sortStamps, _sortItems, 0, n);
-        }
-
-        for (int i = 0; i < n; i++)
-        {
-            apply(state, _sortItems[i]);
-            _sortItems[i] = null!;
+            stripe.Drain(state, apply);
         }
     }
 
     [StructLayout(LayoutKind.Sequential)]
     private sealed class Stripe
     {
-        public const int Capacity = 32;
         private const int Mask = Capacity - 1;
 
         private readonly T?[] _items = new T?[Capacity];
-        private readonly long[] _stamps = new long[Capacity];
-#pragma warning disable CS0169, IDE0051 // padding: keeps the producers' tail off the consumer's head cache line
+#pragma warning disable CS0169 // padding: keeps the producers' tail off the consumer's head cache line
         private long _p1, _p2, _p3, _p4, _p5, _p6, _p7;
-#pragma warning restore CS0169, IDE0051
+#pragma warning restore CS0169
         private long _head;
-#pragma warning disable CS0169, IDE0051
+#pragma warning disable CS0169
         private long _q1, _q2, _q3, _q4, _q5, _q6, _q7;
-#pragma warning restore CS0169, IDE0051
+#pragma warning restore CS0169
         private long _tail;
 
-        public AddResult TryAdd(T item, long stamp)
+        public int TryAdd(T item)
         {
             long tail = Volatile.Read(ref _tail);
-            if (tail - Volatile.Read(ref _head) >= Capacity)
+            long size = tail - Volatile.Read(ref _head);
+            if (size >= Capacity)
             {
-                return AddResult.Full;
+                return Full;
             }
 
             if (Interlocked.CompareExchange(ref _tail, tail + 1, tail) != tail)
             {
-                return AddResult.Contended;
+                return Contended;
             }
 
-            int i = (int)(tail & Mask);
-            _stamps[i] = stamp;
-            Volatile.Write(ref _items[i], item);
-            return AddResult.Success;
+            Volatile.Write(ref _items[(int)(tail & Mask)], item);
+            return (int)size + 1;
         }
 
-        public int DrainTo(long[] stamps, T[] items, int n)
+        public void Drain<TState>(TState state, Action<TState, T> apply)
         {
             long head = _head;
             long tail = Volatile.Read(ref _tail);
@@ -126,14 +97,99 @@ internal sealed class StripedReadBuffer<T>
                     break; // a producer claimed the slot but has not written it yet; the next drain takes it
                 }
 
-                stamps[n] = _stamps[i];
-                items[n++] = item;
                 _items[i] = null;
                 head++;
+                apply(state, item);
             }
 
             Volatile.Write(ref _head, head);
-            return n;
+        }
+    }
+}
+
+/// <summary>
+/// A coarse monotonic clock in <see cref="Stopwatch"/> ticks for the hit path: reading it is a field load instead of a
+/// clock call (which costs tens of nanoseconds here). A timer refreshes it every few milliseconds while it is being read
+/// and stops after a second without readers; the first read after that refreshes it directly and restarts the timer.
+/// </summary>
+internal static class CoarseClock
+{
+    private const int PeriodMs = 5;
+    private const int IdleTicksBeforeStop = 200;
+    private static readonly Lock Gate = new();
+    private static long s_now = Stopwatch.GetTimestamp();
+    private static int s_running;
+    private static int s_read;
+    private static int s_idleTicks;
+    private static Timer? s_timer;
+
+    /// <summary>Now, at most about one timer period (plus scheduling delay) behind <see cref="Stopwatch.GetTimestamp"/>.</summary>
+    public static long Now
+    {
+        get
+        {
+            if (Volatile.Read(ref s_running) == 0)
+            {
+                return Start();
+            }
+
+            if (s_read == 0)
+            {
+                s_read = 1;
+            }
+
+            return Volatile.Read(ref s_now);
+        }
+    }
+
+    private static long Start()
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (Gate)
+        {
+            Volatile.Write(ref s_now, now);
+            s_idleTicks = 0;
+            s_read = 1;
+            if (s_running == 0)
+            {
+                if (s_timer is null)
+                {
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        s_timer = new Timer(static _ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+                    }
+                }
+
+                s_timer.Change(PeriodMs, PeriodMs);
+                Volatile.Write(ref s_running, 1);
+            }
+        }
+
+        return now;
+    }
+
+    private static void Tick()
+    {
+        Volatile.Write(ref s_now, Stopwatch.GetTimestamp());
+        if (s_read != 0)
+        {
+            s_read = 0;
+            s_idleTicks = 0;
+            return;
+        }
+
+        if (++s_idleTicks < IdleTicksBeforeStop)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            if (s_read == 0 && s_running != 0)
+            {
+                Volatile.Write(ref s_running, 0);
+                s_timer?.Change(Timeout.Infinite, Timeout.Infinite);
+            }
         }
     }
 }
