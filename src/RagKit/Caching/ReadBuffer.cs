@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -103,93 +102,6 @@ internal sealed class StripedReadBuffer<T>
             }
 
             Volatile.Write(ref _head, head);
-        }
-    }
-}
-
-/// <summary>
-/// A coarse monotonic clock in <see cref="Stopwatch"/> ticks for the hit path: reading it is a field load instead of a
-/// clock call (which costs tens of nanoseconds here). A timer refreshes it every few milliseconds while it is being read
-/// and stops after a second without readers; the first read after that refreshes it directly and restarts the timer.
-/// </summary>
-internal static class CoarseClock
-{
-    private const int PeriodMs = 5;
-    private const int IdleTicksBeforeStop = 200;
-    private static readonly Lock Gate = new();
-    private static long s_now = Stopwatch.GetTimestamp();
-    private static int s_running;
-    private static int s_read;
-    private static int s_idleTicks;
-    private static Timer? s_timer;
-
-    /// <summary>Now, at most about one timer period (plus scheduling delay) behind <see cref="Stopwatch.GetTimestamp"/>.</summary>
-    public static long Now
-    {
-        get
-        {
-            if (Volatile.Read(ref s_running) == 0)
-            {
-                return Start();
-            }
-
-            if (s_read == 0)
-            {
-                s_read = 1;
-            }
-
-            return Volatile.Read(ref s_now);
-        }
-    }
-
-    private static long Start()
-    {
-        long now = Stopwatch.GetTimestamp();
-        lock (Gate)
-        {
-            Volatile.Write(ref s_now, now);
-            s_idleTicks = 0;
-            s_read = 1;
-            if (s_running == 0)
-            {
-                if (s_timer is null)
-                {
-                    using (ExecutionContext.SuppressFlow())
-                    {
-                        s_timer = new Timer(static _ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
-                    }
-                }
-
-                s_timer.Change(PeriodMs, PeriodMs);
-                Volatile.Write(ref s_running, 1);
-            }
-        }
-
-        return now;
-    }
-
-    private static void Tick()
-    {
-        Volatile.Write(ref s_now, Stopwatch.GetTimestamp());
-        if (s_read != 0)
-        {
-            s_read = 0;
-            s_idleTicks = 0;
-            return;
-        }
-
-        if (++s_idleTicks < IdleTicksBeforeStop)
-        {
-            return;
-        }
-
-        lock (Gate)
-        {
-            if (s_read == 0 && s_running != 0)
-            {
-                Volatile.Write(ref s_running, 0);
-                s_timer?.Change(Timeout.Infinite, Timeout.Infinite);
-            }
         }
     }
 }
