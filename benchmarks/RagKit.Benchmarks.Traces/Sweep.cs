@@ -10,6 +10,10 @@ internal static class Sweep
             ("shipped default", WTinyLfuSettings.Default),
             ("Caffeine-like (4x width, 10x sample)", new WTinyLfuSettings(WidthFactor: 4, SampleFactor: 10, MinWidth: 16, MinSample: 0)),
             ("no hill climbing", WTinyLfuSettings.Default with { Adaptive = false }),
+            ("climb: 5x sample", WTinyLfuSettings.Default with { ClimberSampleFactor = 5 }),
+            ("climb: step 12.5 %", WTinyLfuSettings.Default with { Step = 0.125 }),
+            ("climb: 5x sample, step 12.5 %", WTinyLfuSettings.Default with { ClimberSampleFactor = 5, Step = 0.125 }),
+            ("initial window 5 %", WTinyLfuSettings.Default with { InitialWindow = 0.05 }),
         };
         var lru = rows.Select(r => r.Capacities.Select(c => Simulator.Run(r.Keys, c, EvictionPolicyFactory.Lru.Create<long>(new EvictionPolicyContext(c, c)))).ToArray()).ToArray();
         foreach ((string name, WTinyLfuSettings s) in variants)

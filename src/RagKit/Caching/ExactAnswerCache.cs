@@ -4,28 +4,47 @@ using RagKit.Diagnostics;
 namespace RagKit.Caching;
 
 /// <summary>Key of the in-process exact tier: hashes of the scope (with versions) and of the normalized question.</summary>
-internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash);
+internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
+{
+    /// <summary>The hashes are already well mixed (xxHash3): fold them instead of combining field by field.</summary>
+    public override int GetHashCode() => (int)(QuestionHash ^ (QuestionHash >> 32) ^ ScopeHash);
+}
 
 /// <summary>
 /// The L1 exact tier: in-process, keyed by normalized question and scope, bounded by entry count and bytes,
-/// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing.
+/// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing: a hit is recorded in a
+/// striped, lossy read buffer that is replayed to the policy under the lock — on the thread pool when a stripe is
+/// half full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
+/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads).
 /// </summary>
-internal sealed class ExactAnswerCache
+internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 {
-    private readonly ConcurrentDictionary<ExactKey, CachedAnswer> _entries = new();
+    private static readonly Action<ExactAnswerCache, Node> ApplyRead = static (cache, node) =>
+    {
+        if (!node.Removed)
+        {
+            cache._policy.OnAccessed(node.Key);
+        }
+    };
+
+    private readonly ConcurrentDictionary<ExactKey, Node> _entries = new();
     private readonly Dictionary<DocumentKey, HashSet<ExactKey>> _byDocument = [];
+    private readonly StripedReadBuffer<Node> _reads = new();
     private readonly IEvictionPolicy<ExactKey> _policy;
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
+    private readonly bool _systemClock;
     private readonly int _maxEntries;
     private readonly long _maxBytes;
     private long _bytes;
+    private int _drainScheduled;
 
     public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time)
     {
         _maxEntries = maxEntries;
         _maxBytes = maxBytes;
         _time = time;
+        _systemClock = ReferenceEquals(time, TimeProvider.System);
         _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
     }
 
@@ -38,43 +57,83 @@ internal sealed class ExactAnswerCache
     public CachedAnswer? TryGet(in ScopeKey scope, ReadOnlySpan<char> normalizedQuestion)
     {
         var key = new ExactKey(scope.Hash, QuestionNormalizer.Hash(normalizedQuestion));
-        if (!_entries.TryGetValue(key, out CachedAnswer? entry))
+        if (!_entries.TryGetValue(key, out Node? node))
         {
             return null;
         }
 
         // Hashes locate the entry; the full scope id and question decide it, so a collision can never cross scopes.
-        if (!string.Equals(entry.ScopeId, scope.Id, StringComparison.Ordinal) || !normalizedQuestion.SequenceEqual(entry.Question))
+        // The pipeline hands the same scope id string it stored with, so reference equality settles it without a compare.
+        CachedAnswer entry = node.Answer;
+        if ((!ReferenceEquals(entry.ScopeId, scope.Id) && !string.Equals(entry.ScopeId, scope.Id, StringComparison.Ordinal))
+            || !normalizedQuestion.SequenceEqual(entry.Question))
         {
             return null;
         }
 
-        if (entry.ExpiresAt <= _time.GetUtcNow())
+        // Expiry is a long compare, no DateTimeOffset: with the system clock against Environment.TickCount64 (a coarse
+        // monotonic millisecond clock, several times cheaper to read here than Stopwatch or UtcNow), else against the
+        // provider's timestamp (so FakeTimeProvider still drives expiry).
+        if (node.ExpiresAt <= (_systemClock ? Environment.TickCount64 : _time.GetTimestamp()))
         {
-            Remove(key, entry);
+            Remove(key, node);
             return null;
         }
 
         entry.RecordHit();
-
-        // Recording recency is best effort under contention: a hit never waits for a lock.
-        if (_lock.TryEnter())
-        {
-            try
-            {
-                _policy.OnAccessed(key);
-            }
-            finally
-            {
-                _lock.Exit();
-            }
-        }
-
+        RecordRead(node);
         return entry;
     }
 
+    /// <summary>Runs a drain scheduled by <see cref="RecordRead"/> on the thread pool.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_lock)
+        {
+            _reads.Drain(this, ApplyRead);
+            Volatile.Write(ref _drainScheduled, 0);
+        }
+    }
+
+    private void RecordRead(Node node)
+    {
+        int size = _reads.TryAdd(node);
+        if (size == StripedReadBuffer<Node>.Capacity / 4)
+        {
+            // A quarter full: replay the reads to the policy off the hit path (as BitFaster's ConcurrentLfu does).
+            if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
+        else if (size == StripedReadBuffer<Node>.Full)
+        {
+            // Full: drain here if the lock is free. If the scheduled drain holds it, wait for it (it is short) so a
+            // single thread never loses a read; when other threads hold it, drop this read (lossy under contention).
+            bool taken = _lock.TryEnter();
+            if (!taken && Volatile.Read(ref _drainScheduled) != 0)
+            {
+                _lock.Enter();
+                taken = true;
+            }
+
+            if (taken)
+            {
+                try
+                {
+                    _reads.Drain(this, ApplyRead);
+                    ApplyRead(this, node);
+                }
+                finally
+                {
+                    _lock.Exit();
+                }
+            }
+        }
+    }
+
     /// <summary>A point-in-time copy of the entries (for background refresh-ahead scans; not on the hit path).</summary>
-    public IReadOnlyCollection<CachedAnswer> Snapshot() => _entries.Values.ToArray();
+    public IReadOnlyCollection<CachedAnswer> Snapshot() => _entries.Values.Select(n => n.Answer).ToArray();
 
     public void Set(in ScopeKey scope, CachedAnswer answer)
     {
@@ -85,16 +144,18 @@ internal sealed class ExactAnswerCache
             return;
         }
 
+        var node = new Node(key, answer, ToTimestamp(answer.ExpiresAt));
         int evicted = 0;
         lock (_lock)
         {
-            if (_entries.TryRemove(key, out CachedAnswer? old))
+            _reads.Drain(this, ApplyRead);
+            if (_entries.TryRemove(key, out Node? old))
             {
                 _policy.OnRemoved(key);
-                Forget(key, old);
+                Forget(old);
             }
 
-            _entries[key] = answer;
+            _entries[key] = node;
             _bytes += size;
             foreach (ProvenanceEntry p in answer.Provenance)
             {
@@ -109,9 +170,9 @@ internal sealed class ExactAnswerCache
             _policy.OnInserted(key, new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds));
             while ((_entries.Count > _maxEntries || _bytes > _maxBytes) && _policy.TryEvict(out ExactKey victim))
             {
-                if (_entries.TryRemove(victim, out CachedAnswer? v))
+                if (_entries.TryRemove(victim, out Node? v))
                 {
-                    Forget(victim, v);
+                    Forget(v);
                     evicted++;
                 }
             }
@@ -128,6 +189,7 @@ internal sealed class ExactAnswerCache
         int removed = 0;
         lock (_lock)
         {
+            _reads.Drain(this, ApplyRead);
             foreach (DocumentKey doc in documents)
             {
                 if (!_byDocument.TryGetValue(doc, out HashSet<ExactKey>? keys))
@@ -137,10 +199,10 @@ internal sealed class ExactAnswerCache
 
                 foreach (ExactKey key in keys.ToArray())
                 {
-                    if (_entries.TryRemove(key, out CachedAnswer? entry))
+                    if (_entries.TryRemove(key, out Node? entry))
                     {
                         _policy.OnRemoved(key);
-                        Forget(key, entry);
+                        Forget(entry);
                         removed++;
                     }
                 }
@@ -153,38 +215,70 @@ internal sealed class ExactAnswerCache
     public void Remove(in ScopeKey scope, string normalizedQuestion)
     {
         var key = new ExactKey(scope.Hash, QuestionNormalizer.Hash(normalizedQuestion));
-        if (_entries.TryGetValue(key, out CachedAnswer? entry))
+        if (_entries.TryGetValue(key, out Node? node))
         {
-            Remove(key, entry);
+            Remove(key, node);
         }
     }
 
-    private void Remove(ExactKey key, CachedAnswer entry)
+    private void Remove(ExactKey key, Node node)
     {
         lock (_lock)
         {
+            _reads.Drain(this, ApplyRead);
+
             // Only remove the entry we looked at, not a newer one stored meanwhile.
-            if (_entries.TryRemove(new KeyValuePair<ExactKey, CachedAnswer>(key, entry)))
+            if (_entries.TryRemove(new KeyValuePair<ExactKey, Node>(key, node)))
             {
                 _policy.OnRemoved(key);
-                Forget(key, entry);
+                Forget(node);
             }
         }
     }
 
-    private void Forget(ExactKey key, CachedAnswer entry)
+    /// <summary>Converts an absolute expiry to the clock the hit path compares against (saturating).</summary>
+    private long ToTimestamp(DateTimeOffset expiresAt)
     {
-        _bytes -= entry.EstimatedSize;
-        foreach (ProvenanceEntry p in entry.Provenance)
+        long now = _systemClock ? Environment.TickCount64 : _time.GetTimestamp();
+        long frequency = _systemClock ? 1000 : _time.TimestampFrequency;
+        TimeSpan left = expiresAt - _time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return now;
+        }
+
+        double ticks = left.TotalSeconds * frequency;
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private void Forget(Node node)
+    {
+        node.Removed = true;
+        _bytes -= node.Answer.EstimatedSize;
+        foreach (ProvenanceEntry p in node.Answer.Provenance)
         {
             if (_byDocument.TryGetValue(p.Document, out HashSet<ExactKey>? set))
             {
-                set.Remove(key);
+                set.Remove(node.Key);
                 if (set.Count == 0)
                 {
                     _byDocument.Remove(p.Document);
                 }
             }
         }
+    }
+
+    /// <summary>An entry: the answer, its key (for the read buffer) and its expiry on the hit path's clock.</summary>
+    private sealed class Node(ExactKey key, CachedAnswer answer, long expiresAt)
+    {
+        public ExactKey Key { get; } = key;
+
+        public CachedAnswer Answer { get; } = answer;
+
+        public long ExpiresAt { get; } = expiresAt;
+
+        /// <summary>Set under the lock once the entry has left the cache; buffered reads of it are then ignored.</summary>
+        public bool Removed { get; set; }
     }
 }
