@@ -29,6 +29,30 @@ if (args.Contains("--guards"))
     return;
 }
 
+if (args.Contains("--verified"))
+{
+    var st = new List<StreamResult>();
+    foreach (float t in new[] { 0.85f, 0.88f, 0.90f, 0.92f })
+    {
+        StreamResult r = Simulation.Stream(stream, store, new StreamConfig("static", RagKit.Caching.SemanticMatchRules.Static, false, 0), t);
+        Console.WriteLine($"static t={t:F2} hit {r.HitRate:P1} false {r.FalseHitRate:P2}");
+    }
+
+    string[] kv = args.SkipWhile(a => a != "--verified").Skip(1).ToArray();
+    float delta = kv.Length > 0 ? float.Parse(kv[0], inv) : 0.02f;
+    double ew = kv.Length > 1 ? double.Parse(kv[1], inv) : 4;
+    int ps = kv.Length > 2 ? int.Parse(kv[2], inv) : 5;
+    float z = kv.Length > 3 ? float.Parse(kv[3], inv) : 1f;
+    double me = kv.Length > 4 ? double.Parse(kv[4], inv) : 20;
+    foreach (float t in (Environment.GetEnvironmentVariable("RAGKIT_TS") ?? "0.85,0.88,0.90,0.92").Split(',').Select(x => float.Parse(x, inv)))
+    {
+        StreamResult r = Simulation.StreamVerified(stream, store, "v", t, delta, 0, false, ew, ps, z, true, 0.80f, me);
+        Console.WriteLine($"verified t={t} d={delta} hit {r.HitRate:P1} false {r.FalseHitRate:P2} explore {r.ExploreRate:P1} us {r.MicrosPerQuery:F0}");
+    }
+
+    return;
+}
+
 float[] readme = [0.75f, 0.80f, 0.85f, 0.90f];
 float[] grid = [.. Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i))];
 var report = new Report(dataDir);

@@ -5,8 +5,10 @@ namespace RagKit.Benchmarks.Semantic;
 
 internal sealed record StreamConfig(string Name, ISemanticMatchRule Rule, bool Clusters, double FeedbackRate);
 
-internal sealed record StreamResult(string Config, float Threshold, int Queries, int Hits, int FalseHits, int Reports, double MicrosPerQuery)
+internal sealed record StreamResult(string Config, float Threshold, int Queries, int Hits, int FalseHits, int Reports, double MicrosPerQuery, int Explores = 0, float Delta = 0)
 {
+    public double ExploreRate => (double)Explores / Queries;
+
     public double HitRate => (double)Hits / Queries;
 
     public double FalseHitRate => (double)FalseHits / Queries;
@@ -64,6 +66,77 @@ internal static class Simulation
         }
 
         return new StreamResult(config.Name, threshold, queries.Count, hits, falseHits, reports, sw.Elapsed.TotalMicroseconds / queries.Count);
+    }
+
+    /// <summary>
+    /// The verified rule through the real tier: a hit is served (scored with the label); an explore is a miss whose
+    /// generated answer (the query's intent) is compared with the cached one (the verifier: same intent = same
+    /// answer) and recorded; reports simulate ReportWrongAnswer for a share of false hits. Labels are used for
+    /// nothing else.
+    /// </summary>
+    public static StreamResult StreamVerified(IReadOnlyList<LabeledQuery> queries, EmbeddingStore emb, string name, float threshold, float delta, double reportRate, bool guards, double entryWeight = 4, int priorStrength = 5, float z = 1f, bool vote = true, float floor = 0.80f, double minEvidence = 20)
+    {
+        var rule = new VerifiedMatchRule(delta, z, priorStrength, entryWeight, guards) { Vote = vote, Floor = floor, MinEvidence = minEvidence };
+        floor = threshold;
+        using var cache = new InProcessSemanticCache(1_000_000, EvictionPolicyFactory.Lru, TimeProvider.System, rule, false);
+        var rng = new Random(11);
+        int hits = 0, falseHits = 0, reports = 0, explores = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        foreach (LabeledQuery q in queries)
+        {
+            string norm = QuestionNormalizer.Normalize(q.Text);
+            float[] v = emb[q.Text];
+            SemanticCacheHit? hit = cache.Find(new SemanticQuery(Scope, norm, v, floor), out SemanticExploration ex);
+            if (hit is not null)
+            {
+                hits++;
+                if (string.Equals(hit.Answer.Text, q.Label, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                falseHits++;
+                if (reportRate <= 0 || rng.NextDouble() >= reportRate)
+                {
+                    continue;
+                }
+
+                reports++;
+                _ = cache.RemoveAsync(Scope, norm, default).Result;
+                cache.Penalize(Scope, v, floor);
+                cache.Store(Scope, v, Answer(norm, q.Label), default);
+                continue;
+            }
+
+            if (ex.IsExplore)
+            {
+                explores++;
+                bool same = string.Equals(ex.Answer!.Text, q.Label, StringComparison.Ordinal);
+                cache.RecordVerification(ex, same);
+                cache.Store(Scope, v, Answer(norm, q.Label), same ? ex : default);
+                continue;
+            }
+
+            cache.Store(Scope, v, Answer(norm, q.Label), default);
+        }
+
+        if (Environment.GetEnvironmentVariable("RAGKIT_DUMP") == "1")
+        {
+            for (int k = 0; k < NeighbourhoodClass.Count; k++)
+            {
+                var sb = new System.Text.StringBuilder($"class {k}:");
+                for (int b = 30; b < 50; b += 2)
+                {
+                    (long c1, long w1) = rule.Counts(k, b);
+                    (long c2, long w2) = rule.Counts(k, b + 1);
+                    sb.Append($" {0.5 + (b / 100.0):F2}:{w1 + w2}/{c1 + c2 + w1 + w2}");
+                }
+
+                Console.WriteLine(sb);
+            }
+        }
+
+        return new StreamResult(name, floor, queries.Count, hits, falseHits, reports, sw.Elapsed.TotalMicroseconds / queries.Count, explores, delta);
     }
 
     /// <summary>The README's procedure by exact scan (no index): nearest cached query, hit when similarity ≥ t.</summary>
