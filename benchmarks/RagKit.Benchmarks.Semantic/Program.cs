@@ -85,6 +85,21 @@ foreach (StreamConfig c in configs)
     Console.Error.WriteLine($"{c.Name,-40} best at <=1%: t={best.Threshold:F2} hit {best.HitRate:P1} false {best.FalseHitRate:P2} prec {best.Precision:P1}");
 }
 
+// 1b. The verified (vCache-style) rule, δ = 0.02, on the same threshold grid; explores are misses verified by the
+// simulated verifier (same intent = same answer). With and without simulated wrong-answer reports.
+foreach ((string name, double reports) in new[] { ("verified (δ 0.02)", 0.0), ("verified (δ 0.02) + 25 % reports", 0.25) })
+{
+    var curve = new List<StreamResult>();
+    foreach (float t in grid)
+    {
+        curve.Add(Simulation.StreamVerified(stream, store, name, t, 0.02f, reports, guards: true));
+    }
+
+    report.Curves[name] = curve;
+    StreamResult best = curve.Where(r => r.FalseHitRate <= 0.01).OrderByDescending(r => r.HitRate).FirstOrDefault() ?? curve[^1];
+    Console.Error.WriteLine($"{name,-40} best at <=1%: t={best.Threshold:F2} hit {best.HitRate:P1} false {best.FalseHitRate:P2} explore {best.ExploreRate:P1}");
+}
+
 // 2. Pair data sets.
 foreach (float t in new[] { 0.80f, 0.85f, 0.90f, 0.95f, 0.97f })
 {
@@ -93,6 +108,11 @@ foreach (float t in new[] { 0.80f, 0.85f, 0.90f, 0.95f, 0.97f })
         report.Pairs.Add(Simulation.Pairs("PAWS dev", paws, store, rule, t));
         report.Pairs.Add(Simulation.Pairs("STS-B dev", stsb, store, rule, t));
     }
+
+    report.Pairs.Add(Simulation.PairsVerified("PAWS dev", paws, store, t, 0.02f, out double pe));
+    report.PairExplores[("PAWS dev", t)] = pe;
+    report.Pairs.Add(Simulation.PairsVerified("STS-B dev", stsb, store, t, 0.02f, out double se));
+    report.PairExplores[("STS-B dev", t)] = se;
 }
 
 // 3. Hot-path cost of the decision rule alone, and of a whole lookup in the tier, same run.

@@ -203,6 +203,71 @@ internal static class Simulation
         return new PairResult(data, rule.Name, threshold, pos, posHits, neg, negHits);
     }
 
+    /// <summary>
+    /// Pair data through a verified rule, online: pairs in a seeded random order; a served pair is scored; an explored
+    /// pair's label is the verifier outcome (same answer = paraphrase) and is recorded in the rule's prior. No entry
+    /// data (each pair is a fresh entry), neighbourhood "alone".
+    /// </summary>
+    public static PairResult PairsVerified(string data, IReadOnlyList<SentencePair> pairs, EmbeddingStore emb, float threshold, float delta, out double exploreRate)
+    {
+        var rule = new VerifiedMatchRule(delta);
+        var order = new List<SentencePair>(pairs);
+        Data.Shuffle(order, 7);
+        int pos = 0, posHits = 0, neg = 0, negHits = 0, explores = 0;
+        foreach (SentencePair p in order)
+        {
+            float[] a = emb[p.First];
+            float[] b = emb[p.Second];
+            float sim = TensorPrimitives.CosineSimilarity(b, a);
+            SemanticDecision d = rule.Decide(QuestionNormalizer.Normalize(p.Second), QuestionNormalizer.Normalize(p.First), sim, threshold, 0, NeighbourhoodClass.Alone, null);
+            if (d == SemanticDecision.Explore)
+            {
+                explores++;
+                rule.Record(sim, NeighbourhoodClass.Alone, p.Paraphrase);
+            }
+
+            bool hit = d == SemanticDecision.Serve;
+            if (p.Paraphrase)
+            {
+                pos++;
+                posHits += hit ? 1 : 0;
+            }
+            else
+            {
+                neg++;
+                negHits += hit ? 1 : 0;
+            }
+        }
+
+        exploreRate = (double)explores / order.Count;
+        return new PairResult(data, rule.Name, threshold, pos, posHits, neg, negHits);
+    }
+
+    /// <summary>Fills a rule's prior with verification outcomes of the stream's nearest-earlier-query pairs (0.80 and up).</summary>
+    public static void Train(VerifiedMatchRule rule, IReadOnlyList<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        for (int i = 1; i < stream.Count; i += 3)
+        {
+            float[] v = emb[stream[i].Text];
+            float best = float.NegativeInfinity;
+            int bestJ = 0;
+            for (int j = 0; j < i; j++)
+            {
+                float s = TensorPrimitives.Dot(v, emb[stream[j].Text]);
+                if (s > best)
+                {
+                    best = s;
+                    bestJ = j;
+                }
+            }
+
+            if (best >= 0.80f)
+            {
+                rule.Record(best, NeighbourhoodClass.Alone, stream[i].Label == stream[bestJ].Label);
+            }
+        }
+    }
+
     public static CachedAnswer Answer(string question, string text) => new()
     {
         Question = question,
