@@ -29,6 +29,35 @@ if (args.Contains("--guards"))
     return;
 }
 
+if (args.Contains("--check-guards"))
+{
+    // The allocation-free guards must decide exactly as the reference (allocating) implementation.
+    var texts = paws.Select(p => (p.First, p.Second)).Concat(stsb.Select(p => (p.First, p.Second)))
+        .Concat(stream.Zip(stream.Skip(1), (x, y) => (x.Text, y.Text)));
+    int total = 0, differ = 0;
+    foreach ((string x, string y) in texts)
+    {
+        string nx = RagKit.Caching.QuestionNormalizer.Normalize(x), ny = RagKit.Caching.QuestionNormalizer.Normalize(y);
+        foreach ((string q, string c) in new[] { (ny, nx), (nx, ny) })
+        {
+            int expected = RagKit.Caching.QuestionGuards.Check(q, c) switch { null => 0, "number" => 1, "antonym" => 2, "negation" => 3, _ => 4 };
+            int actual = RagKit.Caching.QuestionGuards.CheckCode(q, c);
+            total++;
+            if (actual != expected)
+            {
+                differ++;
+                if (differ <= 10)
+                {
+                    Console.WriteLine($"{expected} vs {actual}: '{q}' / '{c}'");
+                }
+            }
+        }
+    }
+
+    Console.WriteLine($"guards: {total} pairs, {differ} differ");
+    return;
+}
+
 if (args.Contains("--verified"))
 {
     var st = new List<StreamResult>();
