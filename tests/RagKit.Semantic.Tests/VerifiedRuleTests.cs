@@ -177,6 +177,30 @@ public sealed class VerifiedRuleTests
         Assert.Equal(200, explored);
     }
 
+    [Theory]
+    [InlineData("how do i enable two-factor authentication", "how do i disable two-factor authentication", false)]
+    [InlineData("can i withdraw 100 dollars", "can i withdraw 500 dollars", false)]
+    [InlineData("can i withdraw cash abroad", "can't i withdraw cash abroad", false)]
+    [InlineData("flights from paris via rome to london", "flights from london via rome to paris", false)]
+    [InlineData("how do i enable two-factor authentication", "how can i enable two-factor authentication", true)]
+    [InlineData("why was my card declined at the shop", "my card was declined at the shop, why", true)]
+    public void GuardedRuleDecidesWithoutAllocating(string question, string candidate, bool compatible)
+    {
+        var c = new SemanticMatchCandidate(question, ReadOnlyMemory<float>.Empty, candidate, ReadOnlyMemory<float>.Empty, 0.95f, 0.90f, default);
+        Assert.Equal(compatible, SemanticMatchRules.Guarded.Accept(c));
+        Assert.Equal(compatible, QuestionGuards.Check(question, candidate) is null); // the reference implementation agrees
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool accepted = true;
+        for (int i = 0; i < 100; i++)
+        {
+            accepted &= SemanticMatchRules.Guarded.Accept(c) == compatible;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(accepted);
+    }
+
     [Fact]
     public async Task NormalizedTextVerifierIgnoresCaseAndPunctuation()
     {
