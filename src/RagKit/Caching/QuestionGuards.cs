@@ -125,13 +125,37 @@ internal static class QuestionGuards
         public const int MaxTokens = 96;
         private const int MaxToken = 48;
 
-        private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NegationsLookup = Negations.GetAlternateLookup<ReadOnlySpan<char>>();
-        private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> StopwordsLookup = Stopwords.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> MonthsLookup = Months.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> WeekdaysLookup = Weekdays.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CurrenciesLookup = Currencies.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> NumberWordsLookup = NumberWords.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> AntonymsLookup = Antonyms.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        private const byte NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64;
+
+        /// <summary>Every listed word with what it is: one lookup per token instead of one per list.</summary>
+        private static readonly FrozenDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> Kinds = BuildKinds().GetAlternateLookup<ReadOnlySpan<char>>();
+
+        private static FrozenDictionary<string, byte> BuildKinds()
+        {
+            var d = new Dictionary<string, byte>(StringComparer.Ordinal);
+            void Mark(IEnumerable<string> words, byte kind)
+            {
+                foreach (string w in words)
+                {
+                    d[w] = (byte)(d.GetValueOrDefault(w) | kind);
+                }
+            }
+
+            Mark(NumberWords.Keys, NumberWord);
+            Mark(Months, Month);
+            Mark(Weekdays, Weekday);
+            Mark(Currencies.Keys, Currency);
+            Mark(Negations, Negation);
+            Mark(Stopwords, Stopword);
+            Mark(Antonyms.Keys, HasAntonyms);
+            return d.ToFrozenDictionary(StringComparer.Ordinal);
+        }
 
         public static int Check(string question, string candidate)
         {
@@ -149,8 +173,12 @@ internal static class QuestionGuards
                 return -1;
             }
 
-            var a = new Tokens(bufA, ta[..na]);
-            var b = new Tokens(bufB, tb[..nb]);
+            Span<byte> fa = stackalloc byte[na];
+            Span<byte> fb = stackalloc byte[nb];
+            var a = new Tokens(bufA, ta[..na], fa);
+            var b = new Tokens(bufB, tb[..nb], fb);
+            a.Classify(fa);
+            b.Classify(fb);
             int enabled = Enabled;
             if ((enabled & 1) != 0 && (Differs(a, b, 0) || Differs(a, b, 1) || Differs(a, b, 2) || Differs(a, b, 3)))
             {
@@ -177,10 +205,22 @@ internal static class QuestionGuards
             return 0;
         }
 
-        private readonly ref struct Tokens(ReadOnlySpan<char> text, ReadOnlySpan<Range> ranges)
+        private readonly ref struct Tokens(ReadOnlySpan<char> text, ReadOnlySpan<Range> ranges, ReadOnlySpan<byte> kinds)
         {
             private readonly ReadOnlySpan<char> _text = text;
             private readonly ReadOnlySpan<Range> _ranges = ranges;
+            private readonly ReadOnlySpan<byte> _kinds = kinds;
+
+            /// <summary>What the token is (list membership bits).</summary>
+            public byte Kind(int i) => _kinds[i];
+
+            public void Classify(Span<byte> kinds)
+            {
+                for (int i = 0; i < _ranges.Length; i++)
+                {
+                    kinds[i] = Kinds.TryGetValue(this[i], out byte k) ? k : (byte)0;
+                }
+            }
 
             public int Count => _ranges.Length;
 
@@ -285,7 +325,7 @@ internal static class QuestionGuards
         {
             for (int i = 0; i < t.Count; i++)
             {
-                if (NegationsLookup.Contains(t[i]) || t[i].EndsWith("n't", StringComparison.Ordinal))
+                if ((t.Kind(i) & Negation) != 0 || t[i].EndsWith("n't", StringComparison.Ordinal))
                 {
                     return true;
                 }
@@ -304,7 +344,7 @@ internal static class QuestionGuards
                     continue;
                 }
 
-                if (AntonymsLookup.TryGetValue(x, out string[]? opposites))
+                if ((from.Kind(i) & HasAntonyms) != 0 && AntonymsLookup.TryGetValue(x, out string[]? opposites))
                 {
                     foreach (string y in opposites)
                     {
@@ -332,8 +372,8 @@ internal static class QuestionGuards
             return false;
         }
 
-        private static bool IsContent(ReadOnlySpan<char> s) =>
-            !NegationsLookup.Contains(s) && !StopwordsLookup.Contains(s) && !s.EndsWith("n't", StringComparison.Ordinal);
+        private static bool IsContent(in Tokens t, int i) =>
+            (t.Kind(i) & (Negation | Stopword)) == 0 && !t[i].EndsWith("n't", StringComparison.Ordinal);
 
         private static double ContentJaccard(in Tokens a, in Tokens b)
         {
@@ -341,7 +381,7 @@ internal static class QuestionGuards
             int union = 0;
             for (int i = 0; i < a.Count; i++)
             {
-                if (!a.IsFirst(i) || !IsContent(a[i]))
+                if (!IsContent(a, i) || !a.IsFirst(i))
                 {
                     continue;
                 }
@@ -355,7 +395,7 @@ internal static class QuestionGuards
 
             for (int i = 0; i < b.Count; i++)
             {
-                if (b.IsFirst(i) && IsContent(b[i]) && !a.Contains(b[i]))
+                if (IsContent(b, i) && !a.Contains(b[i]) && b.IsFirst(i))
                 {
                     union++;
                 }
@@ -365,8 +405,13 @@ internal static class QuestionGuards
         }
 
         /// <summary>Writes the token's key of the kind (0 number, 1 month, 2 weekday, 3 currency); -1 when it has none.</summary>
-        private static int Key(ReadOnlySpan<char> t, int kind, Span<char> key)
+        private static int Key(ReadOnlySpan<char> t, byte flags, int kind, Span<char> key)
         {
+            if (kind != 0 && (flags & (Month << (kind - 1))) == 0)
+            {
+                return -1;
+            }
+
             switch (kind)
             {
                 case 0:
@@ -384,7 +429,7 @@ internal static class QuestionGuards
                         return n;
                     }
 
-                    return NumberWordsLookup.TryGetValue(t, out int value) && value.TryFormat(key, out int w, default, System.Globalization.CultureInfo.InvariantCulture) ? w : -1;
+                    return (flags & NumberWord) != 0 && NumberWordsLookup.TryGetValue(t, out int value) && value.TryFormat(key, out int w, default, System.Globalization.CultureInfo.InvariantCulture) ? w : -1;
                 case 1:
                     if (!MonthsLookup.Contains(t))
                     {
@@ -420,12 +465,12 @@ internal static class QuestionGuards
             bool anyB = false;
             for (int i = 0; i < a.Count && !anyA; i++)
             {
-                anyA = Key(a[i], kind, k1) >= 0;
+                anyA = Key(a[i], a.Kind(i), kind, k1) >= 0;
             }
 
             for (int i = 0; i < b.Count && !anyB; i++)
             {
-                anyB = Key(b[i], kind, k1) >= 0;
+                anyB = Key(b[i], b.Kind(i), kind, k1) >= 0;
             }
 
             return anyA && anyB && (!Covered(a, b, kind) || !Covered(b, a, kind));
@@ -438,7 +483,7 @@ internal static class QuestionGuards
             Span<char> k2 = stackalloc char[MaxToken];
             for (int i = 0; i < from.Count; i++)
             {
-                int n1 = Key(from[i], kind, k1);
+                int n1 = Key(from[i], from.Kind(i), kind, k1);
                 if (n1 < 0)
                 {
                     continue;
@@ -447,7 +492,7 @@ internal static class QuestionGuards
                 bool found = false;
                 for (int j = 0; j < to.Count && !found; j++)
                 {
-                    int n2 = Key(to[j], kind, k2);
+                    int n2 = Key(to[j], to.Kind(j), kind, k2);
                     found = n2 >= 0 && k1[..n1].SequenceEqual(k2[..n2]);
                 }
 
@@ -469,7 +514,7 @@ internal static class QuestionGuards
             int m = 0;
             for (int j = 0; j < b.Count && j < used.Length; j++)
             {
-                if (!StopwordsLookup.Contains(b[j]) && a.Contains(b[j]))
+                if ((b.Kind(j) & Stopword) == 0 && a.Contains(b[j]))
                 {
                     contentB[contentCount++] = j;
                 }
@@ -477,7 +522,7 @@ internal static class QuestionGuards
 
             for (int i = 0; i < a.Count && m < posB.Length; i++)
             {
-                if (StopwordsLookup.Contains(a[i]) || !b.Contains(a[i]))
+                if ((a.Kind(i) & Stopword) != 0 || !b.Contains(a[i]))
                 {
                     continue;
                 }
