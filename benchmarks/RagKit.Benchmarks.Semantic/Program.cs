@@ -90,10 +90,11 @@ if (args.Contains("--verified"))
     int ps = kv.Length > 2 ? int.Parse(kv[2], inv) : 5;
     float z = kv.Length > 3 ? float.Parse(kv[3], inv) : 1f;
     double me = kv.Length > 4 ? double.Parse(kv[4], inv) : 20;
+    bool vote = kv.Length <= 5 || kv[5] != "novote";
     foreach (float t in (Environment.GetEnvironmentVariable("RAGKIT_TS") ?? "0.85,0.88,0.90,0.92").Split(',').Select(x => float.Parse(x, inv)))
     {
-        StreamResult r = Simulation.StreamVerified(stream, store, "v", t, delta, 0, false, ew, ps, z, true, 0.80f, me);
-        Console.WriteLine($"verified t={t} d={delta} hit {r.HitRate:P1} false {r.FalseHitRate:P2} explore {r.ExploreRate:P1} us {r.MicrosPerQuery:F0}");
+        StreamResult r = Simulation.StreamVerified(stream, store, "v", t, delta, 0, true, ew, ps, z, vote, 0.80f, me);
+        Console.WriteLine($"verified vote={vote} t={t} d={delta} hit {r.HitRate:P1} false {r.FalseHitRate:P2} explore {r.ExploreRate:P1} us {r.MicrosPerQuery:F0}");
     }
 
     return;
