@@ -4,7 +4,26 @@ using RagKit.Caching;
 
 namespace RagKit.Benchmarks.Semantic;
 
-internal sealed record CostResult(int Decisions, double StaticNs, double GuardedNs, double GuardedBorderlineNs, double StaticLookupUs, double GuardedLookupUs);
+internal sealed record CostResult(int Decisions, double StaticNs, double GuardedNs, double GuardedBorderlineNs, double StaticLookupUs, double GuardedLookupUs)
+{
+    public double VerifiedNs { get; init; }
+
+    public double VerifiedGuardsNs { get; init; }
+
+    public double VerifiedLookupUs { get; init; }
+
+    public double StaticBytes { get; init; }
+
+    public double GuardedBytes { get; init; }
+
+    public double VerifiedBytes { get; init; }
+
+    public double VerifiedGuardsBytes { get; init; }
+
+    public double StaticLookupBytes { get; init; }
+
+    public double VerifiedLookupBytes { get; init; }
+}
 
 internal static class HotPath
 {
@@ -42,9 +61,29 @@ internal static class HotPath
         double guardedNs = Time(SemanticMatchRules.Guarded, pairs, Rounds);
         double borderline = pairs.Count(p => p.Similarity < 0.95f) / (double)pairs.Count;
 
-        double staticUs = Lookup(stream, emb, SemanticMatchRules.Static);
-        double guardedUs = Lookup(stream, emb, SemanticMatchRules.Guarded);
-        return new CostResult(pairs.Count * Rounds, staticNs, guardedNs, borderline, staticUs, guardedUs);
+        // The verified rule, trained on the stream first (so it runs its estimate, not the cold-start path).
+        var verified = new VerifiedMatchRule(0.02f, guards: false);
+        var verifiedGuards = new VerifiedMatchRule(0.02f, guards: true);
+        Simulation.Train(verified, stream, emb);
+        Simulation.Train(verifiedGuards, stream, emb);
+        double verifiedNs = Time(verified, pairs, Rounds);
+        double verifiedGuardsNs = Time(verifiedGuards, pairs, Rounds);
+
+        double staticUs = Lookup(stream, emb, SemanticMatchRules.Static, out double staticLookupBytes);
+        double guardedUs = Lookup(stream, emb, SemanticMatchRules.Guarded, out _);
+        double verifiedUs = Lookup(stream, emb, verified, out double verifiedLookupBytes);
+        return new CostResult(pairs.Count * Rounds, staticNs, guardedNs, borderline, staticUs, guardedUs)
+        {
+            VerifiedNs = verifiedNs,
+            VerifiedGuardsNs = verifiedGuardsNs,
+            VerifiedLookupUs = verifiedUs,
+            StaticBytes = Bytes(SemanticMatchRules.Static, pairs),
+            GuardedBytes = Bytes(SemanticMatchRules.Guarded, pairs),
+            VerifiedBytes = Bytes(verified, pairs),
+            VerifiedGuardsBytes = Bytes(verifiedGuards, pairs),
+            StaticLookupBytes = staticLookupBytes,
+            VerifiedLookupBytes = verifiedLookupBytes,
+        };
     }
 
     private static double Time(ISemanticMatchRule rule, List<SemanticMatchCandidate> pairs, int rounds)
@@ -69,7 +108,21 @@ internal static class HotPath
         return sw.Elapsed.TotalNanoseconds / (pairs.Count * (double)rounds);
     }
 
-    private static double Lookup(IReadOnlyList<LabeledQuery> stream, EmbeddingStore emb, ISemanticMatchRule rule)
+    private static double Bytes(ISemanticMatchRule rule, List<SemanticMatchCandidate> pairs)
+    {
+        int accepted = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (SemanticMatchCandidate p in pairs)
+        {
+            accepted += rule.Accept(p) ? 1 : 0;
+        }
+
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        GC.KeepAlive(accepted);
+        return (after - before) / (double)pairs.Count;
+    }
+
+    private static double Lookup(IReadOnlyList<LabeledQuery> stream, EmbeddingStore emb, ISemanticMatchRule rule, out double bytesPerLookup)
     {
         var scope = new ScopeKey("bench", 1);
         using var cache = new InProcessSemanticCache(1_000_000, EvictionPolicyFactory.Lru, TimeProvider.System, rule, clusters: false);
@@ -87,6 +140,13 @@ internal static class HotPath
             hits += cache.FindAsync(q, default).Result is null ? 0 : 1;
         }
 
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        foreach (SemanticQuery q in queries)
+        {
+            hits += cache.Find(q, out _) is null ? 0 : 1;
+        }
+
+        bytesPerLookup = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)queries.Length;
         var sw = Stopwatch.StartNew();
         const int Rounds = 5;
         for (int r = 0; r < Rounds; r++)

@@ -29,6 +29,77 @@ if (args.Contains("--guards"))
     return;
 }
 
+if (args.Contains("--check-guards"))
+{
+    // The allocation-free guards must decide exactly as the reference (allocating) implementation.
+    var texts = paws.Select(p => (p.First, p.Second)).Concat(stsb.Select(p => (p.First, p.Second)))
+        .Concat(stream.Zip(stream.Skip(1), (x, y) => (x.Text, y.Text)));
+    int total = 0, differ = 0;
+    foreach ((string x, string y) in texts)
+    {
+        string nx = RagKit.Caching.QuestionNormalizer.Normalize(x), ny = RagKit.Caching.QuestionNormalizer.Normalize(y);
+        foreach ((string q, string c) in new[] { (ny, nx), (nx, ny) })
+        {
+            int expected = RagKit.Caching.QuestionGuards.Check(q, c) switch { null => 0, "number" => 1, "antonym" => 2, "negation" => 3, _ => 4 };
+            int actual = RagKit.Caching.QuestionGuards.CheckCode(q, c);
+            total++;
+            if (actual != expected)
+            {
+                differ++;
+                if (differ <= 10)
+                {
+                    Console.WriteLine($"{expected} vs {actual}: '{q}' / '{c}'");
+                }
+            }
+        }
+    }
+
+    Console.WriteLine($"guards: {total} pairs, {differ} differ");
+    var sample = texts.Take(4000).Select(t => (RagKit.Caching.QuestionNormalizer.Normalize(t.Item1), RagKit.Caching.QuestionNormalizer.Normalize(t.Item2))).ToArray();
+    foreach (int enabled in new[] { 15, 1, 2, 4, 8, 0 })
+    {
+        RagKit.Caching.QuestionGuards.Enabled = enabled;
+        var sw0 = System.Diagnostics.Stopwatch.StartNew();
+        int acc = 0;
+        for (int r = 0; r < 5; r++)
+        {
+            foreach ((string q, string c) in sample)
+            {
+                acc += RagKit.Caching.QuestionGuards.CheckCode(q, c);
+            }
+        }
+
+        Console.WriteLine($"enabled {enabled}: {sw0.Elapsed.TotalNanoseconds / (5 * sample.Length):F0} ns/pair ({acc})");
+    }
+
+    return;
+}
+
+if (args.Contains("--verified"))
+{
+    var st = new List<StreamResult>();
+    foreach (float t in new[] { 0.85f, 0.88f, 0.90f, 0.92f })
+    {
+        StreamResult r = Simulation.Stream(stream, store, new StreamConfig("static", RagKit.Caching.SemanticMatchRules.Static, false, 0), t);
+        Console.WriteLine($"static t={t:F2} hit {r.HitRate:P1} false {r.FalseHitRate:P2}");
+    }
+
+    string[] kv = args.SkipWhile(a => a != "--verified").Skip(1).ToArray();
+    float delta = kv.Length > 0 ? float.Parse(kv[0], inv) : 0.02f;
+    double ew = kv.Length > 1 ? double.Parse(kv[1], inv) : 4;
+    int ps = kv.Length > 2 ? int.Parse(kv[2], inv) : 5;
+    float z = kv.Length > 3 ? float.Parse(kv[3], inv) : 1f;
+    double me = kv.Length > 4 ? double.Parse(kv[4], inv) : 20;
+    bool vote = kv.Length <= 5 || kv[5] != "novote";
+    foreach (float t in (Environment.GetEnvironmentVariable("RAGKIT_TS") ?? "0.85,0.88,0.90,0.92").Split(',').Select(x => float.Parse(x, inv)))
+    {
+        StreamResult r = Simulation.StreamVerified(stream, store, "v", t, delta, 0, true, ew, ps, z, vote, 0.80f, me);
+        Console.WriteLine($"verified vote={vote} t={t} d={delta} hit {r.HitRate:P1} false {r.FalseHitRate:P2} explore {r.ExploreRate:P1} us {r.MicrosPerQuery:F0}");
+    }
+
+    return;
+}
+
 float[] readme = [0.75f, 0.80f, 0.85f, 0.90f];
 float[] grid = [.. Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i))];
 var report = new Report(dataDir);
@@ -61,6 +132,21 @@ foreach (StreamConfig c in configs)
     Console.Error.WriteLine($"{c.Name,-40} best at <=1%: t={best.Threshold:F2} hit {best.HitRate:P1} false {best.FalseHitRate:P2} prec {best.Precision:P1}");
 }
 
+// 1b. The verified (vCache-style) rule, δ = 0.02, on the same threshold grid; explores are misses verified by the
+// simulated verifier (same intent = same answer). With and without simulated wrong-answer reports.
+foreach ((string name, double reports) in new[] { ("verified (δ 0.02)", 0.0), ("verified (δ 0.02) + 25 % reports", 0.25) })
+{
+    var curve = new List<StreamResult>();
+    foreach (float t in grid)
+    {
+        curve.Add(Simulation.StreamVerified(stream, store, name, t, 0.02f, reports, guards: true));
+    }
+
+    report.Curves[name] = curve;
+    StreamResult best = curve.Where(r => r.FalseHitRate <= 0.01).OrderByDescending(r => r.HitRate).FirstOrDefault() ?? curve[^1];
+    Console.Error.WriteLine($"{name,-40} best at <=1%: t={best.Threshold:F2} hit {best.HitRate:P1} false {best.FalseHitRate:P2} explore {best.ExploreRate:P1}");
+}
+
 // 2. Pair data sets.
 foreach (float t in new[] { 0.80f, 0.85f, 0.90f, 0.95f, 0.97f })
 {
@@ -69,6 +155,11 @@ foreach (float t in new[] { 0.80f, 0.85f, 0.90f, 0.95f, 0.97f })
         report.Pairs.Add(Simulation.Pairs("PAWS dev", paws, store, rule, t));
         report.Pairs.Add(Simulation.Pairs("STS-B dev", stsb, store, rule, t));
     }
+
+    report.Pairs.Add(Simulation.PairsVerified("PAWS dev", paws, store, t, 0.02f, out double pe));
+    report.PairExplores[("PAWS dev", t)] = pe;
+    report.Pairs.Add(Simulation.PairsVerified("STS-B dev", stsb, store, t, 0.02f, out double se));
+    report.PairExplores[("STS-B dev", t)] = se;
 }
 
 // 3. Hot-path cost of the decision rule alone, and of a whole lookup in the tier, same run.

@@ -43,6 +43,13 @@ public sealed class RagKitOptions
     public ISemanticMatchRule SemanticMatchRule { get; set; } = SemanticMatchRules.Guarded;
 
     /// <summary>
+    /// Compares a generated answer with the cached answer a verified match rule (<see cref="SemanticMatchRules.Verified"/>)
+    /// chose to explore instead of serving; the outcome teaches the rule where that entry may be served. Default null:
+    /// no verification (the verified rule then only learns from <see cref="IRagPipeline.ReportWrongAnswerAsync"/>).
+    /// </summary>
+    public IAnswerVerifier? AnswerVerifier { get; set; }
+
+    /// <summary>
     /// When true, a question served from the in-process semantic tier joins the served answer's cluster: its
     /// embedding is stored as another member of that answer, so later paraphrases of it are matched too. Members count
     /// against <see cref="SemanticCacheCapacityPerScope"/>. Default false: on the BANKING77 stream it raises hits and

@@ -697,7 +697,18 @@ internal sealed partial class RagPipeline : IRagPipeline
             var query = new SemanticQuery(scope, normalized, vector, options.SemanticThreshold ?? _options.SemanticThreshold);
             foreach (ISemanticAnswerCache tier in _semanticTiers)
             {
-                SemanticCacheHit? hit = await LookupWithinBudgetAsync(tier, query, timings, cancellationToken).ConfigureAwait(false);
+                SemanticCacheHit? hit;
+                if (ReferenceEquals(tier, _localSemantic) && _options.SemanticMatchRule is VerifiedMatchRule)
+                {
+                    // The verified rule may explore: a miss whose generated answer is verified against the cached one.
+                    hit = _localSemantic.Find(query, out SemanticExploration exploration);
+                    timings.Exploration = exploration;
+                }
+                else
+                {
+                    hit = await LookupWithinBudgetAsync(tier, query, timings, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (hit is null)
                 {
                     RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
@@ -845,6 +856,13 @@ internal sealed partial class RagPipeline : IRagPipeline
 
         RagKitTelemetry.AskDuration.Record(answer.Report.Total.TotalMilliseconds, RagKitTelemetry.Tier("generated"));
 
+        bool sameAsExplored = false;
+        if (complete && timings.Exploration.IsExplore && _options.AnswerVerifier is { } verifier)
+        {
+            sameAsExplored = await verifier.SameAnswerAsync(normalized, timings.Exploration.Answer!.Text, text, cancellationToken).ConfigureAwait(false);
+            _localSemantic.RecordVerification(timings.Exploration, sameAsExplored);
+        }
+
         // Only complete answers built from sources that are still current are cached.
         if (options.UseCache && complete && sources.Count > 0 && SourcesAreCurrent(sources))
         {
@@ -870,6 +888,13 @@ internal sealed partial class RagPipeline : IRagPipeline
 
             foreach (ISemanticAnswerCache tier in _semanticTiers)
             {
+                if (sameAsExplored && ReferenceEquals(tier, _localSemantic))
+                {
+                    // Verified the same answer: the question joins the explored entry's answer cluster.
+                    _localSemantic.Store(scope, prepared.Vector, cached, timings.Exploration);
+                    continue;
+                }
+
                 await StoreWithinBudgetAsync(tier, scope, prepared.Vector, cached, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -1115,6 +1140,9 @@ internal sealed partial class RagPipeline : IRagPipeline
         private List<string>? _skipped;
 
         public TimeSpan Embedding { get; set; }
+
+        /// <summary>The candidate a verified match rule explored on this ask (default: none).</summary>
+        public SemanticExploration Exploration { get; set; }
 
         public TimeSpan SemanticLookup { get; set; }
 

@@ -112,6 +112,48 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
         Assert.Equal(AnswerTier.Generated, (await AskAsync(pipeline, Original)).Tier);
     }
 
+    private sealed class RecordingVerifier(bool same) : IAnswerVerifier
+    {
+        public List<(string Question, string Cached, string Fresh)> Calls { get; } = [];
+
+        public ValueTask<bool> SameAnswerAsync(string question, string cachedAnswer, string freshAnswer, CancellationToken cancellationToken)
+        {
+            Calls.Add((question, cachedAnswer, freshAnswer));
+            return ValueTask.FromResult(same);
+        }
+    }
+
+    [Fact]
+    public async Task VerifiedRuleExploresABorderlineParaphraseAndAsksTheVerifier()
+    {
+        const string Original = "How do I enable two-factor authentication?";
+        const string Paraphrase = "How can I enable two-factor authentication?";
+        var verifier = new RecordingVerifier(same: false);
+        using IRagPipeline pipeline = await BuildAsync(o =>
+        {
+            o.SemanticMatchRule = SemanticMatchRules.Verified(0.02f);
+            o.SemanticThreshold = 0.999f; // everything between the rule's floor (0.80) and this is explored
+            o.AnswerVerifier = verifier;
+        });
+        RagAnswer original = await AskAsync(pipeline, Original);
+        Assert.Equal(AnswerTier.Generated, original.Tier);
+        Assert.Empty(verifier.Calls);
+
+        RagAnswer explored = await AskAsync(pipeline, Paraphrase);
+        Assert.Equal(AnswerTier.Generated, explored.Tier);
+        (string question, string cached, string fresh) = Assert.Single(verifier.Calls);
+        Assert.Equal(QuestionNormalizer.Normalize(Paraphrase), question);
+        Assert.Equal(original.Text, cached);
+        Assert.Equal(explored.Text, fresh);
+
+        // The failed verification is recorded on the entry: even at the usual threshold it is not served to that question.
+        var internals = (RagPipeline)pipeline;
+        ScopeKey key = Scope.GetKey(internals.VersionStamp);
+        var embedded = await model.Generator.GenerateAsync([QuestionNormalizer.Normalize(Paraphrase)]);
+        SemanticCacheHit? hit = internals.LocalSemanticTier.Find(new SemanticQuery(key, "other", embedded[0].Vector, 0.85f), out SemanticExploration again);
+        Assert.True(hit is null || hit.Answer.Question != QuestionNormalizer.Normalize(Original));
+    }
+
     [Fact]
     public async Task FollowUpQuestionIsNotServedAcrossConversations()
     {

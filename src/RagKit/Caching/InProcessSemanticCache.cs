@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Cloud.Unum.USearch;
 using RagKit.Diagnostics;
 using RagKit.Internal;
@@ -52,8 +53,49 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             return ValueTask.FromResult<SemanticCacheHit?>(null);
         }
 
-        return ValueTask.FromResult(scope.Find(query, _time.GetUtcNow(), this));
+        return ValueTask.FromResult(scope.Find(query, _time.GetUtcNow(), this, out _));
     }
+
+    /// <summary>
+    /// Like <see cref="FindAsync"/>, and when a verified rule chose to explore the best candidate, says which:
+    /// the caller generates the answer, asks its verifier, and reports the outcome to <see cref="RecordVerification"/>.
+    /// </summary>
+    internal SemanticCacheHit? Find(in SemanticQuery query, out SemanticExploration exploration)
+    {
+        exploration = default;
+        if (!_scopes.TryGetValue(query.Scope.Id, out ScopeIndex? scope))
+        {
+            return null;
+        }
+
+        return scope.Find(query, _time.GetUtcNow(), this, out exploration);
+    }
+
+    /// <summary>Records the verifier's outcome of an explored candidate (entry and global prior of a verified rule).</summary>
+    internal void RecordVerification(in SemanticExploration exploration, bool sameAnswer)
+    {
+        if (exploration.Entry is not Entry e)
+        {
+            return;
+        }
+
+        e.Observations?.Record(exploration.Similarity, sameAnswer);
+        (_rule as VerifiedMatchRule)?.Record(exploration.Similarity, exploration.Neighbourhood, sameAnswer);
+    }
+
+    /// <summary>
+    /// Stores a generated answer; when <paramref name="sameAnswerAs"/> is an explored entry whose answer the verifier
+    /// found equivalent, the new question joins that entry's answer cluster (neighbourhood signal).
+    /// </summary>
+    internal void Store(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, in SemanticExploration sameAnswerAs)
+    {
+        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
+        ulong id = (ulong)Interlocked.Increment(ref _nextId);
+        Cluster cluster = sameAnswerAs.Entry is Entry e ? e.Cluster : new Cluster();
+        Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, cluster, NewObservations()));
+    }
+
+    private EntryObservations? NewObservations() => _rule is VerifiedMatchRule ? new EntryObservations() : null;
 
     public ValueTask StoreAsync(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, CancellationToken cancellationToken)
     {
@@ -64,7 +106,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
-        Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, new Cluster()));
+        Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, new Cluster(), NewObservations()));
         return ValueTask.CompletedTask;
     }
 
@@ -210,8 +252,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     }
 
     /// <summary>One stored question vector. Cluster members share the answer and the cluster's counters.</summary>
-    private sealed class Entry(ulong id, float[] vector, CachedAnswer answer, string question, Cluster cluster)
+    private sealed class Entry(ulong id, float[] vector, CachedAnswer answer, string question, Cluster cluster, EntryObservations? observations)
     {
+        /// <summary>Verification outcomes (verified rule only).</summary>
+        public EntryObservations? Observations { get; } = observations;
+
         public ulong Id { get; } = id;
 
         public float[] Vector { get; } = vector;
@@ -246,8 +291,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         public IEnumerable<Entry> Snapshot() => _entries.Values.ToArray();
 
-        public SemanticCacheHit? Find(in SemanticQuery query, DateTimeOffset now, InProcessSemanticCache owner)
+        public SemanticCacheHit? Find(in SemanticQuery query, DateTimeOffset now, InProcessSemanticCache owner, out SemanticExploration exploration)
         {
+            exploration = default;
             HnswIndex? index = Volatile.Read(ref _index);
             ReadOnlySpan<float> q = query.Embedding.Span;
             if (index is null || q.Length != index.Dimensions)
@@ -259,12 +305,13 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<float> distances = stackalloc float[Candidates];
             Span<float> similarities = stackalloc float[Candidates];
             int found = index.Search(q, keys, distances);
-            Entry?[] candidates = new Entry?[found];
+            CandidateBuffer candidates = default;
+            float cut = owner._rule is VerifiedMatchRule explorer ? Math.Min(query.Threshold, explorer.Floor) : query.Threshold;
             int n = 0;
             for (int i = 0; i < found; i++)
             {
                 // The index only proposes; exact cosine on the stored f32 vector decides.
-                if (1f - distances[i] < query.Threshold - 0.05f || !_entries.TryGetValue(keys[i], out Entry? e))
+                if (1f - distances[i] < cut - 0.05f || !_entries.TryGetValue(keys[i], out Entry? e))
                 {
                     continue;
                 }
@@ -281,7 +328,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 }
 
                 float similarity = TensorPrimitives.CosineSimilarity(q, e.Vector);
-                if (similarity < query.Threshold)
+                if (similarity < cut)
                 {
                     continue;
                 }
@@ -299,15 +346,36 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 candidates[k] = e;
             }
 
+            if (n > 0 && owner._rule is VerifiedMatchRule verified)
+            {
+                // The verified rule decides on the most similar candidate, with its neighbourhood.
+                int hood = Neighbourhood(ref candidates, similarities, n, verified.Vote);
+                Entry top = candidates[0]!;
+                SemanticDecision decision = verified.Decide(query.Question, top.Question, similarities[0], query.Threshold, Volatile.Read(ref top.MinSimilarity), hood, top.Observations);
+                if (decision == SemanticDecision.Explore)
+                {
+                    exploration = new SemanticExploration(top, similarities[0], hood, top.Answer);
+                }
+
+                n = decision == SemanticDecision.Serve ? 1 : 0;
+            }
+
             for (int i = 0; i < n; i++)
             {
                 Entry best = candidates[i]!;
                 float bestSimilarity = similarities[i];
+                if (owner._rule is VerifiedMatchRule)
+                {
+                    goto Serve;
+                }
+
                 var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats);
                 if (!owner._rule.Accept(candidate))
                 {
                     continue;
                 }
+
+            Serve:
 
                 Interlocked.Increment(ref best.Cluster.Hits);
                 if (_lock.TryEnter())
@@ -326,13 +394,87 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 {
                     // The hit joins the answer's cluster: later paraphrases of it are matched too.
                     ulong id = (ulong)Interlocked.Increment(ref owner._nextId);
-                    owner.Insert(this, new Entry(id, q.ToArray(), best.Answer, query.Question, best.Cluster));
+                    owner.Insert(this, new Entry(id, q.ToArray(), best.Answer, query.Question, best.Cluster, owner.NewObservations()));
                 }
 
                 return new SemanticCacheHit(best.Answer, bestSimilarity);
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Neighbourhood of the candidates (most similar first): with <see cref="VerifiedMatchRule.Vote"/>, the answer
+        /// cluster with the highest summed similarity wins, its most similar member is moved to the front, and the class
+        /// says how clear the vote was; otherwise the nearest candidate is kept and the class says whether another answer
+        /// is close to it or how many neighbours agree with it.
+        /// </summary>
+        private static int Neighbourhood(ref CandidateBuffer candidates, Span<float> similarities, int n, bool vote)
+        {
+            if (n == 1)
+            {
+                return NeighbourhoodClass.Alone;
+            }
+
+            if (vote)
+            {
+                float total = 0, bestScore = 0;
+                int winner = 0, winnerMembers = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    total += similarities[i];
+                    float score = 0;
+                    int members = 0;
+                    for (int j = 0; j < n; j++)
+                    {
+                        if (ReferenceEquals(candidates[j]!.Cluster, candidates[i]!.Cluster))
+                        {
+                            score += similarities[j];
+                            members++;
+                        }
+                    }
+
+                    if (score > bestScore + 1e-6f)
+                    {
+                        bestScore = score;
+                        winner = i;
+                        winnerMembers = members;
+                    }
+                }
+
+                if (winner != 0)
+                {
+                    (candidates[0], candidates[winner]) = (candidates[winner], candidates[0]);
+                    (similarities[0], similarities[winner]) = (similarities[winner], similarities[0]);
+                }
+
+                float share = bestScore / total;
+                return share < 0.6f ? NeighbourhoodClass.Ambiguous
+                    : share < 0.999f ? NeighbourhoodClass.Agreeing(0)
+                    : NeighbourhoodClass.Agreeing(Math.Min(winnerMembers - 1, 3));
+            }
+
+            Cluster top = candidates[0]!.Cluster;
+            float other = float.NegativeInfinity;
+            int same = 0;
+            for (int i = 1; i < n; i++)
+            {
+                if (ReferenceEquals(candidates[i]!.Cluster, top))
+                {
+                    same++;
+                }
+                else if (similarities[i] > other)
+                {
+                    other = similarities[i];
+                }
+            }
+
+            if (similarities[0] - other <= VerifiedMatchRule.AmbiguityMargin)
+            {
+                return NeighbourhoodClass.Ambiguous;
+            }
+
+            return NeighbourhoodClass.Agreeing(same);
         }
 
         public int Penalize(ReadOnlySpan<float> q, float threshold)
@@ -361,6 +503,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 }
 
                 Volatile.Write(ref e.MinSimilarity, Math.Min(1f, similarity + FeedbackMargin));
+                e.Observations?.Record(similarity, correct: false);
                 Interlocked.Increment(ref e.Cluster.WrongReports);
                 changed++;
             }
@@ -428,4 +571,16 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         public void Dispose() => _index?.Dispose();
     }
+
+    [InlineArray(Candidates)]
+    private struct CandidateBuffer
+    {
+        private Entry? _first;
+    }
+}
+
+/// <summary>A candidate a verified rule chose to explore (default when none): verify the fresh answer against <see cref="Answer"/>.</summary>
+internal readonly record struct SemanticExploration(object? Entry, float Similarity, int Neighbourhood, CachedAnswer? Answer)
+{
+    public bool IsExplore => Entry is not null;
 }

@@ -56,6 +56,18 @@ public static class SemanticMatchRules
     /// See docs/semantic.md for how it was chosen.
     /// </summary>
     public static ISemanticMatchRule Guarded { get; } = new GuardedMatchRule();
+
+    /// <summary>
+    /// A new verified rule (vCache-style, see docs/semantic.md): per-entry learned thresholds with an error bound.
+    /// Above the similarity threshold (use a low one, e.g. 0.80) it serves only where the estimated probability of a
+    /// wrong answer is at most <paramref name="maxErrorRate"/> with confidence; elsewhere it explores: the question is
+    /// answered as a miss and, when an <see cref="IAnswerVerifier"/> is configured, the fresh answer is compared with
+    /// the cached one and the outcome recorded for the entry. The rule holds the learned state: use one instance per
+    /// pipeline.
+    /// </summary>
+    /// <param name="maxErrorRate">δ, the wrong-answer probability per served answer to stay under; in (0, 1).</param>
+    /// <param name="guards">Also apply the lexical guards of <see cref="Guarded"/> before serving.</param>
+    public static ISemanticMatchRule Verified(float maxErrorRate = 0.02f, bool guards = true) => new VerifiedMatchRule(maxErrorRate, guards: guards);
 }
 
 internal sealed class StaticMatchRule : ISemanticMatchRule
