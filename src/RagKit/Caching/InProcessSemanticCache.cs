@@ -516,7 +516,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             List<Entry>? evicted = null;
             lock (_lock)
             {
-                _index ??= new HnswIndex(entry.Vector.Length, ScalarKind.Float16);
+                _index ??= new HnswIndex(entry.Vector.Length, ScalarKind.Int8);
                 if (entry.Vector.Length != _index.Dimensions)
                 {
                     throw new ArgumentException($"Embedding has {entry.Vector.Length} dimensions; this scope's index has {_index.Dimensions}.", nameof(entry));
