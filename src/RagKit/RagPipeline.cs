@@ -633,27 +633,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         return await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CachedAnswer?> SharedExactLookupAsync(IExactAnswerCache tier, ScopeKey scope, string normalized, StageTimings timings, CancellationToken cancellationToken)
-    {
-        long t = Stopwatch.GetTimestamp();
-        try
-        {
-            ValueTask<CachedAnswer?> pending = tier.GetAsync(scope, normalized, cancellationToken);
-            CachedAnswer? hit = pending.IsCompletedSuccessfully
-                ? pending.Result
-                : await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
-            RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(tier.Name));
-            return hit;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            string reason = ex is TimeoutException ? "timeout" : "error";
-            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
-            LogTierSkipped(_logger, tier.Name, reason, ex);
-            timings.Skip(tier.Name);
-            return null;
-        }
-    }
+    private Task<CachedAnswer?> SharedExactLookupAsync(IExactAnswerCache tier, ScopeKey scope, string normalized, StageTimings timings, CancellationToken cancellationToken) =>
+        LookupWithinBudgetAsync(tier.Name, (tier, scope, normalized), static (s, ct) => s.tier.GetAsync(s.scope, s.normalized, ct), timings, cancellationToken);
 
     /// <summary>Embeds the question, looks up the semantic tiers and, on a miss, retrieves the sources.</summary>
     private async Task<Prepared> PrepareAsync(string normalized, ScopeKey scope, AskOptions options, StageTimings timings, long start, CancellationToken cancellationToken)
@@ -784,24 +765,27 @@ internal sealed partial class RagPipeline : IRagPipeline
         return new Prepared(vector, sources, null);
     }
 
-    private async Task<SemanticCacheHit?> LookupWithinBudgetAsync(ISemanticAnswerCache tier, SemanticQuery query, StageTimings timings, CancellationToken cancellationToken)
+    private Task<SemanticCacheHit?> LookupWithinBudgetAsync(ISemanticAnswerCache tier, SemanticQuery query, StageTimings timings, CancellationToken cancellationToken) =>
+        LookupWithinBudgetAsync(tier.Name, (tier, query), static (s, ct) => s.tier.FindAsync(s.query, ct), timings, cancellationToken);
+
+    /// <summary>Calls a cache tier within its time budget; a failing or slow tier is skipped (null), never fatal.</summary>
+    private async Task<T?> LookupWithinBudgetAsync<TState, T>(string tierName, TState state, Func<TState, CancellationToken, ValueTask<T?>> lookup, StageTimings timings, CancellationToken cancellationToken)
+        where T : class
     {
         long t = Stopwatch.GetTimestamp();
         try
         {
-            ValueTask<SemanticCacheHit?> pending = tier.FindAsync(query, cancellationToken);
-            SemanticCacheHit? hit = pending.IsCompletedSuccessfully
+            ValueTask<T?> pending = lookup(state, cancellationToken);
+            T? hit = pending.IsCompletedSuccessfully
                 ? pending.Result
                 : await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
-            RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(tier.Name));
+            RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(tierName));
             return hit;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            string reason = ex is TimeoutException ? "timeout" : "error";
-            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
-            LogTierSkipped(_logger, tier.Name, reason, ex);
-            timings.Skip(tier.Name);
+            SkipTier(tierName, ex);
+            timings.Skip(tierName);
             return null;
         }
     }
@@ -902,11 +886,18 @@ internal sealed partial class RagPipeline : IRagPipeline
         return answer;
     }
 
-    private async Task StoreWithinBudgetAsync(ISemanticAnswerCache tier, ScopeKey scope, ReadOnlyMemory<float> vector, CachedAnswer cached, CancellationToken cancellationToken)
+    private Task StoreWithinBudgetAsync(ISemanticAnswerCache tier, ScopeKey scope, ReadOnlyMemory<float> vector, CachedAnswer cached, CancellationToken cancellationToken) =>
+        StoreWithinBudgetAsync(tier.Name, (tier, scope, vector, cached), static (s, ct) => s.tier.StoreAsync(s.scope, s.vector, s.cached, ct), cancellationToken);
+
+    private Task SharedExactStoreAsync(IExactAnswerCache tier, ScopeKey scope, CachedAnswer cached, CancellationToken cancellationToken) =>
+        StoreWithinBudgetAsync(tier.Name, (tier, scope, cached), static (s, ct) => s.tier.SetAsync(s.scope, s.cached, ct), cancellationToken);
+
+    /// <summary>Writes to a cache tier within its time budget; a failing or slow tier is skipped, never fatal.</summary>
+    private async Task StoreWithinBudgetAsync<TState>(string tierName, TState state, Func<TState, CancellationToken, ValueTask> store, CancellationToken cancellationToken)
     {
         try
         {
-            ValueTask pending = tier.StoreAsync(scope, vector, cached, cancellationToken);
+            ValueTask pending = store(state, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
                 await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
@@ -914,28 +905,15 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            string reason = ex is TimeoutException ? "timeout" : "error";
-            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
-            LogTierSkipped(_logger, tier.Name, reason, ex);
+            SkipTier(tierName, ex);
         }
     }
 
-    private async Task SharedExactStoreAsync(IExactAnswerCache tier, ScopeKey scope, CachedAnswer cached, CancellationToken cancellationToken)
+    private void SkipTier(string tierName, Exception ex)
     {
-        try
-        {
-            ValueTask pending = tier.SetAsync(scope, cached, cancellationToken);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                await pending.AsTask().WaitAsync(_options.TierTimeout, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            string reason = ex is TimeoutException ? "timeout" : "error";
-            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", reason));
-            LogTierSkipped(_logger, tier.Name, reason, ex);
-        }
+        string reason = ex is TimeoutException ? "timeout" : "error";
+        RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tierName), new KeyValuePair<string, object?>("reason", reason));
+        LogTierSkipped(_logger, tierName, reason, ex);
     }
 
     private async Task<int> WriteDocumentsAsync(List<StoredDocument> batch, CancellationToken cancellationToken)
