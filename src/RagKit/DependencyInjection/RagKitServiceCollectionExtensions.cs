@@ -126,6 +126,13 @@ public static class RagKitServiceCollectionExtensions
             builder.AddSemanticCache(tier);
         }
 
+        IEnumerable<IExactAnswerCache> exactTiers = name is null ? sp.GetServices<IExactAnswerCache>() : sp.GetKeyedServices<IExactAnswerCache>(name);
+        foreach (IExactAnswerCache tier in exactTiers)
+        {
+            builder.AddExactCache(tier);
+        }
+
+        builder.UseSingleFlightCoordinator(name is null ? sp.GetService<ISingleFlightCoordinator>() : sp.GetKeyedService<ISingleFlightCoordinator>(name));
         return builder.Build();
     }
 

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using RagKit.Caching;
+using static RagKit.Redis.Tests.TestSupport;
+
+namespace RagKit.Redis.Tests;
+
+/// <summary>AddRedisSemanticCache on the DI builder wires the shared semantic tier, exact tier and single-flight.</summary>
+[Collection("redis")]
+public sealed class DependencyInjectionTests(RedisFixture fixture)
+{
+    [RedisFact]
+    public async Task TwoContainersWithAddRedisSemanticCacheShareAnswers()
+    {
+        string prefix = Prefix();
+        ServiceProvider Container() => new ServiceCollection()
+            .AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(fixture.Embedder)
+            .AddRagKit()
+            .AddRedisSemanticCache(o =>
+            {
+                o.ConnectionString = fixture.Server!.Endpoint;
+                o.KeyPrefix = prefix;
+                o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+            })
+            .Services.BuildServiceProvider();
+
+        await using ServiceProvider one = Container();
+        await using ServiceProvider two = Container();
+        IRagPipeline a = one.GetRequiredService<IRagPipeline>();
+        IRagPipeline b = two.GetRequiredService<IRagPipeline>();
+        var scope = new RagScope("acme");
+        await a.IngestAsync(scope, Handbook);
+        await b.IngestAsync(scope, Handbook);
+
+        RagAnswer first = await a.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));
+        RagAnswer shared = await b.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));
+
+        Assert.Equal(AnswerTier.Generated, first.Tier);
+        Assert.NotEqual(AnswerTier.Generated, shared.Tier);
+        Assert.Equal(first.Text, shared.Text);
+        Assert.Contains(one.GetServices<ISemanticAnswerCache>(), t => t.Name == "redis");
+        Assert.NotNull(one.GetService<ISingleFlightCoordinator>());
+        Assert.NotEmpty(one.GetServices<IExactAnswerCache>());
+    }
+}
