@@ -55,8 +55,8 @@ internal static class ExtractiveAnswerer
         int bestScore = -1;
         foreach (string sentence in SentenceChunker.SplitSentences(text, 1000))
         {
-            // Headings name a topic; a sentence answers.
-            int score = sentence.StartsWith('#') ? -1 : 0;
+            // Headings, table rows and code fences name or list things; a sentence answers.
+            int score = sentence.StartsWith('#') || sentence.StartsWith('|') || sentence.StartsWith("```", StringComparison.Ordinal) ? -100 : 0;
             foreach (string w in Words(sentence))
             {
                 if (questionWords.Contains(w))
