@@ -936,38 +936,35 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         int total = _exact.InvalidateDocuments(documents);
         RagKitTelemetry.Invalidations.Add(total, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
-        foreach (IExactAnswerCache tier in SharedExactTiers)
-        {
-            try
-            {
-                int n = await tier.InvalidateDocumentsAsync(documents, cancellationToken).ConfigureAwait(false);
-                RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(tier.Name));
-                total += n;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogTierFailed(_logger, tier.Name, ex);
-            }
-        }
-
         int retrievals = _retrievals.InvalidateDocuments(documents);
         RagKitTelemetry.Invalidations.Add(retrievals, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
+        foreach (IExactAnswerCache tier in SharedExactTiers)
+        {
+            total += await InvalidateTierAsync(tier.Name, (tier, documents), static (s, ct) => s.tier.InvalidateDocumentsAsync(s.documents, ct), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (ISemanticAnswerCache tier in _semanticTiers)
         {
-            try
-            {
-                int n = await tier.InvalidateDocumentsAsync(documents, cancellationToken).ConfigureAwait(false);
-                RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(tier.Name));
-                total += n;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The freshness check still keeps this tier's stale entries from being served by this instance.
-                LogTierFailed(_logger, tier.Name, ex);
-            }
+            total += await InvalidateTierAsync(tier.Name, (tier, documents), static (s, ct) => s.tier.InvalidateDocumentsAsync(s.documents, ct), cancellationToken).ConfigureAwait(false);
         }
 
         return total;
+    }
+
+    /// <summary>Invalidates one tier; a failure is logged, and the freshness check still keeps its stale entries from being served here.</summary>
+    private async Task<int> InvalidateTierAsync<TState>(string tierName, TState state, Func<TState, CancellationToken, ValueTask<int>> invalidate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            int n = await invalidate(state, cancellationToken).ConfigureAwait(false);
+            RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(tierName));
+            return n;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTierFailed(_logger, tierName, ex);
+            return 0;
+        }
     }
 
     private bool IsFresh(CachedAnswer answer)
