@@ -29,6 +29,49 @@ if (args.Contains("--guards"))
     return;
 }
 
+List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
+using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
+{
+    await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
+}
+
+if (args.Contains("--neighbourhood"))
+{
+    var trainStream = NeighbourhoodSelection.TrainStream(bankingTrain);
+    var staticTrain = new List<StreamResult>();
+    foreach (float t in Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i)))
+    {
+        staticTrain.Add(Simulation.Stream(trainStream, store, new StreamConfig("static", RagKit.Caching.SemanticMatchRules.Static, false, 0), t));
+    }
+
+    (NeighbourhoodSetting best, var all) = NeighbourhoodSelection.Select(trainStream, store);
+    foreach ((NeighbourhoodSetting s, StreamResult r) in all.Where(x => x.Result.FalseHitRate <= 0.01).OrderByDescending(x => x.Result.HitRate).Take(15))
+    {
+        Console.WriteLine($"train {s.Name} hit {r.HitRate:P1} false {r.FalseHitRate:P2} static@same {Simulation.InterpolateHitRate(staticTrain, r.FalseHitRate):P1} us {r.MicrosPerQuery:F0}");
+    }
+
+    Console.WriteLine($"chosen: {best.Name}");
+    foreach (int seed in new[] { 7, 8, 9 })
+    {
+        var st = new List<LabeledQuery>(banking);
+        Data.Shuffle(st, seed);
+        var sc = new List<StreamResult>();
+        foreach (float t in Enumerable.Range(0, 17).Select(i => 0.80f + (0.01f * i)))
+        {
+            sc.Add(Simulation.Stream(st, store, new StreamConfig("static", RagKit.Caching.SemanticMatchRules.Static, false, 0), t));
+        }
+
+        foreach (NeighbourhoodSetting s in all.Where(x => x.Result.FalseHitRate <= 0.006).OrderByDescending(x => x.Result.HitRate).Take(4).Select(x => x.Setting))
+        {
+            StreamResult r = Simulation.Stream(st, store, new StreamConfig(s.Name, s.Rule(), false, 0), 0.90f);
+            double same = Simulation.InterpolateHitRate(sc, r.FalseHitRate);
+            Console.WriteLine($"test seed {seed} {s.Name} hit {r.HitRate:P1} false {r.FalseHitRate:P2} static@same {same:P1} ratio {r.HitRate / same:F2}");
+        }
+    }
+
+    return;
+}
+
 if (args.Contains("--check-guards"))
 {
     // The allocation-free guards must decide exactly as the reference (allocating) implementation.

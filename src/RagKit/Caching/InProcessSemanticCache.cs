@@ -14,7 +14,8 @@ namespace RagKit.Caching;
 /// </summary>
 internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 {
-    private const int Candidates = 8;
+    /// <summary>Nearest questions fetched per lookup: the candidates and their answer neighbourhood.</summary>
+    private const int Candidates = 16;
     private readonly ConcurrentDictionary<string, ScopeIndex> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<DocumentKey, HashSet<(ScopeIndex Scope, ulong Id)>> _byDocument = [];
     private readonly Lock _provenanceLock = new();
@@ -246,6 +247,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     /// <summary>Questions that share one answer: the question that produced it and later questions it served.</summary>
     private sealed class Cluster
     {
+        /// <summary>The shared answer text, normalized (set when the cluster is registered in its scope).</summary>
+        public string? AnswerKey;
+
         public int Hits;
         public int WrongReports;
         public int Size;
@@ -265,7 +269,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         public string Question { get; } = question;
 
-        public Cluster Cluster { get; } = cluster;
+        /// <summary>The answer cluster; a fresh one is replaced by the scope's cluster for the same answer text on insert.</summary>
+        public Cluster Cluster { get; set; } = cluster;
+
+        /// <summary>The normalized answer text (computed before the scope lock is taken).</summary>
+        public string AnswerKey { get; } = QuestionNormalizer.Normalize(answer.Text);
 
         /// <summary>Similarity floor raised by wrong-answer feedback.</summary>
         public float MinSimilarity;
@@ -278,6 +286,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
         private readonly IEvictionPolicy<ulong> _policy;
         private readonly Lock _lock = new();
+        private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
         private HnswIndex? _index;
 
@@ -306,12 +315,16 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<float> similarities = stackalloc float[Candidates];
             int found = index.Search(q, keys, distances);
             CandidateBuffer candidates = default;
-            float cut = owner._rule is VerifiedMatchRule explorer ? Math.Min(query.Threshold, explorer.Floor) : query.Threshold;
-            int n = 0;
+            float cut = owner._rule switch
+            {
+                VerifiedMatchRule explorer => Math.Min(query.Threshold, explorer.Floor),
+                NeighbourhoodMatchRule neighbourhood => Math.Min(query.Threshold, neighbourhood.Floor),
+                _ => query.Threshold,
+            };
+            int all = 0;
             for (int i = 0; i < found; i++)
             {
-                // The index only proposes; exact cosine on the stored f32 vector decides.
-                if (1f - distances[i] < cut - 0.05f || !_entries.TryGetValue(keys[i], out Entry? e))
+                if (!_entries.TryGetValue(keys[i], out Entry? e))
                 {
                     continue;
                 }
@@ -327,14 +340,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     continue;
                 }
 
+                // The index only proposes; exact cosine on the stored f32 vector decides.
                 float similarity = TensorPrimitives.CosineSimilarity(q, e.Vector);
-                if (similarity < cut)
-                {
-                    continue;
-                }
 
-                // Insertion sort, most similar first.
-                int k = n++;
+                // Insertion sort, most similar first. Neighbours below the cut stay: they are the answer neighbourhood.
+                int k = all++;
                 while (k > 0 && similarities[k - 1] < similarity)
                 {
                     similarities[k] = similarities[k - 1];
@@ -344,6 +354,12 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
                 similarities[k] = similarity;
                 candidates[k] = e;
+            }
+
+            int n = 0;
+            while (n < all && similarities[n] >= cut)
+            {
+                n++;
             }
 
             if (n > 0 && owner._rule is VerifiedMatchRule verified)
@@ -369,7 +385,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     goto Serve;
                 }
 
-                var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats);
+                var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats)
+                {
+                    Neighbourhood = AnswerNeighbourhood(ref candidates, similarities, all, i, full: found == Candidates),
+                };
                 if (!owner._rule.Accept(candidate))
                 {
                     continue;
@@ -401,6 +420,45 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Candidate <paramref name="i"/>'s answer neighbourhood among the <paramref name="all"/> nearest questions (most
+        /// similar first). When none has a different answer and the index returned a full list, the least similar of
+        /// them bounds the nearest different answer from above.
+        /// </summary>
+        private static SemanticNeighbourhood AnswerNeighbourhood(ref CandidateBuffer candidates, ReadOnlySpan<float> similarities, int all, int i, bool full)
+        {
+            Cluster answer = candidates[i]!.Cluster;
+            float floor = similarities[i] - SemanticNeighbourhood.SupportWindow;
+            float other = float.NaN;
+            int same = 0;
+            for (int j = 0; j < all; j++)
+            {
+                if (j == i)
+                {
+                    continue;
+                }
+
+                if (!ReferenceEquals(candidates[j]!.Cluster, answer))
+                {
+                    if (float.IsNaN(other))
+                    {
+                        other = similarities[j];
+                    }
+                }
+                else if (similarities[j] >= floor)
+                {
+                    same++;
+                }
+            }
+
+            if (float.IsNaN(other))
+            {
+                other = full ? similarities[all - 1] : -1f;
+            }
+
+            return new SemanticNeighbourhood(other, same);
         }
 
         /// <summary>
@@ -522,6 +580,20 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     throw new ArgumentException($"Embedding has {entry.Vector.Length} dimensions; this scope's index has {_index.Dimensions}.", nameof(entry));
                 }
 
+                if (Volatile.Read(ref entry.Cluster.Size) == 0)
+                {
+                    // Questions whose answers are the same text share one cluster: the answer neighbourhood.
+                    if (_answers.TryGetValue(entry.AnswerKey, out Cluster? same))
+                    {
+                        entry.Cluster = same;
+                    }
+                    else
+                    {
+                        entry.Cluster.AnswerKey = entry.AnswerKey;
+                        _answers[entry.AnswerKey] = entry.Cluster;
+                    }
+                }
+
                 _index.Add(entry.Id, entry.Vector);
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
@@ -530,7 +602,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 {
                     if (_entries.TryRemove(victim, out Entry? v))
                     {
-                        Interlocked.Decrement(ref v.Cluster.Size);
+                        Leave(v);
                         _index.Remove(victim);
                         (evicted ??= []).Add(v);
                     }
@@ -560,7 +632,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     return false;
                 }
 
-                Interlocked.Decrement(ref removed.Cluster.Size);
+                Leave(removed);
                 _policy.OnRemoved(id);
                 _index?.Remove(id);
             }
@@ -570,6 +642,17 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         public void Dispose() => _index?.Dispose();
+
+        /// <summary>The entry leaves its cluster (under the lock); an empty cluster is forgotten.</summary>
+        private void Leave(Entry entry)
+        {
+            Cluster c = entry.Cluster;
+            if (Interlocked.Decrement(ref c.Size) == 0 && c.AnswerKey is not null
+                && _answers.TryGetValue(c.AnswerKey, out Cluster? registered) && ReferenceEquals(registered, c))
+            {
+                _answers.Remove(c.AnswerKey);
+            }
+        }
     }
 
     [InlineArray(Candidates)]

@@ -25,7 +25,11 @@ public readonly record struct SemanticMatchCandidate(
     ReadOnlyMemory<float> CandidateEmbedding,
     float Similarity,
     float Threshold,
-    SemanticEntryStats Stats);
+    SemanticEntryStats Stats)
+{
+    /// <summary>The candidate's answer neighbourhood (<see cref="SemanticNeighbourhood.Unknown"/> unless the tier computed it).</summary>
+    public SemanticNeighbourhood Neighbourhood { get; init; } = SemanticNeighbourhood.Unknown;
+}
 
 /// <summary>
 /// Decides whether a cached answer to a similar question may be served. Called on the hot path of every semantic
@@ -56,6 +60,34 @@ public static class SemanticMatchRules
     /// See docs/semantic.md for how it was chosen.
     /// </summary>
     public static ISemanticMatchRule Guarded { get; } = new GuardedMatchRule();
+
+    /// <summary>
+    /// The answer-neighbourhood rule (see docs/semantic.md), chosen with the semantic evaluation harness: serve a cached
+    /// answer only when the question is at least <paramref name="margin"/> more similar to it than to any cached question
+    /// with a different answer; below the similarity threshold, down to <paramref name="floor"/>, only when at least
+    /// <paramref name="minSupport"/> other nearby questions produced the same answer. Questions whose stored answers are
+    /// the same text (after normalization) share an answer. With <paramref name="guards"/> the lexical guards of
+    /// <see cref="Guarded"/> apply too.
+    /// </summary>
+    /// <param name="floor">Lowest cosine similarity served (only for supported answers); in (0, 1].</param>
+    /// <param name="margin">Required similarity gap to the nearest different answer; in [0, 1].</param>
+    /// <param name="minSupport">Same-answer neighbours needed below the threshold; 0 serves down to the floor without support.</param>
+    /// <param name="guards">Also apply the lexical guards.</param>
+    public static ISemanticMatchRule Neighbourhood(float floor = 0.78f, float margin = 0.10f, int minSupport = 1, bool guards = true)
+    {
+        if (floor is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(floor), floor, "The floor must be a cosine similarity in (0, 1].");
+        }
+
+        if (margin is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must be in [0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(minSupport);
+        return new NeighbourhoodMatchRule(floor, margin, minSupport, guards);
+    }
 
     /// <summary>
     /// A new verified rule (vCache-style, see docs/semantic.md): per-entry learned thresholds with an error bound.
