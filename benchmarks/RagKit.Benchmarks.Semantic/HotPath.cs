@@ -12,6 +12,10 @@ internal sealed record CostResult(int Decisions, double StaticNs, double Guarded
 
     public double VerifiedLookupUs { get; init; }
 
+    public double NeighbourhoodLookupUs { get; init; }
+
+    public double NeighbourhoodLookupBytes { get; init; }
+
     public double StaticBytes { get; init; }
 
     public double GuardedBytes { get; init; }
@@ -72,11 +76,14 @@ internal static class HotPath
         double staticUs = Lookup(stream, emb, SemanticMatchRules.Static, out double staticLookupBytes);
         double guardedUs = Lookup(stream, emb, SemanticMatchRules.Guarded, out _);
         double verifiedUs = Lookup(stream, emb, verified, out double verifiedLookupBytes);
+        double neighbourhoodUs = Lookup(stream, emb, SemanticMatchRules.Neighbourhood(), out double neighbourhoodLookupBytes);
         return new CostResult(pairs.Count * Rounds, staticNs, guardedNs, borderline, staticUs, guardedUs)
         {
             VerifiedNs = verifiedNs,
             VerifiedGuardsNs = verifiedGuardsNs,
             VerifiedLookupUs = verifiedUs,
+            NeighbourhoodLookupUs = neighbourhoodUs,
+            NeighbourhoodLookupBytes = neighbourhoodLookupBytes,
             StaticBytes = Bytes(SemanticMatchRules.Static, pairs),
             GuardedBytes = Bytes(SemanticMatchRules.Guarded, pairs),
             VerifiedBytes = Bytes(verified, pairs),

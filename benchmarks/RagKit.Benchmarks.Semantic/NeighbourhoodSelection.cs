@@ -54,3 +54,15 @@ internal static class NeighbourhoodSelection
         return (best, all);
     }
 }
+
+/// <summary>The neighbourhood rule's selection (train split) and test results for the report.</summary>
+internal sealed class NeighbourhoodReport(NeighbourhoodSetting chosen, List<(NeighbourhoodSetting Setting, StreamResult Result)> selection, List<StreamResult> staticTrain)
+{
+    public NeighbourhoodSetting Chosen { get; } = chosen;
+
+    public List<(NeighbourhoodSetting Setting, StreamResult Result)> Selection { get; } = selection;
+
+    public List<StreamResult> StaticTrain { get; } = staticTrain;
+
+    public List<(int Seed, string Label, StreamResult Result, double StaticAtSame, StreamResult StaticAt090)> Test { get; } = [];
+}

@@ -164,18 +164,20 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         var keys = new ulong[_o.Candidates];
         var distances = new float[_o.Candidates];
         int found = mirror.Search(query.Embedding.Span, keys, distances);
+        float cut = AnswerNeighbourhoods.Cut(query.Rule, query.Threshold);
+        if (found == 0 || 1f - distances[0] < cut - MirrorMargin)
+        {
+            return null; // nothing near enough: no round trip at all
+        }
+
+        // With a rule, every neighbour is fetched: the ones below the cut are the candidates' answer neighbourhood.
         var ids = new List<ulong>(found);
         for (int i = 0; i < found; i++)
         {
-            if (1f - distances[i] >= query.Threshold - MirrorMargin)
+            if (query.Rule is not null || 1f - distances[i] >= cut - MirrorMargin)
             {
                 ids.Add(keys[i]);
             }
-        }
-
-        if (ids.Count == 0)
-        {
-            return null; // no round trip at all
         }
 
         var entryKeys = new RedisKey[ids.Count];
@@ -187,9 +189,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         RedisValue[] values = await RunAsync(db => db.StringGetAsync(entryKeys)).ConfigureAwait(false);
         DateTimeOffset now = _o.TimeProvider.GetUtcNow();
         var stored = new float[_o.Dimensions];
-        float best = float.NegativeInfinity;
-        CachedAnswer? bestAnswer = null;
-        ulong bestId = 0;
+        var neighbours = new List<(float Similarity, CachedAnswer Answer, ulong Id)>(values.Length);
         List<(string, ulong)>? gone = null;
         List<(string, ulong)>? corrupt = null;
         for (int i = 0; i < values.Length; i++)
@@ -215,15 +215,11 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 continue; // never served outside its scope or after expiry
             }
 
-            float similarity = TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored);
-            if (similarity >= query.Threshold && similarity > best)
-            {
-                best = similarity;
-                bestAnswer = answer;
-                bestId = ids[i];
-            }
+            neighbours.Add((TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i]));
         }
 
+        neighbours.Sort(static (x, y) => y.Similarity.CompareTo(x.Similarity));
+        (CachedAnswer Answer, float Similarity, ulong Id)? chosen = Choose(query, neighbours, cut, full: found == _o.Candidates);
         if (gone is not null)
         {
             // The vector hash has no per-field TTL: drop the vectors of expired entries, without waiting.
@@ -238,13 +234,59 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             await RemoveEntriesAsync(corrupt).ConfigureAwait(false);
         }
 
-        if (bestAnswer is null)
+        if (chosen is not { } hit)
         {
             return null;
         }
 
-        mirror.Touch(bestId);
-        return new SemanticCacheHit(bestAnswer, best);
+        mirror.Touch(hit.Id);
+        return new SemanticCacheHit(hit.Answer, hit.Similarity);
+    }
+
+    /// <summary>
+    /// The first neighbour (most similar first) at or above the cut that the query's rule accepts, with its answer
+    /// neighbourhood (answers compared as normalized text); without a rule, the most similar one at or above the threshold.
+    /// </summary>
+    private static (CachedAnswer Answer, float Similarity, ulong Id)? Choose(in SemanticQuery query, List<(float Similarity, CachedAnswer Answer, ulong Id)> neighbours, float cut, bool full)
+    {
+        if (query.Rule is null)
+        {
+            return neighbours.Count > 0 && neighbours[0].Similarity >= query.Threshold ? (neighbours[0].Answer, neighbours[0].Similarity, neighbours[0].Id) : null;
+        }
+
+        int n = Math.Min(neighbours.Count, AnswerNeighbourhoods.MaxNeighbours);
+        Span<float> similarities = stackalloc float[n];
+        Span<int> answers = stackalloc int[n];
+        var keys = new string[n];
+        for (int i = 0; i < n; i++)
+        {
+            similarities[i] = neighbours[i].Similarity;
+            keys[i] = QuestionNormalizer.Normalize(neighbours[i].Answer.Text);
+            answers[i] = i;
+            for (int j = 0; j < i; j++)
+            {
+                if (string.Equals(keys[j], keys[i], StringComparison.Ordinal))
+                {
+                    answers[i] = answers[j];
+                    break;
+                }
+            }
+        }
+
+        for (int i = 0; i < n && similarities[i] >= cut; i++)
+        {
+            (float similarity, CachedAnswer answer, ulong id) = neighbours[i];
+            var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, answer.Question, ReadOnlyMemory<float>.Empty, similarity, query.Threshold, default)
+            {
+                Neighbourhood = AnswerNeighbourhoods.Of(similarities, answers, i, full),
+            };
+            if (query.Rule.Accept(candidate))
+            {
+                return (answer, similarity, id);
+            }
+        }
+
+        return null;
     }
 
     public async ValueTask StoreAsync(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, CancellationToken cancellationToken)

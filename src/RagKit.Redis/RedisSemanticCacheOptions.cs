@@ -62,8 +62,12 @@ public sealed class RedisSemanticCacheOptions
     /// <summary>Approximate length the change stream is trimmed to. Default 1 000 000.</summary>
     public int StreamMaxLength { get; set; } = 1_000_000;
 
-    /// <summary>Nearest neighbours taken from the local mirror and re-scored exactly. Default 4.</summary>
-    public int Candidates { get; set; } = 4;
+    /// <summary>
+    /// Nearest neighbours taken from the local mirror and re-scored exactly. With a match rule (the pipeline's) all of
+    /// them are fetched in the one MGET, because the ones below the threshold are the candidates' answer neighbourhood.
+    /// Default 8.
+    /// </summary>
+    public int Candidates { get; set; } = 8;
 
     /// <summary>Lease of a distributed single-flight; a holder that dies is replaced after it. Default 30 s.</summary>
     public TimeSpan SingleFlightLease { get; set; } = TimeSpan.FromSeconds(30);

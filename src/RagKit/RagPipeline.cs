@@ -675,7 +675,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         if (options.UseCache)
         {
             t = Stopwatch.GetTimestamp();
-            var query = new SemanticQuery(scope, normalized, vector, options.SemanticThreshold ?? _options.SemanticThreshold);
+            var query = new SemanticQuery(scope, normalized, vector, options.SemanticThreshold ?? _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
             foreach (ISemanticAnswerCache tier in _semanticTiers)
             {
                 SemanticCacheHit? hit;

@@ -16,11 +16,12 @@ public sealed class PipelineTests
 
     public PipelineTests(RedisFixture fixture) => _f = fixture;
 
-    private IRagPipeline Build(IRedisSemanticCache cache, StrongBox<int> generations, TimeSpan delay = default)
+    private IRagPipeline Build(IRedisSemanticCache cache, StrongBox<int> generations, TimeSpan delay = default, TimeSpan? tierTimeout = null)
         => new RagPipelineBuilder()
             .UseEmbeddingGenerator(_f.Embedder)
             .UseChatClient(new CountingChatClient(generations, delay))
             .AddRedisSemanticCache(cache)
+            .Configure(o => o.TierTimeout = tierTimeout ?? o.TierTimeout)
             .Build();
 
     [RedisFact]
@@ -163,10 +164,14 @@ public sealed class PipelineTests
         Assert.Equal(AnswerTier.Generated, fresh.Tier);
         Assert.Empty(fresh.Report.SkippedTiers);
         using IRedisSemanticCache cacheC = RedisSemanticCache.Create(options);
-        using IRagPipeline c = Build(cacheC, generations);
+        // A loaded test machine can take more than the default 50 ms budget on a new instance's first lookups.
+        using IRagPipeline c = Build(cacheC, generations, tierTimeout: TimeSpan.FromSeconds(2));
         await c.IngestAsync(Acme, Handbook);
+        // A new instance loads its mirror on first use; this test is about the restarted tier, not cold-start latency.
+        await cacheC.FindAsync(new SemanticQuery(scope, "probe", probe, 0.99f), CancellationToken.None);
+        await WaitUntilAsync(() => ((RedisSemanticCacheImpl)cacheC).IsMirrorLoaded(scope.Hash), "the new instance's mirror to load");
         RagAnswer shared = await c.AskAsync("How long until the laptop screen locks automatically?", Ask);
-        Assert.NotEqual(AnswerTier.Generated, shared.Tier);
+        Assert.True(shared.Tier != AnswerTier.Generated, $"{shared.Tier} {string.Join(",", shared.Report.SkippedTiers)}");
         Assert.Equal(fresh.Text, shared.Text);
     }
 

@@ -5,7 +5,14 @@ namespace RagKit.Caching;
 /// <param name="Question">The normalized question (for guards that look at the words, not only the vector).</param>
 /// <param name="Embedding">The L2-normalized question embedding.</param>
 /// <param name="Threshold">Minimum cosine similarity for a hit.</param>
-public readonly record struct SemanticQuery(ScopeKey Scope, string Question, ReadOnlyMemory<float> Embedding, float Threshold);
+public readonly record struct SemanticQuery(ScopeKey Scope, string Question, ReadOnlyMemory<float> Embedding, float Threshold)
+{
+    /// <summary>
+    /// The rule that decides whether a candidate is served (<see cref="RagKitOptions.SemanticMatchRule"/> when the
+    /// pipeline asks); null means the plain threshold. Tiers that keep their own rule may ignore it.
+    /// </summary>
+    public ISemanticMatchRule? Rule { get; init; }
+}
 
 /// <summary>A semantic hit.</summary>
 /// <param name="Answer">The cached answer.</param>

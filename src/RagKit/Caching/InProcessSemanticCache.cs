@@ -315,12 +315,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<float> similarities = stackalloc float[Candidates];
             int found = index.Search(q, keys, distances);
             CandidateBuffer candidates = default;
-            float cut = owner._rule switch
-            {
-                VerifiedMatchRule explorer => Math.Min(query.Threshold, explorer.Floor),
-                NeighbourhoodMatchRule neighbourhood => Math.Min(query.Threshold, neighbourhood.Floor),
-                _ => query.Threshold,
-            };
+            float cut = AnswerNeighbourhoods.Cut(owner._rule, query.Threshold);
             int all = 0;
             for (int i = 0; i < found; i++)
             {
@@ -362,6 +357,21 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 n++;
             }
 
+            // One id per distinct answer cluster among the neighbours, for the neighbourhood of each candidate.
+            Span<int> answers = stackalloc int[all];
+            for (int i = 0; i < all; i++)
+            {
+                answers[i] = i;
+                for (int j = 0; j < i; j++)
+                {
+                    if (ReferenceEquals(candidates[j]!.Cluster, candidates[i]!.Cluster))
+                    {
+                        answers[i] = answers[j];
+                        break;
+                    }
+                }
+            }
+
             if (n > 0 && owner._rule is VerifiedMatchRule verified)
             {
                 // The verified rule decides on the most similar candidate, with its neighbourhood.
@@ -387,7 +397,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
                 var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats)
                 {
-                    Neighbourhood = AnswerNeighbourhood(ref candidates, similarities, all, i, full: found == Candidates),
+                    Neighbourhood = AnswerNeighbourhoods.Of(similarities[..all], answers, i, full: found == Candidates),
                 };
                 if (!owner._rule.Accept(candidate))
                 {
@@ -420,45 +430,6 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             }
 
             return null;
-        }
-
-        /// <summary>
-        /// Candidate <paramref name="i"/>'s answer neighbourhood among the <paramref name="all"/> nearest questions (most
-        /// similar first). When none has a different answer and the index returned a full list, the least similar of
-        /// them bounds the nearest different answer from above.
-        /// </summary>
-        private static SemanticNeighbourhood AnswerNeighbourhood(ref CandidateBuffer candidates, ReadOnlySpan<float> similarities, int all, int i, bool full)
-        {
-            Cluster answer = candidates[i]!.Cluster;
-            float floor = similarities[i] - SemanticNeighbourhood.SupportWindow;
-            float other = float.NaN;
-            int same = 0;
-            for (int j = 0; j < all; j++)
-            {
-                if (j == i)
-                {
-                    continue;
-                }
-
-                if (!ReferenceEquals(candidates[j]!.Cluster, answer))
-                {
-                    if (float.IsNaN(other))
-                    {
-                        other = similarities[j];
-                    }
-                }
-                else if (similarities[j] >= floor)
-                {
-                    same++;
-                }
-            }
-
-            if (float.IsNaN(other))
-            {
-                other = full ? similarities[all - 1] : -1f;
-            }
-
-            return new SemanticNeighbourhood(other, same);
         }
 
         /// <summary>
