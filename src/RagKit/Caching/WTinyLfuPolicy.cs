@@ -122,7 +122,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         }
     }
 
-    /// <summary>The window's current share of the capacity (hill-climbed).</summary>
+    /// <summary>The window's current share of the capacity (moved by ghost hits, or by the hill climber).</summary>
     internal double WindowFraction => _windowFraction;
 
     public void OnInserted(TKey key, EvictionEntryInfo info)
@@ -134,6 +134,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         {
             OnGhostHit(hash);
         }
+
         if (_nodes.TryGetValue(key, out Node? existing))
         {
             Unlink(existing);
