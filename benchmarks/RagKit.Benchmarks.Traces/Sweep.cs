@@ -100,6 +100,9 @@ internal static class Sweep
             ("ghosts, grow only if returning key is as frequent (slack 1)", d with { GrowSlack = 1 }),
             ("ghosts, main-side reach 50 %", d with { MainGhostReach = 0.5 }),
             ("ghosts, initial window 25 %", d with { InitialWindow = 0.25 }),
+            ("ghosts, momentum 16", d with { GhostMomentum = 16 }),
+            ("ghosts, momentum 4", d with { GhostMomentum = 4 }),
+            ("ghosts, momentum 64", d with { GhostMomentum = 64 }),
             ("climber: 5x sample, step 12.5 %, window <= 100 %", d with { Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0, ClimberSampleFactor = 5, Step = 0.125 }),
         };
     }

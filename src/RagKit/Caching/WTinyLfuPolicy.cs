@@ -31,7 +31,8 @@ internal sealed record WTinyLfuSettings(
     bool GhostShrink = true,
     bool GhostRecentRatio = true,
     int GrowSlack = -1,
-    int RandomAdmitThreshold = 6)
+    int RandomAdmitThreshold = 6,
+    double GhostMomentum = 0)
 {
     public static WTinyLfuSettings Default { get; } = new();
 }
@@ -91,6 +92,8 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private long _mainGhosts;
     private readonly byte[] _recentSides;
     private uint _random = 0x9E3779B9u;
+    private int _ghostRun;
+    private byte _ghostRunSide;
 
     public WTinyLfuPolicy(EvictionPolicyContext context, WTinyLfuSettings? settings = null)
     {
@@ -349,6 +352,13 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
         _ghostStamp[i] = 0;
         double delta = _ghostDelta;
+        if (_settings.GhostMomentum > 0)
+        {
+            // A run of ghost hits on the same side speeds the move up (linearly in the run length).
+            _ghostRun = side == _ghostRunSide ? _ghostRun + 1 : 0;
+            _ghostRunSide = side;
+            delta *= 1 + (_ghostRun / _settings.GhostMomentum);
+        }
         if (_settings.GhostRecentRatio)
         {
             // As ARC: weigh a hit by how much rarer its side's ghosts are.
