@@ -46,7 +46,8 @@ foreach (string f in Directory.GetFiles(Path.Combine(traces, "cache2k"), "*.trac
 
 if (args.Contains("--sweep"))
 {
-    Sweep.Run(rows.Where(r => r.Trace != "arc/P3").ToList());
+    // arc/P3 (3.9M accesses) is skipped unless --p3 is given; --only narrows the traces.
+    Sweep.Run(rows.Where(r => (args.Contains("--p3") || r.Trace != "arc/P3") && (only is null || r.Trace.Contains(only, StringComparison.OrdinalIgnoreCase))).ToList());
     return 0;
 }
 

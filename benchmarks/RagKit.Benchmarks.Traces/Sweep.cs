@@ -5,16 +5,48 @@ internal static class Sweep
 {
     public static void Run(List<(string Trace, long[] Keys, int[] Capacities)> rows)
     {
-        var variants = new (string Name, WTinyLfuSettings S)[]
+        if (Environment.GetEnvironmentVariable("SWEEP_DEBUG") is { } dbg)
         {
-            ("shipped default", WTinyLfuSettings.Default),
-            ("Caffeine-like (4x width, 10x sample)", new WTinyLfuSettings(WidthFactor: 4, SampleFactor: 10, MinWidth: 16, MinSample: 0)),
-            ("no hill climbing", WTinyLfuSettings.Default with { Adaptive = false }),
-            ("climb: 5x sample", WTinyLfuSettings.Default with { ClimberSampleFactor = 5 }),
-            ("climb: step 12.5 %", WTinyLfuSettings.Default with { Step = 0.125 }),
-            ("climb: 5x sample, step 12.5 %", WTinyLfuSettings.Default with { ClimberSampleFactor = 5, Step = 0.125 }),
-            ("initial window 5 %", WTinyLfuSettings.Default with { InitialWindow = 0.05 }),
-        };
+            // SWEEP_DEBUG=trace:capacity prints the window share of the second variant over time.
+            string[] parts = dbg.Split(':');
+            var row = rows.First(r => r.Trace.EndsWith(parts[0], StringComparison.Ordinal));
+            int cap = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            var p = new WTinyLfuPolicy<long>(new EvictionPolicyContext(cap, cap), Variants()[int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)].S);
+            var resident = new HashSet<long>();
+            var lruPolicy = EvictionPolicyFactory.Lru.Create<long>(new EvictionPolicyContext(cap, cap));
+            var lruResident = new HashSet<long>();
+            long h = 0, lh = 0;
+            for (int i = 0; i < row.Keys.Length; i++)
+            {
+                long k = row.Keys[i];
+                if (resident.Contains(k)) { h++; p.OnAccessed(k); }
+                else
+                {
+                    resident.Add(k);
+                    p.OnInserted(k, new EvictionEntryInfo(1, 1));
+                    while (resident.Count > cap && p.TryEvict(out long v)) { resident.Remove(v); }
+                }
+
+                if (lruResident.Contains(k)) { lh++; lruPolicy.OnAccessed(k); }
+                else
+                {
+                    lruResident.Add(k);
+                    lruPolicy.OnInserted(k, new EvictionEntryInfo(1, 1));
+                    while (lruResident.Count > cap && lruPolicy.TryEvict(out long v)) { lruResident.Remove(v); }
+                }
+
+                if (i % (row.Keys.Length / 40) == 0) { Console.WriteLine($"{i,8} window {p.WindowFraction:P1} hits {h} lru {lh}"); }
+            }
+
+            return;
+        }
+
+        var variants = Variants();
+        if (Environment.GetEnvironmentVariable("SWEEP_VARIANTS") is { } pick)
+        {
+            // SWEEP_VARIANTS=0,2 runs only those variants.
+            variants = pick.Split(',').Select(i => variants[int.Parse(i, System.Globalization.CultureInfo.InvariantCulture)]).ToArray();
+        }
         var lru = rows.Select(r => r.Capacities.Select(c => Simulator.Run(r.Keys, c, EvictionPolicyFactory.Lru.Create<long>(new EvictionPolicyContext(c, c)))).ToArray()).ToArray();
         foreach ((string name, WTinyLfuSettings s) in variants)
         {
@@ -30,7 +62,11 @@ internal static class Sweep
                     double w = Simulator.Run(rows[i].Keys, c, new WTinyLfuPolicy<long>(new EvictionPolicyContext(c, c), s));
                     cells++;
                     sumDelta += w - lru[i][j];
-                    if (w > lru[i][j])
+                    if (rows.Count <= 3)
+                    {
+                        losses.Add($"{rows[i].Trace}@{c}={w * 100:F2}");
+                    }
+                    else if (w > lru[i][j])
                     {
                         wins++;
                     }
@@ -48,5 +84,26 @@ internal static class Sweep
 
             Console.WriteLine($"{name,-18} wins {wins}/{cells} meanΔ {sumDelta / cells * 100:+0.00} OLTP {oltp}| {string.Join(' ', losses)}");
         }
+    }
+    private static (string Name, WTinyLfuSettings S)[] Variants()
+    {
+        var d = WTinyLfuSettings.Default;
+        return new (string Name, WTinyLfuSettings S)[]
+        {
+            ("shipped default: ghosts (1 entry/hit, reach 25 %), random admission", d),
+            ("previous default: hill climber, window <= 80 %", d with { MaxWindow = 0.8, Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0 }),
+            ("ghosts reach 100 %, 2 entries/hit", d with { GhostEntries = 2, GhostReach = 1 }),
+            ("ghosts reach 50 %", d with { GhostReach = 0.5 }),
+            ("ghosts + hill climber", d with { Adaptive = true }),
+            ("ghosts, no random admission", d with { RandomAdmitThreshold = 0 }),
+            ("ghosts, unweighted (no ARC ratio)", d with { GhostRecentRatio = false }),
+            ("ghosts, grow only if returning key is as frequent (slack 1)", d with { GrowSlack = 1 }),
+            ("ghosts, main-side reach 50 %", d with { MainGhostReach = 0.5 }),
+            ("ghosts, initial window 25 %", d with { InitialWindow = 0.25 }),
+            ("ghosts, momentum 16", d with { GhostMomentum = 16 }),
+            ("ghosts, momentum 4", d with { GhostMomentum = 4 }),
+            ("ghosts, momentum 64", d with { GhostMomentum = 64 }),
+            ("climber: 5x sample, step 12.5 %, window <= 100 %", d with { Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0, ClimberSampleFactor = 5, Step = 0.125 }),
+        };
     }
 }

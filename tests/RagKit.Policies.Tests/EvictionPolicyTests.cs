@@ -23,6 +23,8 @@ public sealed class EvictionPolicyTests
     {
         private readonly IEvictionPolicy<int> _policy = factory.Create<int>(new EvictionPolicyContext(capacity, capacity));
 
+        public IEvictionPolicy<int> Policy => _policy;
+
         public HashSet<int> Resident { get; } = [];
 
         public bool Access(int key)
@@ -124,6 +126,62 @@ public sealed class EvictionPolicyTests
 
         // 100 left the window with one sighting; every main-region victim was seen six times.
         Assert.Equal(100, victim);
+    }
+
+    /// <summary>Forward and backward sweeps over 400 keys: LRU is optimal (each reversal re-reads the newest keys).</summary>
+    private static IEnumerable<int> Zigzag(int keys, int sweeps)
+    {
+        for (int s = 0; s < sweeps; s++)
+        {
+            for (int i = 0; i < keys; i++)
+            {
+                yield return s % 2 == 0 ? i : keys - 1 - i;
+            }
+        }
+    }
+
+    [Fact]
+    public void WTinyLfu_window_grows_to_the_whole_cache_on_a_recency_only_workload_and_matches_LRU()
+    {
+        var wtiny = new Sim(100, EvictionPolicyFactory.WTinyLfu);
+        var lru = new Sim(100, EvictionPolicyFactory.Lru);
+        int wtinyHits = 0, lruHits = 0, wtinyLate = 0, lruLate = 0;
+        int i = 0;
+        foreach (int k in Zigzag(400, 40))
+        {
+            bool w = wtiny.Access(k), l = lru.Access(k);
+            wtinyHits += w ? 1 : 0;
+            lruHits += l ? 1 : 0;
+            if (i++ >= 400 * 20)
+            {
+                // Over the second half (the ghosts have moved the window to 100 %) W-TinyLFU behaves exactly like LRU.
+                wtinyLate += w ? 1 : 0;
+                lruLate += l ? 1 : 0;
+            }
+        }
+
+        var policy = (WTinyLfuPolicy<int>)wtiny.Policy;
+        Assert.Equal(1.0, policy.WindowFraction, 3);
+        Assert.Equal(lruLate, wtinyLate);
+        Assert.True(wtinyHits >= lruHits * 9 / 10, $"W-TinyLFU {wtinyHits} hits, LRU {lruHits}");
+    }
+
+    [Fact]
+    public void WTinyLfu_window_stays_small_when_frequency_wins()
+    {
+        // A hot set of 60 keys read between one-hit wonders: admission by frequency is right, the ghosts of the
+        // rejected one-hit wonders never come back, so the window must not grow.
+        var sim = new Sim(100, EvictionPolicyFactory.WTinyLfu);
+        int fresh = 1_000;
+        for (int round = 0; round < 2_000; round++)
+        {
+            sim.Access(round % 60);
+            sim.Access(fresh++);
+        }
+
+        var policy = (WTinyLfuPolicy<int>)sim.Policy;
+        Assert.True(policy.WindowFraction <= 0.05, $"window {policy.WindowFraction:P1}");
+        Assert.True(Enumerable.Range(0, 60).Count(sim.Resident.Contains) >= 55);
     }
 
     [Theory]

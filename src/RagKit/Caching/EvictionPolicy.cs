@@ -49,8 +49,9 @@ public abstract class EvictionPolicyFactory
     /// priority of the last victim, so once-popular entries age out.</summary>
     public static EvictionPolicyFactory Lfu { get; } = new GreedyDualFactory("lfu", costAware: false);
 
-    /// <summary>Window TinyLFU (as in Caffeine): frequency-sketch admission, a small LRU window, a segmented-LRU main
-    /// region, and a window size tuned by hill climbing. Resists scans and one-hit wonders.</summary>
+    /// <summary>Window TinyLFU (as in Caffeine): frequency-sketch admission, an LRU window, a segmented-LRU main
+    /// region, and a window size tuned ARC-style by ghosts of recently evicted keys (up to the whole cache, where it
+    /// is LRU). Resists scans and one-hit wonders.</summary>
     public static EvictionPolicyFactory WTinyLfu { get; } = new WTinyLfuFactory();
 
     /// <summary>GreedyDual-Size-Frequency: priority = clock + frequency × cost / size, with cost the entry's

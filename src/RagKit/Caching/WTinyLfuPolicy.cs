@@ -3,11 +3,14 @@ using System.Diagnostics.CodeAnalysis;
 namespace RagKit.Caching;
 
 /// <summary>
-/// Window TinyLFU as in Caffeine: new entries enter a small LRU window; an entry leaving the window must beat the
-/// main region's victim on estimated frequency (count-min sketch with doorkeeper and aging) to be admitted into a
-/// segmented LRU (probation 20 %, protected 80 %). The window's share is tuned by hill climbing on the hit rate.
+/// Tuning of <see cref="WTinyLfuPolicy{TKey}"/> (internal: the trace harness sweeps it). Ghost knobs:
+/// <c>GhostEntries</c> = entries the window moves per ghost hit (0 turns ghosts off), <c>GhostReach</c> /
+/// <c>MainGhostReach</c> = how many recent evictions (× capacity) a ghost is remembered for, window side / main side
+/// (0 = same as the window side), <c>GhostRecentRatio</c> = weigh a hit by how rare its side is among the remembered
+/// evictions (ARC's |B2|/|B1|), <c>GrowSlack</c> = grow only when the returning key is at most that much rarer than
+/// the main victim (-1 = always), <c>RandomAdmitThreshold</c> = frequency from which a losing candidate is admitted
+/// at a 1/128 chance (0 = never). <c>Adaptive</c> turns on the hit-rate hill climber.
 /// </summary>
-/// <summary>Tuning of <see cref="WTinyLfuPolicy{TKey}"/> (internal: the trace harness sweeps it).</summary>
 internal sealed record WTinyLfuSettings(
     double InitialWindow = 0.01,
     int WidthFactor = 8,
@@ -16,21 +19,40 @@ internal sealed record WTinyLfuSettings(
     int MinSample = 10_000,
     int ClimberSampleFactor = 10,
     double Step = 0.0625,
-    double MaxWindow = 0.8,
-    bool Adaptive = true,
-    double InitialDirection = 1)
+    double MaxWindow = 1.0,
+    bool Adaptive = false,
+    double InitialDirection = 1,
+    int ClimberMinSample = 100,
+    double StepDecay = 0.98,
+    double RestartThreshold = 0.05,
+    double GhostEntries = 1,
+    double GhostReach = 0.25,
+    double MainGhostReach = 0,
+    bool GhostShrink = true,
+    bool GhostRecentRatio = true,
+    int GrowSlack = -1,
+    int RandomAdmitThreshold = 6,
+    double GhostMomentum = 0)
 {
     public static WTinyLfuSettings Default { get; } = new();
 }
 
+/// <summary>
+/// Window TinyLFU as in Caffeine: new entries enter an LRU window; an entry leaving the window must beat the main
+/// region's victim on estimated frequency (count-min sketch with doorkeeper and aging) to be admitted into a
+/// segmented LRU (probation 20 %, protected 80 %). The window's share (1 % at start, up to 100 %) is tuned ARC-style
+/// by ghosts: a miss on a key the window side evicted recently grows the window, a miss on a key the main region
+/// evicted recently shrinks it. A warm candidate that loses admission still gets in at a 1/128 chance (as Caffeine).
+/// The hill climber on the hit rate is kept as an option (<see cref="WTinyLfuSettings.Adaptive"/>).
+/// </summary>
 internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const byte Window = 0;
     private const byte Probation = 1;
     private const byte Protected = 2;
-    private const double StepDecay = 0.98;
-    private const double RestartThreshold = 0.05;
+    private const byte GhostWindow = 0;
+    private const byte GhostMain = 1;
 
     private readonly Dictionary<TKey, Node> _nodes;
     private readonly IEqualityComparer<TKey> _comparer = EqualityComparer<TKey>.Default;
@@ -57,6 +79,22 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
     private readonly WTinyLfuSettings _settings;
 
+    // Ghosts: hashes of recently evicted keys and which side evicted them (window-side candidate or main victim),
+    // in a fixed, direct-mapped table (a collision overwrites; approximate by design, allocation-free).
+    private readonly int[] _ghostHash;
+    private readonly long[] _ghostStamp;
+    private readonly int _ghostMask;
+    private readonly long _ghostReach;
+    private readonly long _mainGhostReach;
+    private readonly double _ghostDelta;
+    private long _evictions;
+    private long _windowGhosts;
+    private long _mainGhosts;
+    private readonly byte[] _recentSides;
+    private uint _random = 0x9E3779B9u;
+    private int _ghostRun;
+    private byte _ghostRunSide;
+
     public WTinyLfuPolicy(EvictionPolicyContext context, WTinyLfuSettings? settings = null)
     {
         _settings = settings ?? WTinyLfuSettings.Default;
@@ -65,12 +103,29 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         _nodes = new Dictionary<TKey, Node>((int)Math.Min(_maxEntries, 1 << 16));
         int capacity = (int)Math.Min(_maxEntries, 1 << 24);
         _sketch = new FrequencySketch(capacity, _settings.WidthFactor, _settings.SampleFactor, _settings.MinWidth, _settings.MinSample);
-        _sampleSize = (int)Math.Min(Math.Max(_maxEntries * _settings.ClimberSampleFactor, 100), int.MaxValue);
+        _sampleSize = (int)Math.Min(Math.Max(_maxEntries * _settings.ClimberSampleFactor, _settings.ClimberMinSample), int.MaxValue);
         _windowFraction = _settings.InitialWindow;
         _stepSize = _settings.Step * _settings.InitialDirection;
+        if (_settings.GhostEntries > 0)
+        {
+            _ghostReach = Math.Max(1, (long)(capacity * _settings.GhostReach));
+            _mainGhostReach = _settings.MainGhostReach > 0 ? Math.Max(1, (long)(capacity * _settings.MainGhostReach)) : _ghostReach;
+            int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Math.Max(_ghostReach, _mainGhostReach) * 2, 16, 1 << 24));
+            _ghostMask = size - 1;
+            _ghostHash = new int[size];
+            _ghostStamp = new long[size];
+            _ghostDelta = _settings.GhostEntries / _maxEntries;
+            _recentSides = _settings.GhostRecentRatio ? new byte[_ghostReach] : [];
+        }
+        else
+        {
+            _ghostHash = [];
+            _ghostStamp = [];
+            _recentSides = [];
+        }
     }
 
-    /// <summary>The window's current share of the capacity (hill-climbed).</summary>
+    /// <summary>The window's current share of the capacity (moved by ghost hits, or by the hill climber).</summary>
     internal double WindowFraction => _windowFraction;
 
     public void OnInserted(TKey key, EvictionEntryInfo info)
@@ -78,6 +133,11 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         int hash = _comparer.GetHashCode(key);
         _sketch.Increment(hash);
         Climb(hit: false);
+        if (_ghostHash.Length != 0)
+        {
+            OnGhostHit(hash);
+        }
+
         if (_nodes.TryGetValue(key, out Node? existing))
         {
             Unlink(existing);
@@ -146,9 +206,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         {
             // The candidate must beat the main region's victim on estimated frequency to stay.
             Node? mainVictim = _probation.Prev!.MovedAt != epoch ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
-            evicted = mainVictim is not null && _sketch.Frequency(candidate.Hash) > _sketch.Frequency(mainVictim.Hash)
-                ? mainVictim
-                : candidate;
+            evicted = mainVictim is not null && Admit(candidate, mainVictim) ? mainVictim : candidate;
         }
         else
         {
@@ -161,11 +219,37 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
             return false;
         }
 
+        if (_ghostHash.Length != 0)
+        {
+            RecordGhost(evicted.Hash, evicted == candidate || evicted.Queue == Window ? GhostWindow : GhostMain);
+        }
+
         Unlink(evicted);
         _nodes.Remove(evicted.Key);
         _totalBytes -= evicted.Size;
         victim = evicted.Key;
         return true;
+    }
+
+    private bool Admit(Node candidate, Node victim)
+    {
+        int candidateFrequency = _sketch.Frequency(candidate.Hash);
+        int victimFrequency = _sketch.Frequency(victim.Hash);
+        if (candidateFrequency > victimFrequency)
+        {
+            return true;
+        }
+
+        if (_settings.RandomAdmitThreshold <= 0 || candidateFrequency < _settings.RandomAdmitThreshold)
+        {
+            return false;
+        }
+
+        // As Caffeine: a warm candidate that lost still gets in at a 1/128 chance (deterministic xorshift here).
+        _random ^= _random << 13;
+        _random ^= _random >> 17;
+        _random ^= _random << 5;
+        return (_random & 127) == 0;
     }
 
     private bool WindowOverflows()
@@ -209,7 +293,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         // As Caffeine: keep moving the window in the direction that raised the hit rate, reverse when it fell;
         // the step decays while the hit rate is stable and restarts when it changes a lot.
         double amount = change >= 0 ? _stepSize : -_stepSize;
-        _stepSize = Math.Abs(change) >= RestartThreshold ? _settings.Step * (amount >= 0 ? 1 : -1) : StepDecay * amount;
+        _stepSize = Math.Abs(change) >= _settings.RestartThreshold ? _settings.Step * (amount >= 0 ? 1 : -1) : _settings.StepDecay * amount;
         if (_settings.Adaptive)
         {
             _windowFraction = Math.Clamp(_windowFraction + amount, 0.0, _settings.MaxWindow);
@@ -219,6 +303,88 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         _hits = 0;
         _misses = 0;
     }
+
+    private void RecordGhost(int hash, byte side)
+    {
+        int i = GhostIndex(hash);
+        _ghostHash[i] = hash;
+        _ghostStamp[i] = (++_evictions << 1) | side;
+        if (_recentSides.Length != 0)
+        {
+            // Count only the last `reach` evictions (ARC's ghost-list sizes): forget the one falling out.
+            int slot = (int)(_evictions % _recentSides.Length);
+            if (_evictions > _recentSides.Length)
+            {
+                if (_recentSides[slot] == GhostWindow)
+                {
+                    _windowGhosts--;
+                }
+                else
+                {
+                    _mainGhosts--;
+                }
+            }
+
+            _recentSides[slot] = side;
+        }
+
+        if (side == GhostWindow)
+        {
+            _windowGhosts++;
+        }
+        else
+        {
+            _mainGhosts++;
+        }
+    }
+
+    // A miss on a key the window side evicted recently: a larger window would have hit, so grow it (ARC's rule);
+    // a miss on a key the main region evicted: a larger main region would have hit, so shrink the window.
+    private void OnGhostHit(int hash)
+    {
+        int i = GhostIndex(hash);
+        long stamp = _ghostStamp[i];
+        byte side = (byte)(stamp & 1);
+        if (stamp == 0 || _ghostHash[i] != hash || _evictions - (stamp >> 1) >= (side == GhostWindow ? _ghostReach : _mainGhostReach))
+        {
+            return;
+        }
+
+        _ghostStamp[i] = 0;
+        double delta = _ghostDelta;
+        if (_settings.GhostMomentum > 0)
+        {
+            // A run of ghost hits on the same side speeds the move up (linearly in the run length).
+            _ghostRun = side == _ghostRunSide ? _ghostRun + 1 : 0;
+            _ghostRunSide = side;
+            delta *= 1 + (_ghostRun / _settings.GhostMomentum);
+        }
+        if (_settings.GhostRecentRatio)
+        {
+            // As ARC: weigh a hit by how much rarer its side's ghosts are.
+            double ratio = side == GhostWindow ? (double)_mainGhosts / Math.Max(1, _windowGhosts) : (double)_windowGhosts / Math.Max(1, _mainGhosts);
+            delta *= Math.Max(1, ratio);
+        }
+
+        if (side == GhostWindow)
+        {
+            if (_settings.GrowSlack >= 0 && !Empty(_probation)
+                && _sketch.Frequency(hash) + _settings.GrowSlack < _sketch.Frequency(_probation.Prev!.Hash))
+            {
+                // The returning key is still rarer than what the main region keeps: the admission filter was right
+                // to prefer frequency, so this is no evidence for a larger window.
+                return;
+            }
+
+            _windowFraction = Math.Min(_windowFraction + delta, _settings.MaxWindow);
+        }
+        else if (_settings.GhostShrink)
+        {
+            _windowFraction = Math.Max(_windowFraction - delta, 0.0);
+        }
+    }
+
+    private int GhostIndex(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> 8) & _ghostMask;
 
     private static bool Empty(Node sentinel) => sentinel.Next == sentinel;
 
