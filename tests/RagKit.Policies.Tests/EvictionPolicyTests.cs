@@ -319,14 +319,21 @@ public sealed class EvictionPolicyTests
         var cache = new ExactAnswerCache(100, 1 << 20, EvictionPolicyFactory.WTinyLfu, time);
         var scope = new RagScope("t").GetKey("v1");
         cache.Set(scope, Answer(scope, "what is the refund policy", "30 days", TimeSpan.FromSeconds(1), time));
-        Assert.NotNull(cache.TryGet(scope, "what is the refund policy"));
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.NotNull(cache.TryGet(scope, "what is the refund policy"));
+        }
+
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++)
         {
             cache.TryGet(scope, "what is the refund policy");
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The hit itself allocates nothing. Queueing the read-buffer drain on the thread pool can, rarely, grow the
+        // pool's global queue by one segment (128 bytes were seen in about 1 of 5 runs), charged to this thread.
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated <= 256, $"{allocated} bytes for 10,000 hits");
     }
 
     [Fact]
