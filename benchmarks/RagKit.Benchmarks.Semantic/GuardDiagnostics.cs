@@ -31,10 +31,10 @@ internal static class GuardDiagnostics
             }
 
             bool correct = stream[i].Label == stream[bestJ].Label;
-            double jac = QuestionGuards.ContentJaccard(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text));
+            double jac = ReferenceGuards.ContentJaccard(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text));
             string cell = $"sim {Math.Floor(best * 50) / 50:F2} jac {(jac >= 0.5 ? ">=.5" : jac >= 0.25 ? ">=.25" : jac > 0 ? ">0" : "0")}";
             counts[(cell, correct)] = counts.GetValueOrDefault((cell, correct)) + 1;
-            string g = QuestionGuards.Check(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text)) ?? "pass";
+            string g = ReferenceGuards.Check(QuestionNormalizer.Normalize(stream[i].Text), QuestionNormalizer.Normalize(stream[bestJ].Text)) ?? "pass";
             counts[(g, correct)] = counts.GetValueOrDefault((g, correct)) + 1;
             if (g != "pass")
             {
@@ -61,7 +61,7 @@ internal static class GuardDiagnostics
         var pc = new Dictionary<(string Guard, bool Para), int>();
         foreach (SentencePair p in paws)
         {
-            string g = QuestionGuards.Check(QuestionNormalizer.Normalize(p.Second), QuestionNormalizer.Normalize(p.First)) ?? "pass";
+            string g = ReferenceGuards.Check(QuestionNormalizer.Normalize(p.Second), QuestionNormalizer.Normalize(p.First)) ?? "pass";
             pc[(g, p.Paraphrase)] = pc.GetValueOrDefault((g, p.Paraphrase)) + 1;
             if (g == "pass" && !p.Paraphrase && pc[(g, false)] % 60 == 0)
             {

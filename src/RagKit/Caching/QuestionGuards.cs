@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 
 namespace RagKit.Caching;
@@ -14,10 +15,13 @@ internal static class QuestionGuards
     /// <summary>Jaccard overlap of content words above which a one-sided negation is taken as the opposite question.</summary>
     internal static double NegationOverlap = 0.6;
 
+    /// <summary>Prefixes that make an antonym of a word (un-, de-, dis-, non-).</summary>
+    internal static readonly string[] Prefixes = ["un", "de", "dis", "non"];
+
     /// <summary>Guards that are on (bit flags: 1 numbers, 2 antonyms, 4 negation, 8 word order).</summary>
     internal static int Enabled = 15;
 
-    private static readonly FrozenSet<string> Negations = FrozenSet.ToFrozenSet(
+    internal static readonly FrozenSet<string> Negations = FrozenSet.ToFrozenSet(
     [
         "not", "no", "never", "none", "nothing", "nobody", "nowhere", "neither", "nor", "cannot", "can't", "cant",
         "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't", "arent", "wasn't", "wasnt",
@@ -25,7 +29,7 @@ internal static class QuestionGuards
         "haven't", "havent", "hasn't", "hasnt", "hadn't", "hadnt", "without", "unable", "fail", "failed", "fails",
     ], StringComparer.Ordinal);
 
-    private static readonly FrozenSet<string> Stopwords = FrozenSet.ToFrozenSet(
+    internal static readonly FrozenSet<string> Stopwords = FrozenSet.ToFrozenSet(
     [
         "a", "an", "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "and", "or", "but", "is", "are",
         "was", "were", "be", "been", "it", "its", "this", "that", "as", "i", "my", "me", "you", "your", "we", "our",
@@ -34,18 +38,18 @@ internal static class QuestionGuards
         "also", "into", "after", "before", "about", "than", "then", "s",
     ], StringComparer.Ordinal);
 
-    private static readonly FrozenSet<string> Months = FrozenSet.ToFrozenSet(
+    internal static readonly FrozenSet<string> Months = FrozenSet.ToFrozenSet(
     [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
         "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     ], StringComparer.Ordinal);
 
-    private static readonly FrozenSet<string> Weekdays = FrozenSet.ToFrozenSet(
+    internal static readonly FrozenSet<string> Weekdays = FrozenSet.ToFrozenSet(
     [
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow", "yesterday",
     ], StringComparer.Ordinal);
 
-    private static readonly FrozenDictionary<string, string> Currencies = new Dictionary<string, string>(StringComparer.Ordinal)
+    internal static readonly FrozenDictionary<string, string> Currencies = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["dollar"] = "usd", ["dollars"] = "usd", ["usd"] = "usd", ["$"] = "usd",
         ["euro"] = "eur", ["euros"] = "eur", ["eur"] = "eur", ["€"] = "eur",
@@ -55,14 +59,14 @@ internal static class QuestionGuards
         ["bitcoin"] = "btc", ["btc"] = "btc", ["peso"] = "mxn", ["pesos"] = "mxn",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly FrozenDictionary<string, int> NumberWords = new Dictionary<string, int>(StringComparer.Ordinal)
+    internal static readonly FrozenDictionary<string, int> NumberWords = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         ["zero"] = 0, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7,
         ["eight"] = 8, ["nine"] = 9, ["ten"] = 10, ["eleven"] = 11, ["twelve"] = 12, ["fifteen"] = 15, ["twenty"] = 20,
         ["thirty"] = 30, ["fifty"] = 50, ["hundred"] = 100, ["thousand"] = 1000, ["million"] = 1_000_000,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms();
+    internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms();
 
     private static FrozenDictionary<string, string[]> BuildAntonyms()
     {
@@ -108,17 +112,19 @@ internal static class QuestionGuards
     }
 
     /// <summary>False when the two normalized questions look near-identical but mean different things.</summary>
-    /// <remarks>Allocation-free for questions up to <see cref="Fast.MaxChars"/> characters and <see cref="Fast.MaxTokens"/> words.</remarks>
+    /// <remarks>
+    /// Allocation-free for questions up to <see cref="Fast.MaxChars"/> characters and <see cref="Fast.MaxTokens"/> words;
+    /// longer ones use pooled buffers; beyond <see cref="Fast.MaxLargeTokens"/> words the pair is not compatible.
+    /// </remarks>
     public static bool Compatible(string question, string candidate)
     {
-        int code = Fast.Check(question, candidate);
-        return code < 0 ? Check(question, candidate) is null : code == 0;
+        return Fast.Check(question, candidate) == 0;
     }
 
-    /// <summary>Same decision as <see cref="Check"/> as a code (0 none, 1 number, 2 antonym, 3 negation, 4 order; -1 too long for the fast path).</summary>
+    /// <summary>The decision as a code (0 none, 1 number, 2 antonym, 3 negation, 4 order, 5 too many words to compare).</summary>
     internal static int CheckCode(string question, string candidate) => Fast.Check(question, candidate);
 
-    /// <summary>The allocation-free implementation of <see cref="Check"/>: tokens are ranges over a stack buffer, sets are scans.</summary>
+    /// <summary>The allocation-free implementation: tokens are ranges over a stack buffer, sets are scans.</summary>
     internal static class Fast
     {
         public const int MaxChars = 512;
@@ -157,22 +163,55 @@ internal static class QuestionGuards
             return d.ToFrozenDictionary(StringComparer.Ordinal);
         }
 
+        /// <summary>Inputs with more tokens than this are not compared word by word: the guard blocks (a miss, never a wrong hit).</summary>
+        public const int MaxLargeTokens = 1024;
+
         public static int Check(string question, string candidate)
         {
-            if (question.Length > MaxChars || candidate.Length > MaxChars)
+            if (question.Length <= MaxChars && candidate.Length <= MaxChars)
             {
-                return -1;
+                Span<char> bufA = stackalloc char[question.Length];
+                Span<char> bufB = stackalloc char[candidate.Length];
+                Span<Range> ta = stackalloc Range[MaxTokens];
+                Span<Range> tb = stackalloc Range[MaxTokens];
+                if (Tokenize(question, bufA, ta, out int na) && Tokenize(candidate, bufB, tb, out int nb))
+                {
+                    return Check(bufA, ta[..na], bufB, tb[..nb]);
+                }
             }
 
-            Span<char> bufA = stackalloc char[question.Length];
-            Span<char> bufB = stackalloc char[candidate.Length];
-            Span<Range> ta = stackalloc Range[MaxTokens];
-            Span<Range> tb = stackalloc Range[MaxTokens];
-            if (!Tokenize(question, bufA, ta, out int na) || !Tokenize(candidate, bufB, tb, out int nb))
-            {
-                return -1;
-            }
+            return CheckLarge(question, candidate);
+        }
 
+        /// <summary>Long questions: the same decision on pooled buffers (rare; the pipeline caps questions at 2,048 characters by default).</summary>
+        private static int CheckLarge(string question, string candidate)
+        {
+            char[] bufA = ArrayPool<char>.Shared.Rent(question.Length);
+            char[] bufB = ArrayPool<char>.Shared.Rent(candidate.Length);
+            Range[] ta = ArrayPool<Range>.Shared.Rent(MaxLargeTokens);
+            Range[] tb = ArrayPool<Range>.Shared.Rent(MaxLargeTokens);
+            try
+            {
+                if (!Tokenize(question, bufA, ta.AsSpan(0, MaxLargeTokens), out int na) || !Tokenize(candidate, bufB, tb.AsSpan(0, MaxLargeTokens), out int nb))
+                {
+                    return 5;
+                }
+
+                return Check(bufA, ta.AsSpan(0, na), bufB, tb.AsSpan(0, nb));
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(bufA);
+                ArrayPool<char>.Shared.Return(bufB);
+                ArrayPool<Range>.Shared.Return(ta);
+                ArrayPool<Range>.Shared.Return(tb);
+            }
+        }
+
+        private static int Check(ReadOnlySpan<char> bufA, ReadOnlySpan<Range> ta, ReadOnlySpan<char> bufB, ReadOnlySpan<Range> tb)
+        {
+            int na = ta.Length;
+            int nb = tb.Length;
             Span<byte> fa = stackalloc byte[na];
             Span<byte> fb = stackalloc byte[nb];
             var a = new Tokens(bufA, ta[..na], fa);
@@ -286,13 +325,14 @@ internal static class QuestionGuards
                         i++;
                     }
 
-                    if (count == tokens.Length || i - start > MaxToken)
+                    if (count == tokens.Length)
                     {
                         return false;
                     }
 
+                    // A very long token (a URL, an id) is compared by its first MaxToken characters.
                     int from = p;
-                    for (int k = start; k < i; k++)
+                    for (int k = start; k < Math.Min(i, start + MaxToken); k++)
                     {
                         char ch = s[k];
                         buffer[p++] = ch == '’' ? '\'' : char.ToLowerInvariant(ch);
@@ -589,266 +629,7 @@ internal static class QuestionGuards
         }
     }
 
-    /// <summary>The name of the guard that blocks the pair, or null when none does.</summary>
-    internal static string? Check(string question, string candidate)
-    {
-        List<string> a = Tokenize(question);
-        List<string> b = Tokenize(candidate);
-        var setA = new HashSet<string>(a, StringComparer.Ordinal);
-        var setB = new HashSet<string>(b, StringComparer.Ordinal);
-        int enabled = Enabled;
-
-        if ((enabled & 1) != 0 && (Differs(setA, setB, NumberKey) || Differs(setA, setB, MonthKey) || Differs(setA, setB, WeekdayKey) || Differs(setA, setB, CurrencyKey)))
-        {
-            return "number";
-        }
-
-        bool negA = setA.Overlaps(Negations) || HasNtSuffix(setA);
-        bool negB = setB.Overlaps(Negations) || HasNtSuffix(setB);
-        bool antonym = (enabled & 2) != 0 && HasAntonym(setA, setB);
-        if (antonym)
-        {
-            // "unable" / "not able": an antonym and a one-sided negation cancel out.
-            return negA == negB ? "antonym" : null;
-        }
-
-        if ((enabled & 4) != 0 && negA != negB && ContentJaccard(setA, setB) >= NegationOverlap)
-        {
-            return "negation";
-        }
-
-        if ((enabled & 8) != 0 && Swapped(a, b, setA, setB))
-        {
-            return "order";
-        }
-
-        return null;
-    }
-
-    private static readonly string[] Prefixes = ["un", "de", "dis", "non"];
-
-    /// <summary>A word of one side only whose antonym (listed, or the word with un-/de-/dis-/non-) is on the other side only.</summary>
-    private static bool HasAntonym(HashSet<string> setA, HashSet<string> setB) => OneWay(setA, setB) || OneWay(setB, setA);
-
-    private static bool OneWay(HashSet<string> from, HashSet<string> to)
-    {
-        foreach (string x in from)
-        {
-            if (to.Contains(x))
-            {
-                continue;
-            }
-
-            if (Antonyms.TryGetValue(x, out string[]? opposites))
-            {
-                foreach (string y in opposites)
-                {
-                    if (to.Contains(y) && !from.Contains(y))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            if (x.Length < 4)
-            {
-                continue;
-            }
-
-            foreach (string prefix in Prefixes)
-            {
-                string y = prefix + x;
-                if (to.Contains(y) && !from.Contains(y))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    private static bool HasNtSuffix(HashSet<string> set)
-    {
-        foreach (string s in set)
-        {
-            if (s.EndsWith("n't", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    internal static double ContentJaccard(string a, string b) =>
-        ContentJaccard(new HashSet<string>(Tokenize(a), StringComparer.Ordinal), new HashSet<string>(Tokenize(b), StringComparer.Ordinal));
-
-    private static double ContentJaccard(HashSet<string> a, HashSet<string> b)
-    {
-        int common = 0;
-        int union = 0;
-        foreach (string s in a)
-        {
-            if (Negations.Contains(s) || Stopwords.Contains(s) || s.EndsWith("n't", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            union++;
-            if (b.Contains(s))
-            {
-                common++;
-            }
-        }
-
-        foreach (string s in b)
-        {
-            if (!Negations.Contains(s) && !Stopwords.Contains(s) && !s.EndsWith("n't", StringComparison.Ordinal) && !a.Contains(s))
-            {
-                union++;
-            }
-        }
-
-        return union == 0 ? 1.0 : (double)common / union;
-    }
-
-    private static string? NumberKey(string t)
-    {
-        if (t.Length > 0 && char.IsAsciiDigit(t[0]))
-        {
-            return t.Replace(",", string.Empty, StringComparison.Ordinal);
-        }
-
-        return NumberWords.TryGetValue(t, out int n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-    }
-
-    private static string? MonthKey(string t) => Months.Contains(t) ? t[..3] : null;
-
-    private static string? WeekdayKey(string t) => Weekdays.Contains(t) ? t : null;
-
-    private static string? CurrencyKey(string t) => Currencies.TryGetValue(t, out string? c) ? c : null;
-
-    /// <summary>Both sides mention values of the kind and the values differ.</summary>
-    private static bool Differs(HashSet<string> a, HashSet<string> b, Func<string, string?> key)
-    {
-        HashSet<string>? ka = null;
-        foreach (string t in a)
-        {
-            if (key(t) is { } k)
-            {
-                (ka ??= new HashSet<string>(StringComparer.Ordinal)).Add(k);
-            }
-        }
-
-        if (ka is null)
-        {
-            return false;
-        }
-
-        HashSet<string>? kb = null;
-        foreach (string t in b)
-        {
-            if (key(t) is { } k)
-            {
-                (kb ??= new HashSet<string>(StringComparer.Ordinal)).Add(k);
-            }
-        }
-
-        return kb is not null && !ka.SetEquals(kb);
-    }
-
-    /// <summary>
-    /// Role swap ("flights from paris to london" / "from london to paris", PAWS-style word swaps): the content words
-    /// of the question are cut into blocks that appear contiguously in the candidate; a swap exchanges two short
-    /// blocks around a block that stays between them (block order a, b, c becomes c, b, a), while a paraphrase that
-    /// moves a clause only exchanges neighbouring blocks.
-    /// </summary>
-    private static bool Swapped(List<string> a, List<string> b, HashSet<string> setA, HashSet<string> setB)
-    {
-        Span<int> posB = stackalloc int[Math.Min(a.Count, 256)];
-        Span<bool> used = stackalloc bool[Math.Min(b.Count, 256)];
-        int m = 0;
-        var contentB = new List<int>(b.Count);
-        for (int j = 0; j < b.Count && j < used.Length; j++)
-        {
-            if (!Stopwords.Contains(b[j]) && setA.Contains(b[j]))
-            {
-                contentB.Add(j);
-            }
-        }
-
-        // Rank of each shared content word in b (stopwords and words on one side only are ignored).
-        for (int i = 0; i < a.Count && m < posB.Length; i++)
-        {
-            if (Stopwords.Contains(a[i]) || !setB.Contains(a[i]))
-            {
-                continue;
-            }
-
-            for (int r = 0; r < contentB.Count; r++)
-            {
-                int j = contentB[r];
-                if (!used[j] && string.Equals(b[j], a[i], StringComparison.Ordinal))
-                {
-                    used[j] = true;
-                    posB[m++] = r;
-                    break;
-                }
-            }
-        }
-
-        if (m < 3)
-        {
-            return false;
-        }
-
-        // Blocks: maximal runs with consecutive ranks.
-        Span<int> blockStart = stackalloc int[m];
-        Span<int> blockLength = stackalloc int[m];
-        int blocks = 0;
-        for (int k = 0; k < m; k++)
-        {
-            if (k > 0 && posB[k] == posB[k - 1] + 1)
-            {
-                blockLength[blocks - 1]++;
-            }
-            else
-            {
-                blockStart[blocks] = posB[k];
-                blockLength[blocks] = 1;
-                blocks++;
-            }
-        }
-
-        // A decreasing triple of blocks whose outer two are short: x ... y ... z in a, z ... y ... x in b.
-        for (int x = 0; x < blocks; x++)
-        {
-            if (blockLength[x] > SwapMaxBlock)
-            {
-                continue;
-            }
-
-            for (int z = x + 2; z < blocks; z++)
-            {
-                if (blockLength[z] > SwapMaxBlock || blockStart[z] >= blockStart[x])
-                {
-                    continue;
-                }
-
-                for (int y = x + 1; y < z; y++)
-                {
-                    if (blockStart[y] < blockStart[x] && blockStart[y] > blockStart[z])
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
-    }
-
+    /// <summary>Words of a question as the reference guards and conversation scope see them (lower case, currency symbols as tokens).</summary>
     internal static List<string> Tokenize(string s)
     {
         var tokens = new List<string>(16);
