@@ -129,6 +129,21 @@ internal static class HotPath
         return (after - before) / (double)pairs.Count;
     }
 
+    /// <summary>Whole lookups, static and default rule interleaved (steadier under load than one run each): --hotpath.</summary>
+    public static void CompareLookups(IReadOnlyList<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        var st = new List<double>();
+        var nb = new List<double>();
+        for (int r = 0; r < 5; r++)
+        {
+            st.Add(Lookup(stream, emb, SemanticMatchRules.Static, out _));
+            nb.Add(Lookup(stream, emb, new RagKit.RagKitOptions().SemanticMatchRule, out double bytes));
+            Console.WriteLine($"round {r}: static {st[^1]:F1} us, default rule {nb[^1]:F1} us ({bytes:F0} B/lookup)");
+        }
+
+        Console.WriteLine($"min: static {st.Min():F1} us, default rule {nb.Min():F1} us ({nb.Min() / st.Min():F2}x)");
+    }
+
     private static double Lookup(IReadOnlyList<LabeledQuery> stream, EmbeddingStore emb, ISemanticMatchRule rule, out double bytesPerLookup)
     {
         var scope = new ScopeKey("bench", 1);

@@ -35,6 +35,12 @@ using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
     await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
 }
 
+if (args.Contains("--hotpath"))
+{
+    HotPath.CompareLookups(stream, store);
+    return;
+}
+
 if (args.Contains("--swap"))
 {
     SwapProbe.Run(paws, stsb, stream, store);
