@@ -25,16 +25,7 @@ public sealed class NeighbourhoodRuleTests
         return v;
     }
 
-    private static CachedAnswer Answer(string question, string text) => new()
-    {
-        Question = question,
-        ScopeId = Scope.Id,
-        Text = text,
-        Citations = [],
-        Provenance = [],
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        ExpiresAt = DateTimeOffset.MaxValue,
-    };
+    private static CachedAnswer Answer(string question, string text) => TestAnswers.Answer(Scope, question, text);
 
     private static InProcessSemanticCache Cache(ISemanticMatchRule rule) => new(1000, EvictionPolicyFactory.Lru, TimeProvider.System, rule);
 

@@ -18,16 +18,7 @@ public sealed class VerifiedRuleTests
 
     private static float[] Axis(int axis) => Near(axis, 1f, axis == 0 ? 1 : 0);
 
-    private static CachedAnswer Answer(string question, string text) => new()
-    {
-        Question = question,
-        ScopeId = Scope.Id,
-        Text = text,
-        Citations = [],
-        Provenance = [],
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        ExpiresAt = DateTimeOffset.MaxValue,
-    };
+    private static CachedAnswer Answer(string question, string text) => TestAnswers.Answer(Scope, question, text);
 
     private static InProcessSemanticCache Cache(VerifiedMatchRule rule) => new(1000, EvictionPolicyFactory.Lru, TimeProvider.System, rule);
 
