@@ -14,7 +14,10 @@ namespace RagKit.Caching;
 /// (0 = off), checked every <c>DuelCheckEvery</c> × capacity accesses; when the shadow's hits exceed the policy's on the
 /// same sampled keys by more than <c>DuelMargin</c> (relative) and <c>DuelMinLead</c> (absolute), the window jumps to
 /// <c>DuelJumpTo</c> and the duel ends; with <c>DuelZ</c> &gt; 0 the lead must also exceed DuelZ × √(hits counted);
-/// the shadow has at least <c>DuelMinShadow</c> slots (SHARDS-style sampling). The duel is off by default.
+/// the shadow has at least <c>DuelMinShadow</c> slots (SHARDS-style sampling). With <c>DuelReturn</c> the duel goes on
+/// after a jump with counts per check period, and once the policy leads the shadow (same test) in
+/// <c>DuelReturnPeriods</c> periods in a row (or cumulatively since the jump, <c>DuelReturnCumulative</c>) the window
+/// goes back to its share before the jump. The duel is off by default.
 /// </summary>
 internal sealed record WTinyLfuSettings(
     double InitialWindow = 0.01,
@@ -44,7 +47,10 @@ internal sealed record WTinyLfuSettings(
     int DuelMinLead = 4,
     double DuelJumpTo = 1.0,
     int DuelMinShadow = 512,
-    double DuelZ = 0)
+    double DuelZ = 0,
+    bool DuelReturn = false,
+    int DuelReturnPeriods = 1,
+    bool DuelReturnCumulative = false)
 {
     public static WTinyLfuSettings Default { get; } = new();
 }
@@ -122,6 +128,9 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private int _shadowCount;
     private long _shadowHits;
     private long _realHits;
+    private bool _duelJumped;
+    private int _returnRun;
+    private double _windowBeforeJump;
 
     public WTinyLfuPolicy(EvictionPolicyContext context, WTinyLfuSettings? settings = null)
     {
@@ -469,13 +478,48 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         }
 
         _duelCheckLeft = _duelCheckEvery;
-        long lead = _shadowHits - _realHits;
-        if (lead >= _settings.DuelMinLead && lead > _settings.DuelMargin * _realHits
-            && (_settings.DuelZ <= 0 || lead > _settings.DuelZ * Math.Sqrt(_shadowHits + _realHits)))
+        if (_duelJumped)
         {
-            _windowFraction = Math.Max(_windowFraction, _settings.DuelJumpTo);
-            _duelLeft = 0;
+            // After a jump the counts cover one check period each: once the policy clearly beats the shadow LRU
+            // (frequency pays again), the window goes back to where the jump found it and the duel ends.
+            _returnRun = Leads(_realHits, _shadowHits) ? _returnRun + 1 : 0;
+            if (_returnRun >= _settings.DuelReturnPeriods)
+            {
+                _windowFraction = Math.Min(_windowFraction, _windowBeforeJump);
+                _duelLeft = 0;
+            }
+
+            if (!_settings.DuelReturnCumulative)
+            {
+                _shadowHits = 0;
+                _realHits = 0;
+            }
+
+            return;
         }
+
+        if (Leads(_shadowHits, _realHits))
+        {
+            _windowBeforeJump = _windowFraction;
+            _windowFraction = Math.Max(_windowFraction, _settings.DuelJumpTo);
+            if (_settings.DuelReturn && _duelLeft > 0)
+            {
+                _duelJumped = true;
+                _shadowHits = 0;
+                _realHits = 0;
+            }
+            else
+            {
+                _duelLeft = 0;
+            }
+        }
+    }
+
+    private bool Leads(long a, long b)
+    {
+        long lead = a - b;
+        return lead >= _settings.DuelMinLead && lead > _settings.DuelMargin * b
+            && (_settings.DuelZ <= 0 || lead > _settings.DuelZ * Math.Sqrt(a + b));
     }
 
     private void ShadowAccess(int hash, uint mixed)
