@@ -135,6 +135,11 @@ internal static class Sweep
             ("duel 40x, jump 90 %, lead > 3 sqrt(n), return (cumulative)", d with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnCumulative = true }),
             ("duel 40x, jump 100 %, lead > 3 sqrt(n), return after 2 periods", d with { DuelLength = 40, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 }),
             ("duel 40x, jump 100 %, lead > 3 sqrt(n), return (cumulative)", d with { DuelLength = 40, DuelZ = 3, DuelReturn = true, DuelReturnCumulative = true }),
+            ("duel 80x, jump 90 %, lead > 3 sqrt(n), return after 2 periods", d with { DuelLength = 80, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 }),
+            ("duel 40x, jump 90 %, margin 2 %, lead >= 16, > 2 sqrt(n), return after 2", d with { DuelLength = 40, DuelJumpTo = 0.9, DuelMargin = 0.02, DuelMinLead = 16, DuelZ = 2, DuelReturn = true, DuelReturnPeriods = 2 }),
+            ("duel 80x, jump 90 %, margin 2 %, lead >= 16, > 2 sqrt(n), return after 2", d with { DuelLength = 80, DuelJumpTo = 0.9, DuelMargin = 0.02, DuelMinLead = 16, DuelZ = 2, DuelReturn = true, DuelReturnPeriods = 2 }),
+            ("duel 40x, jump 90 %, lead > 3 sqrt(n), return after 2, check every 2x", d with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2, DuelCheckEvery = 2 }),
+            ("duel 40x, jump 95 %, lead > 3 sqrt(n), return after 2 periods", d with { DuelLength = 40, DuelJumpTo = 0.95, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 }),
             ("climber: 5x sample, step 12.5 %, window <= 100 %", d with { Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0, ClimberSampleFactor = 5, Step = 0.125 }),
         };
     }

@@ -176,7 +176,7 @@ public sealed class EvictionPolicyTests
     [Fact]
     public void WTinyLfu_startup_duel_hands_a_recency_only_workload_to_LRU_after_one_sweep_and_leaves_a_frequency_workload_alone()
     {
-        var duel = WTinyLfuSettings.Default with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3 };
+        var duel = WTinyLfuSettings.Default with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 };
 
         // Zigzag over 400 keys with 100 slots: LRU is optimal. With the duel the window jumps to 90 % at the first
         // reversal LRU wins (the shadow LRU over the key hashes is clearly ahead), without it the ghosts need many sweeps.
@@ -197,6 +197,7 @@ public sealed class EvictionPolicyTests
             }
         }
 
+        Assert.True(((WTinyLfuPolicy<int>)withDuel.Policy).WindowFraction >= 0.9, "the window went back although LRU stayed optimal");
         Assert.True(defaultWindowAtSweep4 < 0.9, $"default window {defaultWindowAtSweep4:P1} after four sweeps");
         Assert.True(duelHits > defaultHits, $"duel {duelHits} hits, default {defaultHits}");
         Assert.True(duelHits >= lruHits * 97 / 100, $"duel {duelHits} hits, LRU {lruHits} (about the first reversal lost)");
