@@ -166,6 +166,54 @@ public sealed class EvictionPolicyTests
         Assert.True(wtinyHits >= lruHits * 9 / 10, $"W-TinyLFU {wtinyHits} hits, LRU {lruHits}");
     }
 
+    private sealed class SettingsFactory(WTinyLfuSettings settings) : EvictionPolicyFactory
+    {
+        public override string Name => "w-tinylfu-settings";
+
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new WTinyLfuPolicy<TKey>(context, settings);
+    }
+
+    [Fact]
+    public void WTinyLfu_startup_duel_hands_a_recency_only_workload_to_LRU_after_one_sweep_and_leaves_a_frequency_workload_alone()
+    {
+        var duel = WTinyLfuSettings.Default with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 };
+
+        // Zigzag over 400 keys with 100 slots: LRU is optimal. With the duel the window jumps to 90 % at the first
+        // reversal LRU wins (the shadow LRU over the key hashes is clearly ahead), without it the ghosts need many sweeps.
+        var withDuel = new Sim(100, new SettingsFactory(duel));
+        var without = new Sim(100, EvictionPolicyFactory.WTinyLfu);
+        var lru = new Sim(100, EvictionPolicyFactory.Lru);
+        int duelHits = 0, defaultHits = 0, lruHits = 0, i = 0;
+        double defaultWindowAtSweep4 = 0;
+        foreach (int k in Zigzag(400, 40))
+        {
+            duelHits += withDuel.Access(k) ? 1 : 0;
+            defaultHits += without.Access(k) ? 1 : 0;
+            lruHits += lru.Access(k) ? 1 : 0;
+            if (++i == 400 * 4)
+            {
+                Assert.True(((WTinyLfuPolicy<int>)withDuel.Policy).WindowFraction >= 0.9, "the duel did not fire within four sweeps");
+                defaultWindowAtSweep4 = ((WTinyLfuPolicy<int>)without.Policy).WindowFraction;
+            }
+        }
+
+        Assert.True(((WTinyLfuPolicy<int>)withDuel.Policy).WindowFraction >= 0.9, "the window went back although LRU stayed optimal");
+        Assert.True(defaultWindowAtSweep4 < 0.9, $"default window {defaultWindowAtSweep4:P1} after four sweeps");
+        Assert.True(duelHits > defaultHits, $"duel {duelHits} hits, default {defaultHits}");
+        Assert.True(duelHits >= lruHits * 97 / 100, $"duel {duelHits} hits, LRU {lruHits} (about the first reversal lost)");
+
+        // A hot set read between one-hit wonders: the W-TinyLFU beats LRU, so the duel must not move the window.
+        var hot = new Sim(100, new SettingsFactory(duel));
+        int fresh = 1_000;
+        for (int round = 0; round < 2_000; round++)
+        {
+            hot.Access(round % 60);
+            hot.Access(fresh++);
+        }
+
+        Assert.True(((WTinyLfuPolicy<int>)hot.Policy).WindowFraction <= 0.05, $"window {((WTinyLfuPolicy<int>)hot.Policy).WindowFraction:P1}");
+    }
+
     [Fact]
     public void WTinyLfu_window_stays_small_when_frequency_wins()
     {

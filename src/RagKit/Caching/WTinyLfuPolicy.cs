@@ -9,7 +9,15 @@ namespace RagKit.Caching;
 /// (0 = same as the window side), <c>GhostRecentRatio</c> = weigh a hit by how rare its side is among the remembered
 /// evictions (ARC's |B2|/|B1|), <c>GrowSlack</c> = grow only when the returning key is at most that much rarer than
 /// the main victim (-1 = always), <c>RandomAdmitThreshold</c> = frequency from which a losing candidate is admitted
-/// at a 1/128 chance (0 = never). <c>Adaptive</c> turns on the hit-rate hill climber.
+/// at a 1/128 chance (0 = never). <c>Adaptive</c> turns on the hit-rate hill climber. Start-up duel:
+/// <c>DuelLength</c> = accesses (× capacity) during which a shadow LRU over sampled key hashes runs next to the policy
+/// (0 = off), checked every <c>DuelCheckEvery</c> × capacity accesses; when the shadow's hits exceed the policy's on the
+/// same sampled keys by more than <c>DuelMargin</c> (relative) and <c>DuelMinLead</c> (absolute), the window jumps to
+/// <c>DuelJumpTo</c> and the duel ends; with <c>DuelZ</c> &gt; 0 the lead must also exceed DuelZ × √(hits counted);
+/// the shadow has at least <c>DuelMinShadow</c> slots (SHARDS-style sampling). With <c>DuelReturn</c> the duel goes on
+/// after a jump with counts per check period, and once the policy leads the shadow (same test) in
+/// <c>DuelReturnPeriods</c> periods in a row (or cumulatively since the jump, <c>DuelReturnCumulative</c>) the window
+/// goes back to its share before the jump. The duel is off by default.
 /// </summary>
 internal sealed record WTinyLfuSettings(
     double InitialWindow = 0.01,
@@ -32,7 +40,17 @@ internal sealed record WTinyLfuSettings(
     bool GhostRecentRatio = true,
     int GrowSlack = -1,
     int RandomAdmitThreshold = 6,
-    double GhostMomentum = 0)
+    double GhostMomentum = 0,
+    double DuelLength = 0,
+    double DuelCheckEvery = 1,
+    double DuelMargin = 0.05,
+    int DuelMinLead = 4,
+    double DuelJumpTo = 1.0,
+    int DuelMinShadow = 512,
+    double DuelZ = 0,
+    bool DuelReturn = false,
+    int DuelReturnPeriods = 1,
+    bool DuelReturnCumulative = false)
 {
     public static WTinyLfuSettings Default { get; } = new();
 }
@@ -95,6 +113,25 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     private int _ghostRun;
     private byte _ghostRunSide;
 
+    // Start-up duel: a shadow LRU over the hashes of sampled keys (fixed arrays, linear-probing index).
+    private long _duelLeft;
+    private long _duelCheckLeft;
+    private readonly long _duelCheckEvery;
+    private readonly uint _duelSampleMask;
+    private readonly int _duelSampleShift;
+    private readonly int[] _shadowHash = [];
+    private readonly int[] _shadowPrev = [];
+    private readonly int[] _shadowNext = [];
+    private readonly int[] _shadowTable = [];
+    private readonly int _shadowTableMask;
+    private readonly int _shadowCapacity;
+    private int _shadowCount;
+    private long _shadowHits;
+    private long _realHits;
+    private bool _duelJumped;
+    private int _returnRun;
+    private double _windowBeforeJump;
+
     public WTinyLfuPolicy(EvictionPolicyContext context, WTinyLfuSettings? settings = null)
     {
         _settings = settings ?? WTinyLfuSettings.Default;
@@ -123,6 +160,31 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
             _ghostStamp = [];
             _recentSides = [];
         }
+
+        if (_settings.DuelLength > 0)
+        {
+            // SHARDS-style spatial sampling: keys whose mixed hash has its low `shift` bits zero, shadow = capacity / 2^shift.
+            int shift = 0;
+            while ((capacity >> (shift + 1)) >= _settings.DuelMinShadow)
+            {
+                shift++;
+            }
+
+            _duelSampleShift = shift;
+            _duelSampleMask = (1u << shift) - 1;
+            _shadowCapacity = Math.Max(1, capacity >> shift);
+            _shadowHash = new int[_shadowCapacity];
+            _shadowPrev = new int[_shadowCapacity + 1];
+            _shadowNext = new int[_shadowCapacity + 1];
+            _shadowPrev[_shadowCapacity] = _shadowCapacity;
+            _shadowNext[_shadowCapacity] = _shadowCapacity;
+            int tableSize = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, _shadowCapacity * 2));
+            _shadowTable = new int[tableSize];
+            _shadowTableMask = tableSize - 1;
+            _duelLeft = Math.Max(1, (long)(capacity * _settings.DuelLength));
+            _duelCheckEvery = Math.Max(1, (long)(capacity * _settings.DuelCheckEvery));
+            _duelCheckLeft = _duelCheckEvery;
+        }
     }
 
     /// <summary>The window's current share of the capacity (moved by ghost hits, or by the hill climber).</summary>
@@ -133,6 +195,11 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         int hash = _comparer.GetHashCode(key);
         _sketch.Increment(hash);
         Climb(hit: false);
+        if (_duelLeft > 0)
+        {
+            Duel(hash, realHit: false);
+        }
+
         if (_ghostHash.Length != 0)
         {
             OnGhostHit(hash);
@@ -162,6 +229,11 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
 
         _sketch.Increment(node.Hash);
         Climb(hit: true);
+        if (_duelLeft > 0)
+        {
+            Duel(node.Hash, realHit: true);
+        }
+
         switch (node.Queue)
         {
             case Window:
@@ -382,6 +454,170 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         {
             _windowFraction = Math.Max(_windowFraction - delta, 0.0);
         }
+    }
+
+    // Start-up duel: replay the sampled keys through a shadow LRU and compare its hits with the policy's own on the
+    // same keys; if plain LRU is clearly ahead, recency wins this workload, so hand the window (almost) everything.
+    private void Duel(int hash, bool realHit)
+    {
+        uint mixed = Mix(hash);
+        if ((mixed & _duelSampleMask) == 0)
+        {
+            if (realHit)
+            {
+                _realHits++;
+            }
+
+            ShadowAccess(hash, mixed >> _duelSampleShift);
+        }
+
+        _duelLeft--;
+        if (--_duelCheckLeft > 0 && _duelLeft > 0)
+        {
+            return;
+        }
+
+        _duelCheckLeft = _duelCheckEvery;
+        if (_duelJumped)
+        {
+            // After a jump the counts cover one check period each: once the policy clearly beats the shadow LRU
+            // (frequency pays again), the window goes back to where the jump found it and the duel ends.
+            _returnRun = Leads(_realHits, _shadowHits) ? _returnRun + 1 : 0;
+            if (_returnRun >= _settings.DuelReturnPeriods)
+            {
+                _windowFraction = Math.Min(_windowFraction, _windowBeforeJump);
+                _duelLeft = 0;
+            }
+
+            if (!_settings.DuelReturnCumulative)
+            {
+                _shadowHits = 0;
+                _realHits = 0;
+            }
+
+            return;
+        }
+
+        if (Leads(_shadowHits, _realHits))
+        {
+            _windowBeforeJump = _windowFraction;
+            _windowFraction = Math.Max(_windowFraction, _settings.DuelJumpTo);
+            if (_settings.DuelReturn && _duelLeft > 0)
+            {
+                _duelJumped = true;
+                _shadowHits = 0;
+                _realHits = 0;
+            }
+            else
+            {
+                _duelLeft = 0;
+            }
+        }
+    }
+
+    private bool Leads(long a, long b)
+    {
+        long lead = a - b;
+        return lead >= _settings.DuelMinLead && lead > _settings.DuelMargin * b
+            && (_settings.DuelZ <= 0 || lead > _settings.DuelZ * Math.Sqrt(a + b));
+    }
+
+    private void ShadowAccess(int hash, uint mixed)
+    {
+        int i = (int)mixed & _shadowTableMask;
+        while (_shadowTable[i] != 0)
+        {
+            int node = _shadowTable[i] - 1;
+            if (_shadowHash[node] == hash)
+            {
+                _shadowHits++;
+                ShadowUnlink(node);
+                ShadowLinkFront(node);
+                return;
+            }
+
+            i = (i + 1) & _shadowTableMask;
+        }
+
+        int slot;
+        if (_shadowCount < _shadowCapacity)
+        {
+            slot = _shadowCount++;
+        }
+        else
+        {
+            slot = _shadowPrev[_shadowCapacity];
+            ShadowUnlink(slot);
+            ShadowTableRemove(slot);
+            // The removal may have shifted entries; find the free slot for the new hash again.
+            i = (int)mixed & _shadowTableMask;
+            while (_shadowTable[i] != 0)
+            {
+                i = (i + 1) & _shadowTableMask;
+            }
+        }
+
+        _shadowHash[slot] = hash;
+        _shadowTable[i] = slot + 1;
+        ShadowLinkFront(slot);
+    }
+
+    // Linear-probing delete with backward shift (no tombstones).
+    private void ShadowTableRemove(int node)
+    {
+        int hash = _shadowHash[node];
+        int i = (int)(Mix(hash) >> _duelSampleShift) & _shadowTableMask;
+        while (_shadowTable[i] != node + 1)
+        {
+            i = (i + 1) & _shadowTableMask;
+        }
+
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & _shadowTableMask;
+            if (_shadowTable[j] == 0)
+            {
+                break;
+            }
+
+            int home = (int)(Mix(_shadowHash[_shadowTable[j] - 1]) >> _duelSampleShift) & _shadowTableMask;
+            // Move j back to i unless its home lies cyclically in (i, j].
+            bool stays = i <= j ? home > i && home <= j : home > i || home <= j;
+            if (!stays)
+            {
+                _shadowTable[i] = _shadowTable[j];
+                i = j;
+            }
+        }
+
+        _shadowTable[i] = 0;
+    }
+
+    private void ShadowUnlink(int node)
+    {
+        _shadowNext[_shadowPrev[node]] = _shadowNext[node];
+        _shadowPrev[_shadowNext[node]] = _shadowPrev[node];
+    }
+
+    private void ShadowLinkFront(int node)
+    {
+        int head = _shadowCapacity;
+        _shadowNext[node] = _shadowNext[head];
+        _shadowPrev[node] = head;
+        _shadowPrev[_shadowNext[head]] = node;
+        _shadowNext[head] = node;
+    }
+
+    private static uint Mix(int hash)
+    {
+        uint h = (uint)hash;
+        h ^= h >> 16;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        h ^= h >> 16;
+        return h;
     }
 
     private int GhostIndex(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> 8) & _ghostMask;
