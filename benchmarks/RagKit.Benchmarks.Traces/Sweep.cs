@@ -87,10 +87,11 @@ internal static class Sweep
     }
     private static (string Name, WTinyLfuSettings S)[] Variants()
     {
-        var d = WTinyLfuSettings.Default;
+        // Variants are relative to the round-3 settings (ghosts, no duel); the shipped default adds the start-up duel.
+        var d = WTinyLfuSettings.Default with { DuelLength = 0, DuelJumpTo = 1.0, DuelZ = 0, DuelReturn = false, DuelReturnPeriods = 1 };
         return new (string Name, WTinyLfuSettings S)[]
         {
-            ("shipped default: ghosts (1 entry/hit, reach 25 %), random admission", d),
+            ("ghosts (1 entry/hit, reach 25 %), random admission, no duel (round-3 default)", d),
             ("previous default: hill climber, window <= 80 %", d with { MaxWindow = 0.8, Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0 }),
             ("ghosts reach 100 %, 2 entries/hit", d with { GhostEntries = 2, GhostReach = 1 }),
             ("ghosts reach 50 %", d with { GhostReach = 0.5 }),

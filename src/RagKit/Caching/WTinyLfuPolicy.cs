@@ -17,7 +17,7 @@ namespace RagKit.Caching;
 /// the shadow has at least <c>DuelMinShadow</c> slots (SHARDS-style sampling). With <c>DuelReturn</c> the duel goes on
 /// after a jump with counts per check period, and once the policy leads the shadow (same test) in
 /// <c>DuelReturnPeriods</c> periods in a row (or cumulatively since the jump, <c>DuelReturnCumulative</c>) the window
-/// goes back to its share before the jump. The duel is off by default.
+/// goes back to its share before the jump. Default: on (40 × capacity, jump to 90 %, lead above 3 √n, back after 2 periods).
 /// </summary>
 internal sealed record WTinyLfuSettings(
     double InitialWindow = 0.01,
@@ -41,15 +41,15 @@ internal sealed record WTinyLfuSettings(
     int GrowSlack = -1,
     int RandomAdmitThreshold = 6,
     double GhostMomentum = 0,
-    double DuelLength = 0,
+    double DuelLength = 40,
     double DuelCheckEvery = 1,
     double DuelMargin = 0.05,
     int DuelMinLead = 4,
-    double DuelJumpTo = 1.0,
+    double DuelJumpTo = 0.9,
     int DuelMinShadow = 512,
-    double DuelZ = 0,
-    bool DuelReturn = false,
-    int DuelReturnPeriods = 1,
+    double DuelZ = 3,
+    bool DuelReturn = true,
+    int DuelReturnPeriods = 2,
     bool DuelReturnCumulative = false)
 {
     public static WTinyLfuSettings Default { get; } = new();
