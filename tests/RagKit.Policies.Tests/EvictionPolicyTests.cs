@@ -218,6 +218,39 @@ public sealed class EvictionPolicyTests
     }
 
     [Fact]
+    public void WTinyLfu_startup_duel_stands_down_when_the_byte_budget_bounds_the_cache()
+    {
+        // 1,000 entries allowed but only 1,000 bytes: 100 entries of 10 bytes fit. The shadow LRU counts entries, so
+        // it would hold all 400 keys and "win" at its first check (after 1,000 accesses); the duel must end instead.
+        IEvictionPolicy<int> policy = EvictionPolicyFactory.WTinyLfu.Create<int>(new EvictionPolicyContext(1_000, 1_000));
+        var resident = new HashSet<int>();
+        int i = 0;
+        foreach (int k in Zigzag(400, 40))
+        {
+            if (resident.Contains(k))
+            {
+                policy.OnAccessed(k);
+            }
+            else
+            {
+                resident.Add(k);
+                policy.OnInserted(k, new EvictionEntryInfo(10, 1));
+                while (resident.Count * 10 > 1_000 && policy.TryEvict(out int victim))
+                {
+                    Assert.True(resident.Remove(victim));
+                }
+            }
+
+            if (++i == 3_000)
+            {
+                break;
+            }
+        }
+
+        Assert.True(((WTinyLfuPolicy<int>)policy).WindowFraction < 0.9, $"window {((WTinyLfuPolicy<int>)policy).WindowFraction:P1}");
+    }
+
+    [Fact]
     public void WTinyLfu_window_stays_small_when_frequency_wins()
     {
         // A hot set of 60 keys read between one-hit wonders: admission by frequency is right, the ghosts of the

@@ -478,6 +478,19 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         }
 
         _duelCheckLeft = _duelCheckEvery;
+        if (_totalBytes >= _maxBytes - (_maxBytes >> 3) && _nodes.Count < _maxEntries - (_maxEntries >> 3))
+        {
+            // The byte budget, not the entry count, bounds this cache: the shadow LRU counts entries, so the two are
+            // not comparable. The duel ends and any jump is undone.
+            if (_duelJumped)
+            {
+                _windowFraction = Math.Min(_windowFraction, _windowBeforeJump);
+            }
+
+            _duelLeft = 0;
+            return;
+        }
+
         if (_duelJumped)
         {
             // After a jump the counts cover one check period each: once the policy clearly beats the shadow LRU
