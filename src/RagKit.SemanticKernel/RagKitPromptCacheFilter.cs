@@ -31,7 +31,7 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         _embedder = embedder;
         _time = time ?? TimeProvider.System;
         _exact = new ExactAnswerCache(options.Capacity, long.MaxValue / 4, EvictionPolicyFactory.Lru, _time);
-        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time);
+        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time, options.SemanticMatchRule);
     }
 
     public async Task OnPromptRenderAsync(PromptRenderContext context, Func<PromptRenderContext, Task> next)
@@ -60,7 +60,7 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
             if (_embedder is not null)
             {
                 vector = (await _embedder.GenerateAsync(normalized, cancellationToken: context.CancellationToken).ConfigureAwait(false)).Vector;
-                SemanticCacheHit? s = await _semantic.FindAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold), context.CancellationToken).ConfigureAwait(false);
+                SemanticCacheHit? s = await _semantic.FindAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule }, context.CancellationToken).ConfigureAwait(false);
                 if (s is not null)
                 {
                     hit = s.Answer;

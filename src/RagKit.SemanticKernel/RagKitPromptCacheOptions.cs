@@ -17,6 +17,12 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>Cosine similarity at or above which a cached result for a paraphrase is served. Default 0.90.</summary>
     public float SemanticThreshold { get; set; } = 0.90f;
 
+    /// <summary>
+    /// Decides whether the result for a similar question is served. Default
+    /// <see cref="RagKit.Caching.SemanticMatchRules.Neighbourhood"/>, as for the pipeline (docs/semantic.md).
+    /// </summary>
+    public RagKit.Caching.ISemanticMatchRule SemanticMatchRule { get; set; } = RagKit.Caching.SemanticMatchRules.Neighbourhood();
+
     /// <summary>How long results are served. Default 1 day.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
@@ -32,6 +38,11 @@ public sealed class RagKitPromptCacheOptions
         if (!(SemanticThreshold > 0f && SemanticThreshold <= 1f))
         {
             throw new ArgumentException($"{nameof(SemanticThreshold)} must be greater than 0 and at most 1; got {SemanticThreshold}.", nameof(SemanticThreshold));
+        }
+
+        if (SemanticMatchRule is null)
+        {
+            throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
         }
 
         if (Ttl <= TimeSpan.Zero)

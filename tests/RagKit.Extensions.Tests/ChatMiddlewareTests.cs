@@ -32,6 +32,26 @@ public sealed class ChatMiddlewareTests(MiniLmFixture miniLm) : IClassFixture<Mi
     }
 
     [Fact]
+    public async Task A_negated_message_is_a_miss_by_default_and_a_hit_only_under_the_static_rule()
+    {
+        foreach ((Caching.ISemanticMatchRule? rule, int expectedCalls) in new[] { ((Caching.ISemanticMatchRule?)null, 2), (Caching.SemanticMatchRules.Static, 1) })
+        {
+            var inner = new CountingChatClient();
+            using IChatClient client = Build(inner, o =>
+            {
+                o.SemanticThreshold = 0.85f;
+                o.SemanticMatchRule = rule ?? o.SemanticMatchRule;
+            });
+
+            await client.GetResponseAsync("Can I withdraw cash abroad?", Tenant("acme"));
+            ChatResponse negated = await client.GetResponseAsync("Can't I withdraw cash abroad?", Tenant("acme"));
+
+            Assert.Equal(expectedCalls, inner.Calls);
+            Assert.Equal(expectedCalls == 1 ? "semantic" : null, negated.AdditionalProperties?.GetValueOrDefault(RagKitChatCacheOptions.TierProperty));
+        }
+    }
+
+    [Fact]
     public async Task An_unrelated_question_tenant_conversation_or_temperature_is_a_miss()
     {
         var inner = new CountingChatClient();

@@ -49,7 +49,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         _embedder = embeddingGenerator;
         _time = timeProvider ?? TimeProvider.System;
         _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time);
-        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time);
+        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule);
         _shared = sharedTiers?.ToArray() ?? [];
     }
 
@@ -236,7 +236,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
 
         Embedding<float> e = await _embedder.GenerateAsync(question, cancellationToken: cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<float> vector = e.Vector;
-        var query = new SemanticQuery(scope, question, vector, _options.SemanticThreshold);
+        var query = new SemanticQuery(scope, question, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
         SemanticCacheHit? hit = await _semantic.FindAsync(query, cancellationToken).ConfigureAwait(false);
         if (hit is null)
         {

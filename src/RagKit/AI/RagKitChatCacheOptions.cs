@@ -18,6 +18,13 @@ public sealed class RagKitChatCacheOptions
     /// <summary>Cosine similarity at or above which the answer to another (paraphrased) last user message is served. Default 0.90.</summary>
     public float SemanticThreshold { get; set; } = 0.90f;
 
+    /// <summary>
+    /// Decides whether the response to a similar message is served. Default <see cref="SemanticMatchRules.Neighbourhood"/>,
+    /// as for the pipeline (docs/semantic.md): guards against negations, changed numbers and antonyms, and no hit when
+    /// a cached message with a different response is nearly as similar.
+    /// </summary>
+    public ISemanticMatchRule SemanticMatchRule { get; set; } = SemanticMatchRules.Neighbourhood();
+
     /// <summary>How long responses are served from cache. Default 1 day.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
@@ -49,6 +56,11 @@ public sealed class RagKitChatCacheOptions
         if (!(SemanticThreshold > 0f && SemanticThreshold <= 1f))
         {
             throw new ArgumentException($"{nameof(SemanticThreshold)} must be greater than 0 and at most 1; got {SemanticThreshold}.", nameof(SemanticThreshold));
+        }
+
+        if (SemanticMatchRule is null)
+        {
+            throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
         }
 
         if (Ttl <= TimeSpan.Zero)
