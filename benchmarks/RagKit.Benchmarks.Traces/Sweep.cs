@@ -69,6 +69,10 @@ internal static class Sweep
                     else if (w > lru[i][j])
                     {
                         wins++;
+                        if (Environment.GetEnvironmentVariable("SWEEP_ALL") is not null)
+                        {
+                            losses.Add($"{rows[i].Trace}@{c}:{(w - lru[i][j]) * 100:+0.00;-0.00}");
+                        }
                     }
                     else
                     {
@@ -88,6 +92,7 @@ internal static class Sweep
     private static (string Name, WTinyLfuSettings S)[] Variants()
     {
         // Variants are relative to the round-3 settings (ghosts, no duel); the shipped default adds the start-up duel.
+        var D = WTinyLfuSettings.Default;
         var d = WTinyLfuSettings.Default with { DuelLength = 0, DuelJumpTo = 1.0, DuelZ = 0, DuelReturn = false, DuelReturnPeriods = 1 };
         return new (string Name, WTinyLfuSettings S)[]
         {
@@ -142,6 +147,32 @@ internal static class Sweep
             ("duel 40x, jump 90 %, lead > 3 sqrt(n), return after 2, check every 2x", d with { DuelLength = 40, DuelJumpTo = 0.9, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2, DuelCheckEvery = 2 }),
             ("duel 40x, jump 95 %, lead > 3 sqrt(n), return after 2 periods", d with { DuelLength = 40, DuelJumpTo = 0.95, DuelZ = 3, DuelReturn = true, DuelReturnPeriods = 2 }),
             ("climber: 5x sample, step 12.5 %, window <= 100 %", d with { Adaptive = true, GhostEntries = 0, RandomAdmitThreshold = 0, ClimberSampleFactor = 5, Step = 0.125 }),
+            // 51: the round-4 shipped default; 52+: round 5, reverse duel (start as LRU, hand over to the small window).
+            ("round-4 default (duel 40x, jump 90 %, return after 2)", D),
+            ("reverse: check 0.5x, 3 sqrt(n), then forward", D with { ReverseDuel = true }),
+            ("reverse: check 0.5x, 3 sqrt(n), no forward", D with { ReverseDuel = true, ReverseThenForward = false }),
+            ("reverse: check 0.25x, 3 sqrt(n), then forward", D with { ReverseDuel = true, ReverseCheckEvery = 0.25 }),
+            ("reverse: check 1x, 3 sqrt(n), then forward", D with { ReverseDuel = true, ReverseCheckEvery = 1 }),
+            ("reverse: check 0.5x, 2 sqrt(n), then forward", D with { ReverseDuel = true, ReverseZ = 2 }),
+            ("reverse: check 0.5x, 2 sqrt(n), margin 0, then forward", D with { ReverseDuel = true, ReverseZ = 2, ReverseMargin = 0 }),
+            ("reverse: check 0.5x, 4 sqrt(n), margin 10 %, then forward", D with { ReverseDuel = true, ReverseZ = 4, ReverseMargin = 0.1 }),
+            ("reverse: check 0.5x, any lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1 }),
+            ("reverse: check 0.5x, any lead >= 4, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 4 }),
+            ("reverse: check 0.5x, lead >= 4 and > 1 sqrt(n), then forward", D with { ReverseDuel = true, ReverseZ = 1, ReverseMargin = 0, ReverseMinLead = 4 }),
+            ("reverse: check 0.25x, any lead >= 1, then forward", D with { ReverseDuel = true, ReverseCheckEvery = 0.25, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1 }),
+            ("reverse: check 0.5x, any lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseThenForward = false }),
+            ("reverse 200x: check 0.5x, any lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 200 }),
+            ("reverse 1000x: check 0.5x, any lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000 }),
+            ("reverse 200x: check 0.5x, any lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 200, ReverseThenForward = false }),
+            ("reverse 1000x: check 0.5x, any lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false }),
+            ("reverse 1000x: check 0.5x, lead >= 4, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 4, ReverseLength = 1000, ReverseThenForward = false }),
+            ("reverse 1000x, shadow window 5 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.05 }),
+            ("reverse 1000x, shadow window 10 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.1 }),
+            ("reverse 1000x, shadow window 20 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.2 }),
+            ("reverse 1000x from 50 %, shadow window 5 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.05, ReverseStartWindow = 0.5 }),
+            ("reverse 1000x from 80 %, shadow window 5 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.05, ReverseStartWindow = 0.8 }),
+            ("reverse 1000x from 50 %, shadow window 5 %, lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseShadowWindow = 0.05, ReverseStartWindow = 0.5 }),
+            ("reverse 1000x, shadow window 10 %, lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseShadowWindow = 0.1 }),
         };
     }
 }

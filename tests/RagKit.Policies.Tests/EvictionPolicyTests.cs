@@ -218,6 +218,51 @@ public sealed class EvictionPolicyTests
     }
 
     [Fact]
+    public void WTinyLfu_reverse_duel_stays_exactly_LRU_on_a_recency_workload_and_hands_a_loop_to_frequency()
+    {
+        // Opt-in (round 5, not the default): start as LRU, hand over to the small window once a shadow W-TinyLFU over
+        // the key hashes has more hits than the policy itself.
+        var reverse = WTinyLfuSettings.Default with
+        {
+            ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000,
+            ReverseThenForward = false, ReverseShadowWindow = 0.1,
+        };
+
+        // Zigzag: LRU is optimal, a small-window W-TinyLFU never gets ahead of it, so the policy is LRU throughout.
+        var recency = new Sim(100, new SettingsFactory(reverse));
+        var lru = new Sim(100, EvictionPolicyFactory.Lru);
+        int reverseHits = 0, lruHits = 0;
+        foreach (int k in Zigzag(400, 40))
+        {
+            bool r = recency.Access(k), l = lru.Access(k);
+            Assert.Equal(l, r);
+            reverseHits += r ? 1 : 0;
+            lruHits += l ? 1 : 0;
+        }
+
+        Assert.Equal(lruHits, reverseHits);
+        Assert.Equal(1.0, ((WTinyLfuPolicy<int>)recency.Policy).WindowFraction, 3);
+
+        // A loop over 300 keys with 100 slots: LRU never hits; the shadow does from the second pass on, the policy
+        // hands over and keeps a frozen main region that hits on every later pass.
+        var loop = new Sim(100, new SettingsFactory(reverse));
+        var loopLru = new Sim(100, EvictionPolicyFactory.Lru);
+        int loopHits = 0, loopLruHits = 0;
+        for (int pass = 0; pass < 20; pass++)
+        {
+            for (int k = 0; k < 300; k++)
+            {
+                loopHits += loop.Access(k) ? 1 : 0;
+                loopLruHits += loopLru.Access(k) ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(0, loopLruHits);
+        Assert.True(((WTinyLfuPolicy<int>)loop.Policy).WindowFraction < 0.5, $"window {((WTinyLfuPolicy<int>)loop.Policy).WindowFraction:P1}");
+        Assert.True(loopHits >= 300 * 20 / 5, $"{loopHits} hits of {300 * 20}");
+    }
+
+    [Fact]
     public void WTinyLfu_startup_duel_stands_down_when_the_byte_budget_bounds_the_cache()
     {
         // 1,000 entries allowed but only 1,000 bytes: 100 entries of 10 bytes fit. The shadow LRU counts entries, so

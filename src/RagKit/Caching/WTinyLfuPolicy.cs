@@ -18,6 +18,13 @@ namespace RagKit.Caching;
 /// after a jump with counts per check period, and once the policy leads the shadow (same test) in
 /// <c>DuelReturnPeriods</c> periods in a row (or cumulatively since the jump, <c>DuelReturnCumulative</c>) the window
 /// goes back to its share before the jump. Default: on (40 × capacity, jump to 90 %, lead above 3 √n, back after 2 periods).
+/// Reverse duel (<c>ReverseDuel</c>): the policy starts with the window at <c>ReverseStartWindow</c> (1 = the whole
+/// cache, exactly LRU) while the shadow
+/// runs a W-TinyLFU with the small window <c>ReverseShadowWindow</c> (0 = <c>InitialWindow</c>) over the sampled hashes (sharing the frequency sketch); checked
+/// every <c>ReverseCheckEvery</c> × capacity accesses (cumulative counts, lead above <c>ReverseMargin</c> and
+/// <c>ReverseZ</c> √n, at least <c>ReverseMinLead</c> hits), a shadow lead hands the policy that window share; with <c>ReverseThenForward</c> the shadow
+/// then turns into the LRU shadow of the forward duel for <c>DuelLength</c> more. The reverse phase lasts
+/// <c>ReverseLength</c> × capacity accesses; without a hand-over by then the policy stays LRU-like.
 /// </summary>
 internal sealed record WTinyLfuSettings(
     double InitialWindow = 0.01,
@@ -50,7 +57,16 @@ internal sealed record WTinyLfuSettings(
     double DuelZ = 3,
     bool DuelReturn = true,
     int DuelReturnPeriods = 2,
-    bool DuelReturnCumulative = false)
+    bool DuelReturnCumulative = false,
+    bool ReverseDuel = false,
+    double ReverseCheckEvery = 0.5,
+    double ReverseZ = 3,
+    double ReverseMargin = 0.05,
+    int ReverseMinLead = 4,
+    bool ReverseThenForward = true,
+    double ReverseLength = 40,
+    double ReverseShadowWindow = 0,
+    double ReverseStartWindow = 1.0)
 {
     public static WTinyLfuSettings Default { get; } = new();
 }
@@ -116,16 +132,25 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     // Start-up duel: a shadow LRU over the hashes of sampled keys (fixed arrays, linear-probing index).
     private long _duelLeft;
     private long _duelCheckLeft;
-    private readonly long _duelCheckEvery;
     private readonly uint _duelSampleMask;
     private readonly int _duelSampleShift;
+    private long _duelCheckEvery;
+    private readonly long _forwardCheckEvery;
+    private readonly long _forwardLength;
     private readonly int[] _shadowHash = [];
     private readonly int[] _shadowPrev = [];
     private readonly int[] _shadowNext = [];
+    private readonly byte[] _shadowQueue = [];
     private readonly int[] _shadowTable = [];
     private readonly int _shadowTableMask;
     private readonly int _shadowCapacity;
     private int _shadowCount;
+    private int _shadowFree = -1;
+    private int _shadowWindowCount;
+    private int _shadowProtectedCount;
+    private int _shadowWindowMax;
+    private int _shadowProtectedMax;
+    private bool _reversing;
     private long _shadowHits;
     private long _realHits;
     private bool _duelJumped;
@@ -173,18 +198,49 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
             _duelSampleShift = shift;
             _duelSampleMask = (1u << shift) - 1;
             _shadowCapacity = Math.Max(1, capacity >> shift);
-            _shadowHash = new int[_shadowCapacity];
-            _shadowPrev = new int[_shadowCapacity + 1];
-            _shadowNext = new int[_shadowCapacity + 1];
-            _shadowPrev[_shadowCapacity] = _shadowCapacity;
-            _shadowNext[_shadowCapacity] = _shadowCapacity;
+            // Nodes 0..capacity (one spare: a new hash goes in before the shadow evicts), then three list sentinels.
+            _shadowHash = new int[_shadowCapacity + 1];
+            _shadowPrev = new int[_shadowCapacity + 4];
+            _shadowNext = new int[_shadowCapacity + 4];
+            _shadowQueue = new byte[_shadowCapacity + 1];
+            for (int q = 0; q < 3; q++)
+            {
+                int sentinel = ShadowSentinel((byte)q);
+                _shadowPrev[sentinel] = sentinel;
+                _shadowNext[sentinel] = sentinel;
+            }
+
             int tableSize = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, _shadowCapacity * 2));
             _shadowTable = new int[tableSize];
             _shadowTableMask = tableSize - 1;
             _duelLeft = Math.Max(1, (long)(capacity * _settings.DuelLength));
             _duelCheckEvery = Math.Max(1, (long)(capacity * _settings.DuelCheckEvery));
+            _forwardCheckEvery = _duelCheckEvery;
+            SetShadowWindow(1.0);
+            if (_settings.ReverseDuel)
+            {
+                // Start as LRU (the whole cache is window); the shadow plays the small-window policy.
+                _reversing = true;
+                _windowFraction = _settings.ReverseStartWindow;
+                _duelCheckEvery = Math.Max(1, (long)(capacity * _settings.ReverseCheckEvery));
+                _duelLeft = Math.Max(1, (long)(capacity * _settings.ReverseLength));
+                _forwardLength = Math.Max(1, (long)(capacity * _settings.DuelLength));
+                SetShadowWindow(HandOverWindow);
+            }
+
             _duelCheckLeft = _duelCheckEvery;
         }
+    }
+
+    // The share the reverse duel's shadow plays and hands over to (the initial window unless set).
+    private double HandOverWindow => _settings.ReverseShadowWindow > 0 ? _settings.ReverseShadowWindow : _settings.InitialWindow;
+
+    private int ShadowSentinel(byte queue) => _shadowCapacity + 1 + queue;
+
+    private void SetShadowWindow(double fraction)
+    {
+        _shadowWindowMax = Math.Max(1, (int)(_shadowCapacity * fraction));
+        _shadowProtectedMax = Math.Max(1, (int)(0.8 * (_shadowCapacity - _shadowWindowMax)));
     }
 
     /// <summary>The window's current share of the capacity (moved by ghost hits, or by the hill climber).</summary>
@@ -487,7 +543,40 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
                 _windowFraction = Math.Min(_windowFraction, _windowBeforeJump);
             }
 
+            if (_reversing)
+            {
+                _windowFraction = _settings.InitialWindow;
+                _reversing = false;
+            }
+
             _duelLeft = 0;
+            return;
+        }
+
+        if (_reversing)
+        {
+            // Reverse duel: the policy is LRU-like; once the small-window shadow clearly beats it on the sampled keys,
+            // frequency pays on this workload, so the window goes back to the small share (the ghosts tune it on).
+            if (Leads(_shadowHits, _realHits, _settings.ReverseMargin, _settings.ReverseZ, _settings.ReverseMinLead))
+            {
+                _windowFraction = HandOverWindow;
+                _reversing = false;
+                _shadowHits = 0;
+                _realHits = 0;
+                if (_settings.ReverseThenForward)
+                {
+                    // The shadow becomes the LRU of the forward duel: all its entries join one recency list.
+                    ShadowToLru();
+                    _duelCheckEvery = _forwardCheckEvery;
+                    _duelLeft = _forwardLength;
+                    _duelCheckLeft = _duelCheckEvery;
+                }
+                else
+                {
+                    _duelLeft = 0;
+                }
+            }
+
             return;
         }
 
@@ -528,13 +617,35 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
         }
     }
 
-    private bool Leads(long a, long b)
+    private bool Leads(long a, long b) => Leads(a, b, _settings.DuelMargin, _settings.DuelZ, _settings.DuelMinLead);
+
+    private static bool Leads(long a, long b, double margin, double z, int minLead)
     {
         long lead = a - b;
-        return lead >= _settings.DuelMinLead && lead > _settings.DuelMargin * b
-            && (_settings.DuelZ <= 0 || lead > _settings.DuelZ * Math.Sqrt(a + b));
+        return lead >= minLead && lead > margin * b && (z <= 0 || lead > z * Math.Sqrt(a + b));
     }
 
+    private void ShadowToLru()
+    {
+        int window = ShadowSentinel(Window);
+        foreach (byte queue in (ReadOnlySpan<byte>)[Protected, Probation])
+        {
+            int sentinel = ShadowSentinel(queue);
+            while (_shadowNext[sentinel] != sentinel)
+            {
+                int node = _shadowNext[sentinel];
+                ShadowUnlink(node);
+                ShadowLinkBack(window, node);
+            }
+        }
+
+        _shadowWindowCount = _shadowCount;
+        _shadowProtectedCount = 0;
+        SetShadowWindow(1.0);
+    }
+
+    // The shadow is a W-TinyLFU over the sampled hashes with a fixed window (_shadowWindowMax; the whole capacity makes
+    // it plain LRU), admission by the shared frequency sketch, in fixed arrays (no allocation per access).
     private void ShadowAccess(int hash, uint mixed)
     {
         int i = (int)mixed & _shadowTableMask;
@@ -544,35 +655,67 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
             if (_shadowHash[node] == hash)
             {
                 _shadowHits++;
+                byte queue = _shadowQueue[node];
                 ShadowUnlink(node);
-                ShadowLinkFront(node);
+                if (queue == Window)
+                {
+                    ShadowLinkFront(node, Window);
+                }
+                else
+                {
+                    ShadowLinkFront(node, Protected);
+                    while (_shadowProtectedCount > _shadowProtectedMax)
+                    {
+                        int demoted = _shadowPrev[ShadowSentinel(Protected)];
+                        ShadowUnlink(demoted);
+                        ShadowLinkFront(demoted, Probation);
+                    }
+                }
+
                 return;
             }
 
             i = (i + 1) & _shadowTableMask;
         }
 
-        int slot;
-        if (_shadowCount < _shadowCapacity)
+        int slot = _shadowFree >= 0 ? _shadowFree : _shadowCount;
+        _shadowFree = -1;
+        _shadowCount++;
+        _shadowHash[slot] = hash;
+        _shadowTable[i] = slot + 1;
+        ShadowLinkFront(slot, Window);
+        if (_shadowCount <= _shadowCapacity)
         {
-            slot = _shadowCount++;
+            return;
+        }
+
+        int evicted;
+        int probation = ShadowSentinel(Probation);
+        int protectedList = ShadowSentinel(Protected);
+        if (_shadowWindowCount > _shadowWindowMax)
+        {
+            // As the policy: the main victim is chosen before the window's overflow (oldest first) moves to probation.
+            int victim = _shadowPrev[probation] != probation ? _shadowPrev[probation] : _shadowPrev[protectedList] != protectedList ? _shadowPrev[protectedList] : -1;
+            int candidate = _shadowPrev[ShadowSentinel(Window)];
+            while (_shadowWindowCount > _shadowWindowMax)
+            {
+                int moved = _shadowPrev[ShadowSentinel(Window)];
+                ShadowUnlink(moved);
+                ShadowLinkFront(moved, Probation);
+            }
+
+            evicted = victim >= 0 && _sketch.Frequency(_shadowHash[candidate]) > _sketch.Frequency(_shadowHash[victim]) ? victim : candidate;
         }
         else
         {
-            slot = _shadowPrev[_shadowCapacity];
-            ShadowUnlink(slot);
-            ShadowTableRemove(slot);
-            // The removal may have shifted entries; find the free slot for the new hash again.
-            i = (int)mixed & _shadowTableMask;
-            while (_shadowTable[i] != 0)
-            {
-                i = (i + 1) & _shadowTableMask;
-            }
+            evicted = _shadowPrev[probation] != probation ? _shadowPrev[probation]
+                : _shadowPrev[protectedList] != protectedList ? _shadowPrev[protectedList] : _shadowPrev[ShadowSentinel(Window)];
         }
 
-        _shadowHash[slot] = hash;
-        _shadowTable[i] = slot + 1;
-        ShadowLinkFront(slot);
+        ShadowUnlink(evicted);
+        ShadowTableRemove(evicted);
+        _shadowCount--;
+        _shadowFree = evicted;
     }
 
     // Linear-probing delete with backward shift (no tombstones).
@@ -611,15 +754,42 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     {
         _shadowNext[_shadowPrev[node]] = _shadowNext[node];
         _shadowPrev[_shadowNext[node]] = _shadowPrev[node];
+        if (_shadowQueue[node] == Window)
+        {
+            _shadowWindowCount--;
+        }
+        else if (_shadowQueue[node] == Protected)
+        {
+            _shadowProtectedCount--;
+        }
     }
 
-    private void ShadowLinkFront(int node)
+    private void ShadowLinkFront(int node, byte queue)
     {
-        int head = _shadowCapacity;
+        int head = ShadowSentinel(queue);
+        _shadowQueue[node] = queue;
         _shadowNext[node] = _shadowNext[head];
         _shadowPrev[node] = head;
         _shadowPrev[_shadowNext[head]] = node;
         _shadowNext[head] = node;
+        if (queue == Window)
+        {
+            _shadowWindowCount++;
+        }
+        else if (queue == Protected)
+        {
+            _shadowProtectedCount++;
+        }
+    }
+
+    // Appends at the cold end (ShadowToLru keeps the order: window, then protected, then probation); counts are set by the caller.
+    private void ShadowLinkBack(int head, int node)
+    {
+        _shadowQueue[node] = Window;
+        _shadowPrev[node] = _shadowPrev[head];
+        _shadowNext[node] = head;
+        _shadowNext[_shadowPrev[head]] = node;
+        _shadowPrev[head] = node;
     }
 
     private static uint Mix(int hash)
