@@ -218,18 +218,15 @@ public sealed class EvictionPolicyTests
     }
 
     [Fact]
-    public void WTinyLfu_reverse_duel_stays_exactly_LRU_on_a_recency_workload_and_hands_a_loop_to_frequency()
+    public void WTinyLfuLruFirst_stays_exactly_LRU_on_a_recency_workload_and_hands_a_loop_to_frequency()
     {
-        // Opt-in (round 5, not the default): start as LRU, hand over to the small window once a shadow W-TinyLFU over
-        // the key hashes has more hits than the policy itself.
-        var reverse = WTinyLfuSettings.Default with
-        {
-            ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000,
-            ReverseThenForward = false, ReverseShadowWindow = 0.1,
-        };
+        // EvictionPolicyFactory.WTinyLfuLruFirst (round 5): start as LRU, hand over to the small window once a shadow
+        // W-TinyLFU over the key hashes has more hits than the policy itself.
+        EvictionPolicyFactory reverse = EvictionPolicyFactory.WTinyLfuLruFirst;
+        Assert.Equal("w-tinylfu-lru-first", reverse.Name);
 
         // Zigzag: LRU is optimal, a small-window W-TinyLFU never gets ahead of it, so the policy is LRU throughout.
-        var recency = new Sim(100, new SettingsFactory(reverse));
+        var recency = new Sim(100, reverse);
         var lru = new Sim(100, EvictionPolicyFactory.Lru);
         int reverseHits = 0, lruHits = 0;
         foreach (int k in Zigzag(400, 40))
@@ -245,7 +242,7 @@ public sealed class EvictionPolicyTests
 
         // A loop over 300 keys with 100 slots: LRU never hits; the shadow does from the second pass on, the policy
         // hands over and keeps a frozen main region that hits on every later pass.
-        var loop = new Sim(100, new SettingsFactory(reverse));
+        var loop = new Sim(100, reverse);
         var loopLru = new Sim(100, EvictionPolicyFactory.Lru);
         int loopHits = 0, loopLruHits = 0;
         for (int pass = 0; pass < 20; pass++)

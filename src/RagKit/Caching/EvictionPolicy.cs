@@ -52,7 +52,17 @@ public abstract class EvictionPolicyFactory
     /// <summary>Window TinyLFU (as in Caffeine): frequency-sketch admission, an LRU window, a segmented-LRU main
     /// region, and a window size tuned ARC-style by ghosts of recently evicted keys (up to the whole cache, where it
     /// is LRU). Resists scans and one-hit wonders.</summary>
-    public static EvictionPolicyFactory WTinyLfu { get; } = new WTinyLfuFactory();
+    public static EvictionPolicyFactory WTinyLfu { get; } = new WTinyLfuFactory("w-tinylfu", WTinyLfuSettings.Default);
+
+    /// <summary>
+    /// W-TinyLFU that starts as LRU: the whole cache is the LRU window while a shadow W-TinyLFU (10 % window) runs over
+    /// a sample of the keys; once the shadow has more hits, the policy hands over to it and the window is tuned as in
+    /// <see cref="WTinyLfu"/>. On the trace harness it is at or above LRU on 50 of 51 cells (the other: −0.06 points),
+    /// where <see cref="WTinyLfu"/> is on 43 of 51, but it gives up the first pass of loops and scans longer than the
+    /// cache, which <see cref="WTinyLfu"/> keeps (about 1.3 points of mean gain over LRU). For caches moving from LRU
+    /// that must never do worse.
+    /// </summary>
+    public static EvictionPolicyFactory WTinyLfuLruFirst { get; } = new WTinyLfuFactory("w-tinylfu-lru-first", WTinyLfuSettings.LruFirst);
 
     /// <summary>GreedyDual-Size-Frequency: priority = clock + frequency × cost / size, with cost the entry's
     /// <see cref="EvictionEntryInfo.Cost"/> (generation time). Keeps small, costly, often-hit answers.</summary>
@@ -72,11 +82,11 @@ public abstract class EvictionPolicyFactory
         public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new GreedyDualPolicy<TKey>(context.MaxEntries, costAware);
     }
 
-    private sealed class WTinyLfuFactory : EvictionPolicyFactory
+    private sealed class WTinyLfuFactory(string name, WTinyLfuSettings settings) : EvictionPolicyFactory
     {
-        public override string Name => "w-tinylfu";
+        public override string Name => name;
 
-        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new WTinyLfuPolicy<TKey>(context);
+        public override IEvictionPolicy<TKey> Create<TKey>(EvictionPolicyContext context) => new WTinyLfuPolicy<TKey>(context, settings);
     }
 
     private sealed class LruEvictionPolicyFactory : EvictionPolicyFactory

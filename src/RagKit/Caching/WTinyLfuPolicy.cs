@@ -68,6 +68,18 @@ internal sealed record WTinyLfuSettings(
     double ReverseShadowWindow = 0,
     double ReverseStartWindow = 1.0)
 {
+    /// <summary>Starts as LRU and hands over to the small-window policy once a sampled shadow of it is ahead (sweep round 5, #70).</summary>
+    public static WTinyLfuSettings LruFirst { get; } = new()
+    {
+        ReverseDuel = true,
+        ReverseZ = 0,
+        ReverseMargin = 0,
+        ReverseMinLead = 1,
+        ReverseLength = 1000,
+        ReverseThenForward = false,
+        ReverseShadowWindow = 0.1,
+    };
+
     public static WTinyLfuSettings Default { get; } = new();
 }
 
