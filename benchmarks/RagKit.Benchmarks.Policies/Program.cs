@@ -33,7 +33,7 @@ public class GetHitBenchmarks
     private string[] _keys = [];
     private ICache _cache = null!;
 
-    [Params("RagKit LRU (before)", "RagKit W-TinyLFU (before)", "RagKit LRU", "RagKit LFU", "RagKit W-TinyLFU", "RagKit GDSF", "BitFaster ConcurrentLru", "BitFaster ConcurrentLfu")]
+    [Params("RagKit LRU (before)", "RagKit W-TinyLFU (before)", "RagKit LRU", "RagKit LFU", "RagKit W-TinyLFU", "RagKit W-TinyLFU (LRU first)", "RagKit GDSF", "BitFaster ConcurrentLru", "BitFaster ConcurrentLfu")]
     public string Cache { get; set; } = "";
 
     [Params(1, 2)]
@@ -50,6 +50,7 @@ public class GetHitBenchmarks
             "RagKit LRU" => new RagKitCache(EvictionPolicyFactory.Lru),
             "RagKit LFU" => new RagKitCache(EvictionPolicyFactory.Lfu),
             "RagKit W-TinyLFU" => new RagKitCache(EvictionPolicyFactory.WTinyLfu),
+            "RagKit W-TinyLFU (LRU first)" => new RagKitCache(EvictionPolicyFactory.WTinyLfuLruFirst),
             "RagKit GDSF" => new RagKitCache(EvictionPolicyFactory.Gdsf),
             "BitFaster ConcurrentLru" => new LruCache(),
             "BitFaster ConcurrentLfu" => new LfuCache(),
