@@ -27,29 +27,45 @@ internal static class ExtractiveAnswerer
         }
 
         HashSet<string> questionWords = Words(question);
-        var sb = new StringBuilder();
-        var citations = new List<Citation>();
+        var picks = new List<(string Sentence, int Score, int Source)>(MaxSources);
         for (int i = 0; i < Math.Min(MaxSources, sources.Count); i++)
         {
-            string best = BestSentence(sources[i].Text, questionWords);
-            if (best.Length == 0)
+            (string best, int score) = BestSentence(sources[i].Text, questionWords);
+            if (best.Length > 0)
             {
-                continue;
+                picks.Add((best, score, i));
             }
+        }
 
+        // A sentence that shares no word with the question is noise once another one does.
+        if (picks.Exists(p => p.Score > 0))
+        {
+            picks.RemoveAll(p => p.Score <= 0);
+        }
+
+        // The most relevant sentence first; citation numbers stay the sources' retrieval ranks.
+        picks.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Source.CompareTo(y.Source));
+        var sb = new StringBuilder();
+        foreach ((string sentence, _, int source) in picks)
+        {
             if (sb.Length > 0)
             {
                 sb.Append(' ');
             }
 
-            sb.Append(best).Append(" [").Append(i + 1).Append(']');
-            citations.Add(CitationParser.ToCitation(i + 1, sources[i]));
+            sb.Append(sentence).Append(" [").Append(source + 1).Append(']');
+        }
+
+        var citations = new List<Citation>(picks.Count);
+        foreach ((_, _, int source) in picks.OrderBy(p => p.Source))
+        {
+            citations.Add(CitationParser.ToCitation(source + 1, sources[source]));
         }
 
         return (sb.ToString(), citations);
     }
 
-    private static string BestSentence(string text, HashSet<string> questionWords)
+    private static (string Sentence, int Score) BestSentence(string text, HashSet<string> questionWords)
     {
         string best = string.Empty;
         int bestScore = -1;
@@ -65,6 +81,12 @@ internal static class ExtractiveAnswerer
                 }
             }
 
+            // A sentence whose subject is a word of the question ("RagKit is ...") says what the question asks about.
+            if (score > 0 && sentence.Length > 0 && char.IsLetter(sentence[0]) && questionWords.Contains(FirstWord(sentence)))
+            {
+                score++;
+            }
+
             if (score > bestScore)
             {
                 bestScore = score;
@@ -72,7 +94,18 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return best;
+        return (best, bestScore);
+    }
+
+    private static string FirstWord(string sentence)
+    {
+        int end = 0;
+        while (end < sentence.Length && char.IsLetterOrDigit(sentence[end]))
+        {
+            end++;
+        }
+
+        return sentence[..end];
     }
 
     private static HashSet<string> Words(string text)
