@@ -149,7 +149,8 @@ public class GetHitBenchmarks
         public bool TryGet(string question) => _cache.TryGet(question, out _);
     }
 
-    private static CachedAnswer Answer(string scopeId, string question) => new()
+    /// <summary>The cached answer every benchmark in this project stores (one shape, so the caches compare fairly).</summary>
+    internal static CachedAnswer Answer(string scopeId, string question) => new()
     {
         Question = question,
         ScopeId = scopeId,

@@ -18,8 +18,8 @@ internal static class QuickLoop
             var current = new ExactAnswerCache(10_000, 1L << 30, f, TimeProvider.System);
             foreach (string k in keys)
             {
-                legacy.Set(scope, Answer(scope.Id, k));
-                current.Set(scope, Answer(scope.Id, k));
+                legacy.Set(scope, GetHitBenchmarks.Answer(scope.Id, k));
+                current.Set(scope, GetHitBenchmarks.Answer(scope.Id, k));
             }
 
             parts.Add(($"{f.Name} before", q => legacy.TryGet(scope, q) is not null));
@@ -29,7 +29,7 @@ internal static class QuickLoop
         var noop = new ExactAnswerCache(10_000, 1L << 30, new NoOpFactory(), TimeProvider.System);
         foreach (string k in keys)
         {
-            noop.Set(scope, Answer(scope.Id, k));
+            noop.Set(scope, GetHitBenchmarks.Answer(scope.Id, k));
         }
 
         parts.Add(("after, no-op policy (floor)", q => noop.TryGet(scope, q) is not null));
@@ -38,8 +38,8 @@ internal static class QuickLoop
         var lfu = new BitFaster.Caching.Lfu.ConcurrentLfu<string, CachedAnswer>(10_000);
         foreach (string k in keys)
         {
-            lru.AddOrUpdate(k, Answer("s", k));
-            lfu.AddOrUpdate(k, Answer("s", k));
+            lru.AddOrUpdate(k, GetHitBenchmarks.Answer("s", k));
+            lfu.AddOrUpdate(k, GetHitBenchmarks.Answer("s", k));
         }
 
         parts.Add(("BitFaster ConcurrentLru", q => lru.TryGet(q, out _)));
@@ -92,18 +92,6 @@ internal static class QuickLoop
 
         Console.WriteLine("(min of 7 interleaved rounds x 500k gets, 1 thread, each including the loop and a delegate call)");
     }
-
-    private static CachedAnswer Answer(string scopeId, string question) => new()
-    {
-        Question = question,
-        ScopeId = scopeId,
-        Text = "answer",
-        Citations = [],
-        Provenance = [],
-        GenerationCost = TimeSpan.FromSeconds(1),
-        CreatedAt = DateTimeOffset.UtcNow,
-        ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
-    };
 
     private sealed class NoOpFactory : EvictionPolicyFactory
     {

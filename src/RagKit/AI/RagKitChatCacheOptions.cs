@@ -53,20 +53,7 @@ public sealed class RagKitChatCacheOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        if (!(SemanticThreshold > 0f && SemanticThreshold <= 1f))
-        {
-            throw new ArgumentException($"{nameof(SemanticThreshold)} must be greater than 0 and at most 1; got {SemanticThreshold}.", nameof(SemanticThreshold));
-        }
-
-        if (SemanticMatchRule is null)
-        {
-            throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
-        }
-
-        if (Ttl <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"{nameof(Ttl)} must be positive; got {Ttl}.", nameof(Ttl));
-        }
+        SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl);
 
         if (ExactCapacity <= 0)
         {
