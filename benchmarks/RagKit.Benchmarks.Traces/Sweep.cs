@@ -42,7 +42,14 @@ internal static class Sweep
         }
 
         var variants = Variants();
-        if (Environment.GetEnvironmentVariable("SWEEP_VARIANTS") is { } pick)
+        if (Environment.GetEnvironmentVariable("SWEEP_FIXED") is { } fixedShares)
+        {
+            // SWEEP_FIXED=0.5,0.9 runs fixed-window variants (no ghosts, no duel, no climber) at those window shares.
+            variants = fixedShares.Split(',').Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))
+                .Select(f => ($"fixed window {f:P0}", WTinyLfuSettings.Default with { InitialWindow = f, GhostEntries = 0, DuelLength = 0, RandomAdmitThreshold = 0, AdmitSlack = int.Parse(Environment.GetEnvironmentVariable("SWEEP_SLACK") ?? "0", System.Globalization.CultureInfo.InvariantCulture) }))
+                .ToArray();
+        }
+        else if (Environment.GetEnvironmentVariable("SWEEP_VARIANTS") is { } pick)
         {
             // SWEEP_VARIANTS=0,2 runs only those variants.
             variants = pick.Split(',').Select(i => variants[int.Parse(i, System.Globalization.CultureInfo.InvariantCulture)]).ToArray();

@@ -30,8 +30,8 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         _options = options;
         _embedder = embedder;
         _time = time ?? TimeProvider.System;
-        _exact = new ExactAnswerCache(options.Capacity, long.MaxValue / 4, EvictionPolicyFactory.Lru, _time);
-        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time, options.SemanticMatchRule);
+        _exact = new ExactAnswerCache(options.Capacity, long.MaxValue / 4, EvictionPolicyFactory.Lru, _time, options.SlidingExpiration);
+        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time, options.SemanticMatchRule, slidingExpiration: options.SlidingExpiration);
     }
 
     public async Task OnPromptRenderAsync(PromptRenderContext context, Func<PromptRenderContext, Task> next)

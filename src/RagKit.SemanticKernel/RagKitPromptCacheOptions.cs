@@ -26,6 +26,9 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>How long results are served. Default 1 day.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>Expire-after-access: a result not served for this long expires before its <see cref="Ttl"/>. Default null (TTL only).</summary>
+    public TimeSpan? SlidingExpiration { get; set; }
+
     /// <summary>Capacity of the exact tier and of the semantic tier per scope, in entries. Default 10,000.</summary>
     public int Capacity { get; set; } = 10_000;
 
@@ -35,7 +38,7 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        RagKit.Caching.SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl);
+        RagKit.Caching.SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl, SlidingExpiration);
 
         if (Capacity <= 0)
         {

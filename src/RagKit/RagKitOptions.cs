@@ -64,6 +64,13 @@ public sealed class RagKitOptions
     /// <summary>Time-to-live of cached answers. Default 1 day.</summary>
     public TimeSpan AnswerTtl { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Expire-after-access (sliding expiration) of the in-process exact and semantic tiers: an answer not served from
+    /// a tier for this long expires there before its <see cref="AnswerTtl"/>. Combines with any eviction policy.
+    /// Default null (TTL only). The shared Redis tier keeps <see cref="AnswerTtl"/> only.
+    /// </summary>
+    public TimeSpan? AnswerSlidingExpiration { get; set; }
+
     /// <summary>Capacity of the in-process exact tier, in entries. Default 10,000.</summary>
     public int ExactCacheCapacity { get; set; } = 10_000;
 
@@ -129,6 +136,8 @@ public sealed class RagKitOptions
         {
             throw new ArgumentException($"{nameof(AnswerTtl)} must be positive; got {AnswerTtl}.", nameof(AnswerTtl));
         }
+
+        SemanticCacheSettings.SlidingExpiration(AnswerSlidingExpiration, nameof(AnswerSlidingExpiration));
 
         Positive(ExactCacheCapacity, nameof(ExactCacheCapacity));
         if (ExactCacheMaxBytes <= 0)

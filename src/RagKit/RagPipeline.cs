@@ -56,8 +56,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         _template = template;
         _time = time;
         _logger = logger;
-        _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time);
-        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters);
+        _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time, options.AnswerSlidingExpiration);
+        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.AnswerSlidingExpiration);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
         foreach (ISemanticAnswerCache tier in sharedSemanticTiers)
         {

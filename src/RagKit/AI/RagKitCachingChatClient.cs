@@ -48,8 +48,8 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         _options.Validate();
         _embedder = embeddingGenerator;
         _time = timeProvider ?? TimeProvider.System;
-        _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time);
-        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule);
+        _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time, _options.SlidingExpiration);
+        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule, slidingExpiration: _options.SlidingExpiration);
         _shared = sharedTiers?.ToArray() ?? [];
     }
 

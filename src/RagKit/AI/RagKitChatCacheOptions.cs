@@ -28,6 +28,12 @@ public sealed class RagKitChatCacheOptions
     /// <summary>How long responses are served from cache. Default 1 day.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Expire-after-access: a response not served from the in-process tiers for this long expires before its
+    /// <see cref="Ttl"/>. Default null (TTL only).
+    /// </summary>
+    public TimeSpan? SlidingExpiration { get; set; }
+
     /// <summary>Capacity of the exact tier, in entries. Default 10,000.</summary>
     public int ExactCapacity { get; set; } = 10_000;
 
@@ -53,7 +59,7 @@ public sealed class RagKitChatCacheOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl);
+        SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl, SlidingExpiration);
 
         if (ExactCapacity <= 0)
         {

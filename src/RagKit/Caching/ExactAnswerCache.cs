@@ -36,15 +36,26 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     private readonly bool _systemClock;
     private readonly int _maxEntries;
     private readonly long _maxBytes;
+
+    /// <summary>Expire-after-access in the hit path's clock units; 0 = off.</summary>
+    private readonly long _idleTicks;
     private long _bytes;
     private int _drainScheduled;
 
-    public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time)
+    /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not hit for this long
+    /// expires before its TTL, null = TTL only.</summary>
+    public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time, TimeSpan? slidingExpiration = null)
     {
         _maxEntries = maxEntries;
         _maxBytes = maxBytes;
         _time = time;
         _systemClock = ReferenceEquals(time, TimeProvider.System);
+        if (slidingExpiration is { } idle)
+        {
+            double ticks = Math.Ceiling(idle.TotalSeconds * (_systemClock ? 1000 : time.TimestampFrequency));
+            _idleTicks = ticks >= long.MaxValue ? long.MaxValue : Math.Max(1, (long)ticks);
+        }
+
         _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
     }
 
@@ -74,10 +85,18 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         // Expiry is a long compare, no DateTimeOffset: with the system clock against Environment.TickCount64 (a coarse
         // monotonic millisecond clock, several times cheaper to read here than Stopwatch or UtcNow), else against the
         // provider's timestamp (so FakeTimeProvider still drives expiry).
-        if (node.ExpiresAt <= (_systemClock ? Environment.TickCount64 : _time.GetTimestamp()))
+        long now = _systemClock ? Environment.TickCount64 : _time.GetTimestamp();
+        if (node.ExpiresAt <= now || (_idleTicks != 0 && now - Volatile.Read(ref node.LastAccess) >= _idleTicks))
         {
             Remove(key, node);
             return null;
+        }
+
+        // Expire-after-access: a plain store, and only when the clock moved (TickCount64 is coarse), so concurrent
+        // hits on one entry rarely write its cache line.
+        if (_idleTicks != 0 && node.LastAccess != now)
+        {
+            Volatile.Write(ref node.LastAccess, now);
         }
 
         entry.RecordHit();
@@ -144,7 +163,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
             return;
         }
 
-        var node = new Node(key, answer, ToTimestamp(answer.ExpiresAt));
+        var node = new Node(key, answer, ToTimestamp(answer.ExpiresAt), _systemClock ? Environment.TickCount64 : _time.GetTimestamp());
         int evicted = 0;
         lock (_lock)
         {
@@ -269,9 +288,12 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>An entry: the answer, its key (for the read buffer) and its expiry on the hit path's clock.</summary>
-    private sealed class Node(ExactKey key, CachedAnswer answer, long expiresAt)
+    /// <summary>An entry: the answer, its key (for the read buffer) and its expiry and last hit on the hit path's clock.</summary>
+    private sealed class Node(ExactKey key, CachedAnswer answer, long expiresAt, long createdAt)
     {
+        /// <summary>When the entry was last hit (or stored); read only with expire-after-access on.</summary>
+        public long LastAccess = createdAt;
+
         public ExactKey Key { get; } = key;
 
         public CachedAnswer Answer { get; } = answer;

@@ -24,10 +24,16 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly EvictionPolicyFactory _policy;
     private readonly ISemanticMatchRule _rule;
     private readonly bool _clusters;
+
+    /// <summary>Expire-after-access in <see cref="DateTimeOffset.UtcTicks"/>; 0 = off.</summary>
+    private readonly long _idleTicks;
     private long _nextId;
 
-    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false)
+    /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not served for this
+    /// long expires before its TTL, null = TTL only.</summary>
+    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null)
     {
+        _idleTicks = slidingExpiration is { } idle ? Math.Max(1, idle.Ticks) : 0;
         _capacityPerScope = capacityPerScope;
         _policy = policy;
         _time = time;
@@ -113,6 +119,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
     private void Insert(ScopeIndex index, Entry entry)
     {
+        entry.LastAccess = _time.GetUtcNow().UtcTicks;
         CachedAnswer answer = entry.Answer;
         ulong id = entry.Id;
         lock (_provenanceLock)
@@ -278,6 +285,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>Similarity floor raised by wrong-answer feedback.</summary>
         public float MinSimilarity;
 
+        /// <summary>When the entry was last served or stored (UTC ticks; read only with expire-after-access on).</summary>
+        public long LastAccess;
+
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
@@ -324,7 +334,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     continue;
                 }
 
-                if (e.Answer.ExpiresAt <= now)
+                if (e.Answer.ExpiresAt <= now || (owner._idleTicks != 0 && now.UtcTicks - Volatile.Read(ref e.LastAccess) >= owner._idleTicks))
                 {
                     Remove(e.Id, owner);
                     continue;
@@ -407,6 +417,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Serve:
 
                 Interlocked.Increment(ref best.Cluster.Hits);
+                if (owner._idleTicks != 0)
+                {
+                    Volatile.Write(ref best.LastAccess, now.UtcTicks);
+                }
+
                 if (_lock.TryEnter())
                 {
                     try

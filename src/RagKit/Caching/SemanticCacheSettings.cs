@@ -4,7 +4,7 @@ namespace RagKit.Caching;
 internal static class SemanticCacheSettings
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad one of the shared settings.</summary>
-    public static void Validate(float semanticThreshold, ISemanticMatchRule? semanticMatchRule, TimeSpan ttl)
+    public static void Validate(float semanticThreshold, ISemanticMatchRule? semanticMatchRule, TimeSpan ttl, TimeSpan? slidingExpiration)
     {
         if (!(semanticThreshold > 0f && semanticThreshold <= 1f))
         {
@@ -19,6 +19,17 @@ internal static class SemanticCacheSettings
         if (ttl <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Ttl must be positive; got {ttl}.", "Ttl");
+        }
+
+        SlidingExpiration(slidingExpiration, "SlidingExpiration");
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless an expire-after-access setting is null (off) or positive.</summary>
+    public static void SlidingExpiration(TimeSpan? slidingExpiration, string name)
+    {
+        if (slidingExpiration is { } idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{name} must be positive or null (off); got {idle}.", name);
         }
     }
 }

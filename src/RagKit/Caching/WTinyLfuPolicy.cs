@@ -66,7 +66,8 @@ internal sealed record WTinyLfuSettings(
     bool ReverseThenForward = true,
     double ReverseLength = 40,
     double ReverseShadowWindow = 0,
-    double ReverseStartWindow = 1.0)
+    double ReverseStartWindow = 1.0,
+    int AdmitSlack = 0)
 {
     /// <summary>Starts as LRU and hands over to the small-window policy once a sampled shadow of it is ahead (sweep round 5, #70).</summary>
     public static WTinyLfuSettings LruFirst { get; } = new()
@@ -375,7 +376,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     {
         int candidateFrequency = _sketch.Frequency(candidate.Hash);
         int victimFrequency = _sketch.Frequency(victim.Hash);
-        if (candidateFrequency > victimFrequency)
+        if (candidateFrequency + _settings.AdmitSlack > victimFrequency)
         {
             return true;
         }
