@@ -100,6 +100,7 @@ internal static class Sweep
     {
         // Variants are relative to the round-3 settings (ghosts, no duel); the shipped default adds the start-up duel.
         var D = WTinyLfuSettings.Default;
+        var L = WTinyLfuSettings.LruFirst;
         var d = WTinyLfuSettings.Default with { DuelLength = 0, DuelJumpTo = 1.0, DuelZ = 0, DuelReturn = false, DuelReturnPeriods = 1 };
         return new (string Name, WTinyLfuSettings S)[]
         {
@@ -180,6 +181,27 @@ internal static class Sweep
             ("reverse 1000x from 80 %, shadow window 5 %, lead >= 1, no forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseThenForward = false, ReverseShadowWindow = 0.05, ReverseStartWindow = 0.8 }),
             ("reverse 1000x from 50 %, shadow window 5 %, lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseShadowWindow = 0.05, ReverseStartWindow = 0.5 }),
             ("reverse 1000x, shadow window 10 %, lead >= 1, then forward", D with { ReverseDuel = true, ReverseZ = 0, ReverseMargin = 0, ReverseMinLead = 1, ReverseLength = 1000, ReverseShadowWindow = 0.1 }),
+            // 75+: round 6, the shipped LRU-first settings (L) with a stricter hand-over.
+            ("LRU first (shipped)", L),
+            ("LRU first, lead >= 2", L with { ReverseMinLead = 2 }),
+            ("LRU first, lead >= 4", L with { ReverseMinLead = 4 }),
+            ("LRU first, lead >= 8", L with { ReverseMinLead = 8 }),
+            ("LRU first, lead >= 16", L with { ReverseMinLead = 16 }),
+            ("LRU first, margin 1 %", L with { ReverseMargin = 0.01 }),
+            ("LRU first, margin 2 %", L with { ReverseMargin = 0.02 }),
+            ("LRU first, margin 5 %", L with { ReverseMargin = 0.05 }),
+            ("LRU first, lead > 1 sqrt(n)", L with { ReverseZ = 1 }),
+            ("LRU first, check every 1x", L with { ReverseCheckEvery = 1 }),
+            ("LRU first, check every 0.25x", L with { ReverseCheckEvery = 0.25 }),
+            ("LRU first, shadow window 15 %", L with { ReverseShadowWindow = 0.15 }),
+            ("LRU first, shadow window 5 %", L with { ReverseShadowWindow = 0.05 }),
+            ("LRU first, lead >= 24", L with { ReverseMinLead = 24 }),
+            ("LRU first, lead >= 32", L with { ReverseMinLead = 32 }),
+            ("LRU first, lead >= 64", L with { ReverseMinLead = 64 }),
+            ("LRU first, lead >= 16, shadow window 15 %", L with { ReverseMinLead = 16, ReverseShadowWindow = 0.15 }),
+            ("LRU first, lead >= 16, shadow window 20 %", L with { ReverseMinLead = 16, ReverseShadowWindow = 0.2 }),
+            ("LRU first, lead >= 16, check every 0.25x", L with { ReverseMinLead = 16, ReverseCheckEvery = 0.25 }),
+            ("LRU first, lead >= 12", L with { ReverseMinLead = 12 }),
         };
     }
 }

@@ -69,13 +69,13 @@ internal sealed record WTinyLfuSettings(
     double ReverseStartWindow = 1.0,
     int AdmitSlack = 0)
 {
-    /// <summary>Starts as LRU and hands over to the small-window policy once a sampled shadow of it is ahead (sweep round 5, #70).</summary>
+    /// <summary>Starts as LRU and hands over to the small-window policy once a sampled shadow of it is 16 hits ahead (sweep round 5, #70; round 6, #80).</summary>
     public static WTinyLfuSettings LruFirst { get; } = new()
     {
         ReverseDuel = true,
         ReverseZ = 0,
         ReverseMargin = 0,
-        ReverseMinLead = 1,
+        ReverseMinLead = 16,
         ReverseLength = 1000,
         ReverseThenForward = false,
         ReverseShadowWindow = 0.1,
