@@ -202,6 +202,9 @@ internal static class Sweep
             ("LRU first, lead >= 16, shadow window 20 %", L with { ReverseMinLead = 16, ReverseShadowWindow = 0.2 }),
             ("LRU first, lead >= 16, check every 0.25x", L with { ReverseMinLead = 16, ReverseCheckEvery = 0.25 }),
             ("LRU first, lead >= 12", L with { ReverseMinLead = 12 }),
+            // 96+: Caffeine's hill climber alone (no ghosts, no duel), as a factory option.
+            ("hill climber (Caffeine), window <= 80 %, random admission", d with { MaxWindow = 0.8, Adaptive = true, GhostEntries = 0 }),
+            ("hill climber (Caffeine), window <= 100 %, random admission", d with { Adaptive = true, GhostEntries = 0 }),
         };
     }
 }

@@ -293,6 +293,36 @@ public sealed class EvictionPolicyTests
     }
 
     [Fact]
+    public void WTinyLfuHillClimber_grows_the_window_when_recency_pays_and_keeps_the_hot_set_when_frequency_pays()
+    {
+        // Sweeps back and forth over 300 keys with room for 100: only recency hits (the ends of each sweep), so every
+        // step toward a larger window raises the hit rate and the climber keeps climbing.
+        var recency = new Sim(100, EvictionPolicyFactory.WTinyLfuHillClimber);
+        for (int sweep = 0; sweep < 200; sweep++)
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                recency.Access(sweep % 2 == 0 ? i : 299 - i);
+            }
+        }
+
+        double grown = ((WTinyLfuPolicy<int>)recency.Policy).WindowFraction;
+        Assert.True(grown >= 0.5, $"window {grown:P1}");
+
+        // A hot set between one-hit wonders: whatever the climber does, admission keeps the hot keys.
+        var frequency = new Sim(100, EvictionPolicyFactory.WTinyLfuHillClimber);
+        int fresh = 1_000;
+        for (int round = 0; round < 20_000; round++)
+        {
+            frequency.Access(round % 60);
+            frequency.Access(fresh++);
+        }
+
+        Assert.True(Enumerable.Range(0, 60).Count(frequency.Resident.Contains) >= 55);
+        Assert.True(((WTinyLfuPolicy<int>)frequency.Policy).WindowFraction < grown, $"freq window {((WTinyLfuPolicy<int>)frequency.Policy).WindowFraction:P1}");
+    }
+
+    [Fact]
     public void WTinyLfu_window_stays_small_when_frequency_wins()
     {
         // A hot set of 60 keys read between one-hit wonders: admission by frequency is right, the ghosts of the

@@ -81,6 +81,15 @@ internal sealed record WTinyLfuSettings(
         ReverseShadowWindow = 0.1,
     };
 
+    /// <summary>Caffeine's own tuning: the hill climber on the hit rate alone (no ghosts, no duel), window at most 80 % (round 2's default).</summary>
+    public static WTinyLfuSettings HillClimber { get; } = new()
+    {
+        Adaptive = true,
+        MaxWindow = 0.8,
+        GhostEntries = 0,
+        DuelLength = 0,
+    };
+
     public static WTinyLfuSettings Default { get; } = new();
 }
 
