@@ -66,6 +66,28 @@ public static class RagKitBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Runs a prewarming policy (<see cref="RagKit.Prewarming.PrewarmingPolicies"/>) against the pipeline in the background once
+    /// the host has started: after every hosted service's <c>StartAsync</c>, so documents ingested by a startup service
+    /// registered earlier are there, and without delaying startup. It is cancelled when the host stops. Progress is logged
+    /// and counted (<c>ragkit.prewarm.questions</c>, tags <c>policy</c> and <c>outcome</c>); a failed question never stops the
+    /// rest, and a policy that fails as a whole is logged, never thrown at the host. May be called more than once.
+    /// </summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="factory">Creates the policy (for example <c>sp =&gt; PrewarmingPolicies.FromQueryLog(File.ReadLines("questions.log"), new AskOptions(scope))</c>).</param>
+    /// <returns>The builder.</returns>
+    public static IRagKitBuilder AddPrewarming(this IRagKitBuilder builder, Func<IServiceProvider, RagKit.Prewarming.IPrewarmingPolicy> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        string? name = builder.Name;
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => new RagKit.Prewarming.PrewarmingHostedService(
+            factory(sp),
+            () => name is null ? sp.GetRequiredService<IRagPipeline>() : sp.GetRequiredKeyedService<IRagPipeline>(name),
+            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("RagKit.Prewarming")));
+        return builder;
+    }
+
     /// <summary>Keeps the pipeline's documents in a durable embedded store (USearch + checksummed log) in <paramref name="directoryPath"/>.</summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="directoryPath">The store's directory; created when missing.</param>

@@ -26,6 +26,7 @@ public static class RagKitTelemetry
     internal static readonly Counter<long> SingleFlightJoins = Meter.CreateCounter<long>("ragkit.singleflight.joins", description: "Asks that waited for an identical ask in flight instead of generating.");
     internal static readonly Counter<long> Generations = Meter.CreateCounter<long>("ragkit.generations", description: "Answers generated (tag: generator: chat or extractive).");
     internal static readonly Counter<long> IngestedChunks = Meter.CreateCounter<long>("ragkit.ingest.chunks", description: "Chunks written to the vector store.");
+    internal static readonly Counter<long> PrewarmedQuestions = Meter.CreateCounter<long>("ragkit.prewarm.questions", description: "Questions a prewarming policy warmed or refreshed (tags: policy, outcome: warmed or failed).");
     internal static readonly Histogram<double> AskDuration = Meter.CreateHistogram<double>("ragkit.ask.duration", unit: "ms", description: "Wall time of an ask (tag: tier that served it).");
     internal static readonly Histogram<double> GenerationDuration = Meter.CreateHistogram<double>("ragkit.generation.duration", unit: "ms", description: "Time to generate an answer on a miss.");
     internal static readonly Histogram<double> LookupDuration = Meter.CreateHistogram<double>("ragkit.lookup.duration", unit: "ms", description: "Time of a cache tier lookup (tag: tier).");
