@@ -81,6 +81,12 @@ public sealed class RagKitOptions
     public int SemanticCacheCapacityPerScope { get; set; } = 10_000;
 
     /// <summary>
+    /// Byte budget of the in-process semantic tier per scope: each entry counts its answer's approximate size plus its
+    /// stored question vector (4 bytes per dimension). Default 64 MiB.
+    /// </summary>
+    public long SemanticCacheMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// How many retrieval results (question → retrieved chunks) the retrieval-result tier keeps per scope; 0 turns the
     /// tier off. A question whose answer is not cached but whose retrieval is skips the vector store.
     /// </summary>
@@ -146,6 +152,10 @@ public sealed class RagKitOptions
         }
 
         Positive(SemanticCacheCapacityPerScope, nameof(SemanticCacheCapacityPerScope));
+        if (SemanticCacheMaxBytesPerScope <= 0)
+        {
+            throw new ArgumentException($"{nameof(SemanticCacheMaxBytesPerScope)} must be positive; got {SemanticCacheMaxBytesPerScope}.", nameof(SemanticCacheMaxBytesPerScope));
+        }
         if (RetrievalCacheCapacityPerScope < 0)
         {
             throw new ArgumentException($"{nameof(RetrievalCacheCapacityPerScope)} must not be negative; got {RetrievalCacheCapacityPerScope}.", nameof(RetrievalCacheCapacityPerScope));

@@ -57,7 +57,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         _time = time;
         _logger = logger;
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time, options.AnswerSlidingExpiration);
-        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.AnswerSlidingExpiration);
+        _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.AnswerSlidingExpiration, options.SemanticCacheMaxBytesPerScope);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
         foreach (ISemanticAnswerCache tier in sharedSemanticTiers)
         {

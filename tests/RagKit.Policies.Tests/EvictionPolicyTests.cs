@@ -468,6 +468,28 @@ public sealed class EvictionPolicyTests
         Assert.NotNull(cache.TryGet(scope, "question 299") ?? cache.TryGet(scope, "question 298") ?? cache.TryGet(scope, "question 297"));
     }
 
+    [Theory]
+    [MemberData(nameof(PolicyNames))]
+    public async Task InProcessSemanticCache_honours_its_byte_budget_per_scope_with_every_policy(string name)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var cache = new InProcessSemanticCache(1_000, Factory(name), time, SemanticMatchRules.Static, maxBytesPerScope: 40_000);
+        ScopeKey a = new RagScope("a").GetKey("v1"), b = new RagScope("b").GetKey("v1");
+        var rng = new Random(5);
+        for (int i = 0; i < 300; i++)
+        {
+            float[] vector = [MathF.Cos(i * 0.01f), MathF.Sin(i * 0.01f), i % 7, 1];
+            ScopeKey scope = i % 2 == 0 ? a : b;
+            await cache.StoreAsync(scope, vector, Answer(scope, $"question {i}", new string('x', rng.Next(50, 3_000)), TimeSpan.FromSeconds(rng.NextDouble() * 3), time), CancellationToken.None);
+
+            // Two scopes, each within its own budget.
+            Assert.True(cache.Bytes <= 80_000, $"{cache.Bytes} bytes after insert {i}");
+        }
+
+        Assert.InRange(cache.Count, 20, 300);
+        Assert.True(cache.Bytes > 40_000, "the second scope did not get a budget of its own");
+    }
+
     [Fact]
     public void ExactAnswerCache_hit_allocates_nothing_with_WTinyLfu()
     {

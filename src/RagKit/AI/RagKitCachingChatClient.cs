@@ -49,7 +49,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         _embedder = embeddingGenerator;
         _time = timeProvider ?? TimeProvider.System;
         _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time, _options.SlidingExpiration);
-        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule, slidingExpiration: _options.SlidingExpiration);
+        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule, slidingExpiration: _options.SlidingExpiration, maxBytesPerScope: _options.SemanticMaxBytesPerScope);
         _shared = sharedTiers?.ToArray() ?? [];
     }
 

@@ -43,6 +43,9 @@ public sealed class RagKitChatCacheOptions
     /// <summary>Capacity of the in-process semantic tier per scope, in entries. Default 10,000.</summary>
     public int SemanticCapacityPerScope { get; set; } = 10_000;
 
+    /// <summary>Byte budget of the in-process semantic tier per scope (responses plus stored vectors). Default 64 MiB.</summary>
+    public long SemanticMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
     public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
 
@@ -74,6 +77,11 @@ public sealed class RagKitChatCacheOptions
         if (SemanticCapacityPerScope <= 0)
         {
             throw new ArgumentException($"{nameof(SemanticCapacityPerScope)} must be positive; got {SemanticCapacityPerScope}.", nameof(SemanticCapacityPerScope));
+        }
+
+        if (SemanticMaxBytesPerScope <= 0)
+        {
+            throw new ArgumentException($"{nameof(SemanticMaxBytesPerScope)} must be positive; got {SemanticMaxBytesPerScope}.", nameof(SemanticMaxBytesPerScope));
         }
 
         if (EvictionPolicy is null)

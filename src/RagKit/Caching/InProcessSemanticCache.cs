@@ -21,6 +21,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly Lock _provenanceLock = new();
     private readonly TimeProvider _time;
     private readonly int _capacityPerScope;
+    private readonly long _maxBytesPerScope;
     private readonly EvictionPolicyFactory _policy;
     private readonly ISemanticMatchRule _rule;
     private readonly bool _clusters;
@@ -30,9 +31,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private long _nextId;
 
     /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not served for this
-    /// long expires before its TTL, null = TTL only.</summary>
-    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null)
+    /// long expires before its TTL, null = TTL only; <paramref name="maxBytesPerScope"/>: byte budget of each scope
+    /// (answer plus stored vector), unbounded when null.</summary>
+    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null, long? maxBytesPerScope = null)
     {
+        _maxBytesPerScope = maxBytesPerScope ?? long.MaxValue;
         _idleTicks = slidingExpiration is { } idle ? Math.Max(1, idle.Ticks) : 0;
         _capacityPerScope = capacityPerScope;
         _policy = policy;
@@ -52,6 +55,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     public string Name => TierName;
 
     public int Count => _scopes.Values.Sum(s => s.Count);
+
+    /// <summary>Bytes held over all scopes (answers plus stored vectors).</summary>
+    public long Bytes => _scopes.Values.Sum(s => s.Bytes);
 
     public ValueTask<SemanticCacheHit?> FindAsync(SemanticQuery query, CancellationToken cancellationToken)
     {
@@ -288,6 +294,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>When the entry was last served or stored (UTC ticks; read only with expire-after-access on).</summary>
         public long LastAccess;
 
+        /// <summary>What the entry counts against the byte budget: the answer and the stored f32 vector.</summary>
+        public long Size => Answer.EstimatedSize + ((long)Vector.Length * sizeof(float));
+
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
@@ -298,15 +307,20 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private readonly Lock _lock = new();
         private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
+        private readonly long _maxBytes;
+        private long _bytes;
         private HnswIndex? _index;
 
         public ScopeIndex(InProcessSemanticCache owner)
         {
             _capacity = owner._capacityPerScope;
-            _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, long.MaxValue));
+            _maxBytes = owner._maxBytesPerScope;
+            _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, owner._maxBytesPerScope));
         }
 
         public int Count => _entries.Count;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
 
         public IEnumerable<Entry> Snapshot() => _entries.Values.ToArray();
 
@@ -583,8 +597,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 _index.Add(entry.Id, entry.Vector);
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
-                _policy.OnInserted(entry.Id, new EvictionEntryInfo(entry.Answer.EstimatedSize + (entry.Vector.Length * 4), entry.Answer.GenerationCost.TotalSeconds));
-                while (_entries.Count > _capacity && _policy.TryEvict(out ulong victim))
+                _bytes += entry.Size;
+                _policy.OnInserted(entry.Id, new EvictionEntryInfo(entry.Size, entry.Answer.GenerationCost.TotalSeconds));
+                while ((_entries.Count > _capacity || _bytes > _maxBytes) && _policy.TryEvict(out ulong victim))
                 {
                     if (_entries.TryRemove(victim, out Entry? v))
                     {
@@ -629,9 +644,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
         public void Dispose() => _index?.Dispose();
 
-        /// <summary>The entry leaves its cluster (under the lock); an empty cluster is forgotten.</summary>
+        /// <summary>The entry leaves the scope and its cluster (under the lock); an empty cluster is forgotten.</summary>
         private void Leave(Entry entry)
         {
+            _bytes -= entry.Size;
             Cluster c = entry.Cluster;
             if (Interlocked.Decrement(ref c.Size) == 0 && c.AnswerKey is not null
                 && _answers.TryGetValue(c.AnswerKey, out Cluster? registered) && ReferenceEquals(registered, c))
