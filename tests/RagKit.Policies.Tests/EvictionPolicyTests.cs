@@ -530,7 +530,7 @@ public sealed class EvictionPolicyTests
         Assert.NotNull(cache.TryGet(scope, "third"));
     }
 
-    internal static CachedAnswer Answer(ScopeKey scope, string question, string text, TimeSpan cost, TimeProvider time) => new()
+    internal static CachedAnswer Answer(ScopeKey scope, string question, string text, TimeSpan cost, TimeProvider time, DateTimeOffset? expires = null) => new()
     {
         Question = question,
         ScopeId = scope.Id,
@@ -539,7 +539,7 @@ public sealed class EvictionPolicyTests
         Provenance = [],
         GenerationCost = cost,
         CreatedAt = time.GetUtcNow(),
-        ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(1),
+        ExpiresAt = expires ?? time.GetUtcNow() + TimeSpan.FromHours(1),
     };
 
     private sealed class FifoFactory : EvictionPolicyFactory

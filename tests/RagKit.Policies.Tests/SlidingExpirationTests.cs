@@ -142,13 +142,6 @@ public sealed class SlidingExpirationTests(EmbedderFixture fixture) : IClassFixt
         Assert.Equal("SlidingExpiration", Assert.Throws<ArgumentException>(chat.Validate).ParamName);
     }
 
-    private static CachedAnswer Answer(string question, DateTimeOffset expires) => new()
-    {
-        Question = question,
-        ScopeId = Key.Id,
-        Text = "answer to " + question,
-        Citations = [],
-        Provenance = [new ProvenanceEntry(new DocumentKey("acme", "default", "d"), "d#0", 1)],
-        ExpiresAt = expires,
-    };
+    private static CachedAnswer Answer(string question, DateTimeOffset expires) =>
+        EvictionPolicyTests.Answer(Key, question, "answer to " + question, TimeSpan.FromSeconds(1), TimeProvider.System, expires);
 }
