@@ -97,56 +97,136 @@ public abstract class EvictionPolicyFactory
     }
 }
 
-/// <summary>Least-recently-used eviction: a linked list in access order.</summary>
-internal sealed class LruEvictionPolicy<TKey> : IEvictionPolicy<TKey>
+/// <summary>
+/// The policy's own record of one entry, handed to the cache on insert so a replayed read reaches the entry without
+/// a lookup by key. A handle the policy has forgotten (evicted or removed) stays forgotten: reads of it are ignored.
+/// </summary>
+internal abstract class EvictionHandle
+{
+}
+
+/// <summary>
+/// The built-in policies' fast seam (internal; caches detect it once at construction, other policies are driven by
+/// key through <see cref="IEvictionPolicy{TKey}"/>). Driving a policy by handle gives exactly the decisions of
+/// driving it by key.
+/// </summary>
+internal interface IHandleEvictionPolicy<TKey> : IEvictionPolicy<TKey>
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, LinkedListNode<TKey>> _nodes;
-    private readonly LinkedList<TKey> _order = new();
+    /// <summary>As <see cref="IEvictionPolicy{TKey}.OnInserted"/>; returns the entry's handle.</summary>
+    EvictionHandle Insert(TKey key, EvictionEntryInfo info);
 
-    public LruEvictionPolicy(int capacityHint) => _nodes = new Dictionary<TKey, LinkedListNode<TKey>>(Math.Min(capacityHint, 1 << 16));
+    /// <summary>As <see cref="IEvictionPolicy{TKey}.OnAccessed"/> for the handle's key; ignored when the policy has forgotten the handle.</summary>
+    void OnAccessed(EvictionHandle handle);
+}
 
-    public void OnInserted(TKey key, EvictionEntryInfo info)
+/// <summary>Least-recently-used eviction: an intrusive doubly linked list in access order (most recent first).</summary>
+internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, Node> _nodes;
+    private readonly Node _head = Node.Sentinel();
+
+    public LruEvictionPolicy(int capacityHint) => _nodes = new Dictionary<TKey, Node>(Math.Min(capacityHint, 1 << 16));
+
+    public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
+
+    public EvictionHandle Insert(TKey key, EvictionEntryInfo info)
     {
-        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node))
+        if (_nodes.TryGetValue(key, out Node? node))
         {
-            _order.Remove(node);
-            _order.AddFirst(node);
-            return;
+            MoveToFront(node);
+            return node;
         }
 
-        _nodes[key] = _order.AddFirst(key);
+        node = new Node(key);
+        _nodes[key] = node;
+        LinkFront(node);
+        return node;
     }
 
     public void OnAccessed(TKey key)
     {
-        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node) && node != _order.First)
+        if (_nodes.TryGetValue(key, out Node? node))
         {
-            _order.Remove(node);
-            _order.AddFirst(node);
+            MoveToFront(node);
+        }
+    }
+
+    public void OnAccessed(EvictionHandle handle)
+    {
+        var node = (Node)handle;
+        if (node.Prev is not null)
+        {
+            MoveToFront(node);
         }
     }
 
     public void OnRemoved(TKey key)
     {
-        if (_nodes.Remove(key, out LinkedListNode<TKey>? node))
+        if (_nodes.Remove(key, out Node? node))
         {
-            _order.Remove(node);
+            Unlink(node);
         }
     }
 
     public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
     {
-        LinkedListNode<TKey>? last = _order.Last;
-        if (last is null)
+        Node last = _head.Prev!;
+        if (last == _head)
         {
             victim = default;
             return false;
         }
 
-        victim = last.Value;
-        _order.RemoveLast();
+        victim = last.Key;
+        Unlink(last);
         _nodes.Remove(victim);
         return true;
+    }
+
+    private void MoveToFront(Node node)
+    {
+        if (_head.Next == node)
+        {
+            return;
+        }
+
+        node.Prev!.Next = node.Next;
+        node.Next!.Prev = node.Prev;
+        LinkFront(node);
+    }
+
+    private void LinkFront(Node node)
+    {
+        Node first = _head.Next!;
+        node.Next = first;
+        node.Prev = _head;
+        first.Prev = node;
+        _head.Next = node;
+    }
+
+    /// <summary>Detaches the node for good: a forgotten node has no links, so reads of its handle are ignored.</summary>
+    private static void Unlink(Node node)
+    {
+        node.Prev!.Next = node.Next;
+        node.Next!.Prev = node.Prev;
+        node.Prev = null;
+        node.Next = null;
+    }
+
+    private sealed class Node(TKey key) : EvictionHandle
+    {
+        public readonly TKey Key = key;
+        public Node? Prev;
+        public Node? Next;
+
+        public static Node Sentinel()
+        {
+            var s = new Node(default!);
+            s.Prev = s;
+            s.Next = s;
+            return s;
+        }
     }
 }

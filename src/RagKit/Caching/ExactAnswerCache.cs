@@ -19,18 +19,13 @@ internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
 /// </summary>
 internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 {
-    private static readonly Action<ExactAnswerCache, Node> ApplyRead = static (cache, node) =>
-    {
-        if (!node.Removed)
-        {
-            cache._policy.OnAccessed(node.Key);
-        }
-    };
-
     private readonly ConcurrentDictionary<ExactKey, Node> _entries = new();
     private readonly Dictionary<DocumentKey, HashSet<ExactKey>> _byDocument = [];
     private readonly StripedReadBuffer<Node> _reads = new();
     private readonly IEvictionPolicy<ExactKey> _policy;
+
+    // The built-in policies hand out a handle per entry: replayed reads go straight to it, no lookup by key.
+    private readonly IHandleEvictionPolicy<ExactKey>? _handles;
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
@@ -46,6 +41,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         _time = time;
         _systemClock = ReferenceEquals(time, TimeProvider.System);
         _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
+        _handles = _policy as IHandleEvictionPolicy<ExactKey>;
     }
 
     public const string TierName = "exact";
@@ -90,7 +86,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     {
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             Volatile.Write(ref _drainScheduled, 0);
         }
     }
@@ -121,8 +117,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
             {
                 try
                 {
-                    _reads.Drain(this, ApplyRead);
-                    ApplyRead(this, node);
+                    _reads.Drain(new Replay(this));
+                    new Replay(this).Apply(node);
                 }
                 finally
                 {
@@ -148,7 +144,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         int evicted = 0;
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             if (_entries.TryRemove(key, out Node? old))
             {
                 _policy.OnRemoved(key);
@@ -167,7 +163,17 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
                 set.Add(key);
             }
 
-            _policy.OnInserted(key, new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds));
+            var info = new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds);
+            if (_handles is not null)
+            {
+                // Set before any replay can see the node: replays run under this lock.
+                node.Handle = _handles.Insert(key, info);
+            }
+            else
+            {
+                _policy.OnInserted(key, info);
+            }
+
             while ((_entries.Count > _maxEntries || _bytes > _maxBytes) && _policy.TryEvict(out ExactKey victim))
             {
                 if (_entries.TryRemove(victim, out Node? v))
@@ -189,7 +195,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         int removed = 0;
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             foreach (DocumentKey doc in documents)
             {
                 if (!_byDocument.TryGetValue(doc, out HashSet<ExactKey>? keys))
@@ -225,7 +231,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     {
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
 
             // Only remove the entry we looked at, not a newer one stored meanwhile.
             if (_entries.TryRemove(new KeyValuePair<ExactKey, Node>(key, node)))
@@ -269,6 +275,27 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Replays buffered reads to the policy (caller holds the lock): by handle when the policy has them.</summary>
+    private readonly struct Replay(ExactAnswerCache cache) : IReadConsumer<Node>
+    {
+        public void Apply(Node node)
+        {
+            if (node.Removed)
+            {
+                return;
+            }
+
+            if (cache._handles is { } handles)
+            {
+                handles.OnAccessed(node.Handle!);
+            }
+            else
+            {
+                cache._policy.OnAccessed(node.Key);
+            }
+        }
+    }
+
     /// <summary>An entry: the answer, its key (for the read buffer) and its expiry on the hit path's clock.</summary>
     private sealed class Node(ExactKey key, CachedAnswer answer, long expiresAt)
     {
@@ -280,5 +307,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
         /// <summary>Set under the lock once the entry has left the cache; buffered reads of it are then ignored.</summary>
         public bool Removed { get; set; }
+
+        /// <summary>The policy's handle of this entry (built-in policies), set under the lock on insert.</summary>
+        public EvictionHandle? Handle { get; set; }
     }
 }

@@ -278,6 +278,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>Similarity floor raised by wrong-answer feedback.</summary>
         public float MinSimilarity;
 
+        /// <summary>The policy's handle of this entry (built-in policies), set under the scope lock on insert.</summary>
+        public EvictionHandle? Handle;
+
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
@@ -285,6 +288,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     {
         private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
         private readonly IEvictionPolicy<ulong> _policy;
+        private readonly IHandleEvictionPolicy<ulong>? _handles;
         private readonly Lock _lock = new();
         private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
@@ -294,6 +298,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         {
             _capacity = owner._capacityPerScope;
             _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, long.MaxValue));
+            _handles = _policy as IHandleEvictionPolicy<ulong>;
         }
 
         public int Count => _entries.Count;
@@ -411,7 +416,14 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 {
                     try
                     {
-                        _policy.OnAccessed(best.Id);
+                        if (_handles is not null && best.Handle is { } handle)
+                        {
+                            _handles.OnAccessed(handle);
+                        }
+                        else
+                        {
+                            _policy.OnAccessed(best.Id);
+                        }
                     }
                     finally
                     {
@@ -568,7 +580,16 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 _index.Add(entry.Id, entry.Vector);
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
-                _policy.OnInserted(entry.Id, new EvictionEntryInfo(entry.Answer.EstimatedSize + (entry.Vector.Length * 4), entry.Answer.GenerationCost.TotalSeconds));
+                var info = new EvictionEntryInfo(entry.Answer.EstimatedSize + (entry.Vector.Length * 4), entry.Answer.GenerationCost.TotalSeconds);
+                if (_handles is not null)
+                {
+                    entry.Handle = _handles.Insert(entry.Id, info);
+                }
+                else
+                {
+                    _policy.OnInserted(entry.Id, info);
+                }
+
                 while (_entries.Count > _capacity && _policy.TryEvict(out ulong victim))
                 {
                     if (_entries.TryRemove(victim, out Entry? v))
