@@ -14,8 +14,10 @@ internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
 /// The L1 exact tier: in-process, keyed by normalized question and scope, bounded by entry count and bytes,
 /// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing: a hit is recorded in a
 /// striped, lossy read buffer that is replayed to the policy under the lock — on the thread pool when a stripe is
-/// half full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
-/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads).
+/// a quarter full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
+/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads). Built-in
+/// policies hand out a handle per entry on insert, kept in the entry, so a replayed read skips the policy's lookup by
+/// key; other policies are driven by key.
 /// </summary>
 internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 {
@@ -97,7 +99,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         if (size == StripedReadBuffer<Node>.Capacity / 4)
         {
             // A quarter full: replay the reads to the policy off the hit path (as BitFaster's ConcurrentLfu does).
-            if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
+            // Test before test-and-set: no locked instruction while a drain is already pending.
+            if (Volatile.Read(ref _drainScheduled) == 0 && Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
