@@ -228,4 +228,56 @@ public sealed class PolicyHandleTests
         Assert.Equal(twinVictims, victims);
         Assert.Equal([1, 2, 3, 4], victims.Order());
     }
+
+    [Fact]
+    public void Lru_evicts_as_a_reference_linked_list_LRU_and_grows_past_its_capacity_hint()
+    {
+        // The policy is created with a hint of 16 entries but holds up to 300: its slot arrays must grow.
+        var policy = (IHandleEvictionPolicy<int>)EvictionPolicyFactory.Lru.Create<int>(new EvictionPolicyContext(16, 1 << 20));
+        var order = new LinkedList<int>();
+        var where = new Dictionary<int, LinkedListNode<int>>();
+        var handles = new Dictionary<int, EvictionHandle>();
+        var random = new Random(3);
+        var info = new EvictionEntryInfo(1, 1);
+        for (int n = 0; n < 20_000; n++)
+        {
+            int key = (int)(600 * Math.Pow(random.NextDouble(), 2));
+            if (where.TryGetValue(key, out LinkedListNode<int>? node))
+            {
+                if (random.Next(10) == 0)
+                {
+                    policy.OnRemoved(key);
+                    handles.Remove(key);
+                    order.Remove(node);
+                    where.Remove(key);
+                    continue;
+                }
+
+                policy.OnAccessed(handles[key]);
+                order.Remove(node);
+                order.AddFirst(node);
+                continue;
+            }
+
+            handles[key] = policy.Insert(key, info);
+            where[key] = order.AddFirst(key);
+            if (order.Count > 300)
+            {
+                Assert.True(policy.TryEvict(out int victim));
+                Assert.Equal(order.Last!.Value, victim);
+                where.Remove(victim);
+                handles.Remove(victim);
+                order.RemoveLast();
+            }
+        }
+
+        Assert.Equal(300, order.Count);
+        var rest = new List<int>();
+        while (policy.TryEvict(out int victim))
+        {
+            rest.Add(victim);
+        }
+
+        Assert.Equal(order.Reverse(), rest);
+    }
 }

@@ -120,14 +120,31 @@ internal interface IHandleEvictionPolicy<TKey> : IEvictionPolicy<TKey>
     void OnAccessed(EvictionHandle handle);
 }
 
-/// <summary>Least-recently-used eviction: an intrusive doubly linked list in access order (most recent first).</summary>
+/// <summary>
+/// Least-recently-used eviction: a doubly linked list in access order (most recent first) kept in int arrays indexed
+/// by slot, so a move is a few int stores in a compact block (no GC write barriers, no pointer chasing between nodes).
+/// A handle is the entry's node (key and slot); a forgotten node's slot is -1, so a stale handle never reaches a
+/// reused slot.
+/// </summary>
 internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
+    private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
     private readonly Dictionary<TKey, Node> _nodes;
-    private readonly Node _head = Node.Sentinel();
+    private int[] _prev;
+    private int[] _next;
+    private Node?[] _slots;
+    private int _used = 1; // slots handed out so far (slot 0 is the sentinel)
+    private int _free = -1; // free list through _next
 
-    public LruEvictionPolicy(int capacityHint) => _nodes = new Dictionary<TKey, Node>(Math.Min(capacityHint, 1 << 16));
+    public LruEvictionPolicy(int capacityHint)
+    {
+        int hint = Math.Clamp(capacityHint, 16, 1 << 16);
+        _nodes = new Dictionary<TKey, Node>(hint);
+        _prev = new int[hint + 2];
+        _next = new int[hint + 2];
+        _slots = new Node?[hint + 2];
+    }
 
     public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
 
@@ -135,13 +152,15 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     {
         if (_nodes.TryGetValue(key, out Node? node))
         {
-            MoveToFront(node);
+            MoveToFront(node.Slot);
             return node;
         }
 
-        node = new Node(key);
+        int slot = NewSlot();
+        node = new Node(key, slot);
+        _slots[slot] = node;
         _nodes[key] = node;
-        LinkFront(node);
+        LinkFront(slot);
         return node;
     }
 
@@ -149,16 +168,16 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     {
         if (_nodes.TryGetValue(key, out Node? node))
         {
-            MoveToFront(node);
+            MoveToFront(node.Slot);
         }
     }
 
     public void OnAccessed(EvictionHandle handle)
     {
-        var node = (Node)handle;
-        if (node.Prev is not null)
+        int slot = ((Node)handle).Slot;
+        if (slot > 0)
         {
-            MoveToFront(node);
+            MoveToFront(slot);
         }
     }
 
@@ -166,67 +185,92 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     {
         if (_nodes.Remove(key, out Node? node))
         {
-            Unlink(node);
+            Forget(node);
         }
     }
 
     public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
     {
-        Node last = _head.Prev!;
-        if (last == _head)
+        int last = _prev[Head];
+        if (last == Head)
         {
             victim = default;
             return false;
         }
 
-        victim = last.Key;
-        Unlink(last);
+        Node node = _slots[last]!;
+        victim = node.Key;
         _nodes.Remove(victim);
+        Forget(node);
         return true;
     }
 
-    private void MoveToFront(Node node)
+    private void MoveToFront(int slot)
     {
-        if (_head.Next == node)
+        int[] next = _next;
+        int[] prev = _prev;
+        int first = next[Head];
+        if (first == slot)
         {
             return;
         }
 
-        node.Prev!.Next = node.Next;
-        node.Next!.Prev = node.Prev;
-        LinkFront(node);
+        int p = prev[slot];
+        int n = next[slot];
+        next[p] = n;
+        prev[n] = p;
+        next[slot] = first;
+        prev[slot] = Head;
+        prev[first] = slot;
+        next[Head] = slot;
     }
 
-    private void LinkFront(Node node)
+    private void LinkFront(int slot)
     {
-        Node first = _head.Next!;
-        node.Next = first;
-        node.Prev = _head;
-        first.Prev = node;
-        _head.Next = node;
+        int first = _next[Head];
+        _next[slot] = first;
+        _prev[slot] = Head;
+        _prev[first] = slot;
+        _next[Head] = slot;
     }
 
-    /// <summary>Detaches the node for good: a forgotten node has no links, so reads of its handle are ignored.</summary>
-    private static void Unlink(Node node)
+    /// <summary>Unlinks the node and frees its slot for good: the node's handle no longer reaches any slot.</summary>
+    private void Forget(Node node)
     {
-        node.Prev!.Next = node.Next;
-        node.Next!.Prev = node.Prev;
-        node.Prev = null;
-        node.Next = null;
+        int slot = node.Slot;
+        _next[_prev[slot]] = _next[slot];
+        _prev[_next[slot]] = _prev[slot];
+        _slots[slot] = null;
+        node.Slot = -1;
+        _next[slot] = _free;
+        _free = slot;
     }
 
-    private sealed class Node(TKey key) : EvictionHandle
+    private int NewSlot()
+    {
+        if (_free >= 0)
+        {
+            int slot = _free;
+            _free = _next[slot];
+            return slot;
+        }
+
+        if (_used == _slots.Length)
+        {
+            int size = _slots.Length * 2;
+            Array.Resize(ref _prev, size);
+            Array.Resize(ref _next, size);
+            Array.Resize(ref _slots, size);
+        }
+
+        return _used++;
+    }
+
+    private sealed class Node(TKey key, int slot) : EvictionHandle
     {
         public readonly TKey Key = key;
-        public Node? Prev;
-        public Node? Next;
 
-        public static Node Sentinel()
-        {
-            var s = new Node(default!);
-            s.Prev = s;
-            s.Next = s;
-            return s;
-        }
+        /// <summary>Index in the link arrays; -1 once the policy forgot the entry.</summary>
+        public int Slot = slot;
     }
 }
