@@ -123,9 +123,9 @@ internal sealed class ScopeMirror : IDisposable
         {
             if (_ids.TryGetValue(id, out EvictionHandle? handle))
             {
-                if (handle is not null)
+                if (handle is { } h)
                 {
-                    _handles!.OnAccessed(handle);
+                    _handles!.OnAccessed(h);
                 }
                 else
                 {

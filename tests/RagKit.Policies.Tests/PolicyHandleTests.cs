@@ -41,7 +41,7 @@ public sealed class PolicyHandleTests
                 Hits++;
                 if (byHandle)
                 {
-                    ((IHandleEvictionPolicy<int>)policy).OnAccessed(handle!);
+                    ((IHandleEvictionPolicy<int>)policy).OnAccessed(handle!.Value);
                 }
                 else
                 {
@@ -101,9 +101,9 @@ public sealed class PolicyHandleTests
 
         private void Forget(int key)
         {
-            if (_resident.Remove(key, out EvictionHandle? handle) && handle is not null)
+            if (_resident.Remove(key, out EvictionHandle? handle) && handle is { } h)
             {
-                _forgotten.Add(handle);
+                _forgotten.Add(h);
             }
         }
     }
@@ -192,7 +192,7 @@ public sealed class PolicyHandleTests
         EvictionHandle old = policy.Insert(1, info);
         policy.OnRemoved(1);
         EvictionHandle current = policy.Insert(1, info);
-        Assert.NotSame(old, current);
+        Assert.NotEqual(old, current);
         for (int k = 2; k <= 4; k++)
         {
             policy.Insert(k, info);

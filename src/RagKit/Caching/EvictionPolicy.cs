@@ -99,11 +99,14 @@ public abstract class EvictionPolicyFactory
 
 /// <summary>
 /// The policy's own record of one entry, handed to the cache on insert so a replayed read reaches the entry without
-/// a lookup by key. A handle the policy has forgotten (evicted or removed) stays forgotten: reads of it are ignored.
+/// a lookup by key: a node object, or a slot in the policy's arrays with the slot's generation (so the cache keeps it
+/// inline and a replay touches only the policy's compact arrays). A handle the policy has forgotten (evicted or
+/// removed) stays forgotten: reads of it are ignored, even once its slot is reused.
 /// </summary>
-internal abstract class EvictionHandle
-{
-}
+/// <param name="Node">The policy's node (node-based policies).</param>
+/// <param name="Slot">The entry's slot (slot-based policies).</param>
+/// <param name="Generation">The slot's generation when the handle was made (slot-based policies).</param>
+internal readonly record struct EvictionHandle(object? Node, int Slot = 0, int Generation = 0);
 
 /// <summary>
 /// The built-in policies' fast seam (internal; caches detect it once at construction, other policies are driven by
@@ -122,60 +125,64 @@ internal interface IHandleEvictionPolicy<TKey> : IEvictionPolicy<TKey>
 
 /// <summary>
 /// Least-recently-used eviction: a doubly linked list in access order (most recent first) kept in int arrays indexed
-/// by slot, so a move is a few int stores in a compact block (no GC write barriers, no pointer chasing between nodes).
-/// A handle is the entry's node (key and slot); a forgotten node's slot is -1, so a stale handle never reaches a
-/// reused slot.
+/// by slot, so a move is a few int stores in a compact block (no node objects, no GC write barriers). A handle is the
+/// entry's slot and the slot's generation, which is bumped when the entry is forgotten, so a stale handle never moves
+/// the entry that reuses its slot.
 /// </summary>
 internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
-    private readonly Dictionary<TKey, Node> _nodes;
+    private readonly Dictionary<TKey, int> _slotOf;
     private int[] _prev;
     private int[] _next;
-    private Node?[] _slots;
+    private int[] _generation;
+    private TKey[] _keys;
     private int _used = 1; // slots handed out so far (slot 0 is the sentinel)
     private int _free = -1; // free list through _next
 
     public LruEvictionPolicy(int capacityHint)
     {
         int hint = Math.Clamp(capacityHint, 16, 1 << 16);
-        _nodes = new Dictionary<TKey, Node>(hint);
+        _slotOf = new Dictionary<TKey, int>(hint);
         _prev = new int[hint + 2];
         _next = new int[hint + 2];
-        _slots = new Node?[hint + 2];
+        _generation = new int[hint + 2];
+        _keys = new TKey[hint + 2];
     }
 
     public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
 
     public EvictionHandle Insert(TKey key, EvictionEntryInfo info)
     {
-        if (_nodes.TryGetValue(key, out Node? node))
+        if (_slotOf.TryGetValue(key, out int slot))
         {
-            MoveToFront(node.Slot);
-            return node;
+            MoveToFront(slot);
+        }
+        else
+        {
+            slot = NewSlot();
+            _keys[slot] = key;
+            _slotOf[key] = slot;
+            LinkFront(slot);
         }
 
-        int slot = NewSlot();
-        node = new Node(key, slot);
-        _slots[slot] = node;
-        _nodes[key] = node;
-        LinkFront(slot);
-        return node;
+        return new EvictionHandle(null, slot, _generation[slot]);
     }
 
     public void OnAccessed(TKey key)
     {
-        if (_nodes.TryGetValue(key, out Node? node))
+        if (_slotOf.TryGetValue(key, out int slot))
         {
-            MoveToFront(node.Slot);
+            MoveToFront(slot);
         }
     }
 
     public void OnAccessed(EvictionHandle handle)
     {
-        int slot = ((Node)handle).Slot;
-        if (slot > 0)
+        int slot = handle.Slot;
+        int[] generation = _generation;
+        if (slot > 0 && slot < generation.Length && generation[slot] == handle.Generation)
         {
             MoveToFront(slot);
         }
@@ -183,9 +190,9 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     public void OnRemoved(TKey key)
     {
-        if (_nodes.Remove(key, out Node? node))
+        if (_slotOf.Remove(key, out int slot))
         {
-            Forget(node);
+            Forget(slot);
         }
     }
 
@@ -198,10 +205,9 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
             return false;
         }
 
-        Node node = _slots[last]!;
-        victim = node.Key;
-        _nodes.Remove(victim);
-        Forget(node);
+        victim = _keys[last];
+        _slotOf.Remove(victim);
+        Forget(last);
         return true;
     }
 
@@ -234,14 +240,13 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _next[Head] = slot;
     }
 
-    /// <summary>Unlinks the node and frees its slot for good: the node's handle no longer reaches any slot.</summary>
-    private void Forget(Node node)
+    /// <summary>Unlinks the slot and frees it; the bumped generation makes every handle to it stale.</summary>
+    private void Forget(int slot)
     {
-        int slot = node.Slot;
         _next[_prev[slot]] = _next[slot];
         _prev[_next[slot]] = _prev[slot];
-        _slots[slot] = null;
-        node.Slot = -1;
+        _keys[slot] = default!;
+        _generation[slot]++;
         _next[slot] = _free;
         _free = slot;
     }
@@ -255,22 +260,15 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
             return slot;
         }
 
-        if (_used == _slots.Length)
+        if (_used == _keys.Length)
         {
-            int size = _slots.Length * 2;
+            int size = _keys.Length * 2;
             Array.Resize(ref _prev, size);
             Array.Resize(ref _next, size);
-            Array.Resize(ref _slots, size);
+            Array.Resize(ref _generation, size);
+            Array.Resize(ref _keys, size);
         }
 
         return _used++;
-    }
-
-    private sealed class Node(TKey key, int slot) : EvictionHandle
-    {
-        public readonly TKey Key = key;
-
-        /// <summary>Index in the link arrays; -1 once the policy forgot the entry.</summary>
-        public int Slot = slot;
     }
 }

@@ -290,7 +290,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
             if (cache._handles is { } handles)
             {
-                handles.OnAccessed(node.Handle!);
+                handles.OnAccessed(node.Handle);
             }
             else
             {
@@ -312,6 +312,6 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         public bool Removed { get; set; }
 
         /// <summary>The policy's handle of this entry (built-in policies), set under the lock on insert.</summary>
-        public EvictionHandle? Handle { get; set; }
+        public EvictionHandle Handle { get; set; }
     }
 }

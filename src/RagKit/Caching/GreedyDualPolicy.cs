@@ -38,7 +38,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
         {
             existing.Weight = Weight(info);
             Touch(existing);
-            return existing;
+            return new EvictionHandle(existing);
         }
 
         var node = new Node(key) { Weight = Weight(info), Frequency = 1, Base = _clock };
@@ -49,7 +49,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
             Compact();
         }
 
-        return node;
+        return new EvictionHandle(node);
     }
 
     public void OnAccessed(TKey key)
@@ -62,7 +62,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     public void OnAccessed(EvictionHandle handle)
     {
-        var node = (Node)handle;
+        var node = (Node)handle.Node!;
         if (!node.Removed)
         {
             Touch(node);
@@ -132,7 +132,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
         }
     }
 
-    private sealed class Node(TKey key) : EvictionHandle
+    private sealed class Node(TKey key)
     {
         public TKey Key { get; } = key;
 

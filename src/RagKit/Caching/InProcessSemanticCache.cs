@@ -279,7 +279,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         public float MinSimilarity;
 
         /// <summary>The policy's handle of this entry (built-in policies), set under the scope lock on insert.</summary>
-        public EvictionHandle? Handle;
+        public EvictionHandle Handle;
+
+        /// <summary>True once <see cref="Handle"/> is set.</summary>
+        public bool HasHandle;
 
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
@@ -416,9 +419,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 {
                     try
                     {
-                        if (_handles is not null && best.Handle is { } handle)
+                        if (_handles is not null && best.HasHandle)
                         {
-                            _handles.OnAccessed(handle);
+                            _handles.OnAccessed(best.Handle);
                         }
                         else
                         {
@@ -584,6 +587,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 if (_handles is not null)
                 {
                     entry.Handle = _handles.Insert(entry.Id, info);
+                    entry.HasHandle = true;
                 }
                 else
                 {

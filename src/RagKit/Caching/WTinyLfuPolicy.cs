@@ -281,14 +281,14 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
             _totalBytes += Math.Max(0, info.SizeBytes) - existing.Size;
             existing.Size = Math.Max(0, info.SizeBytes);
             LinkWindow(existing);
-            return existing;
+            return new EvictionHandle(existing);
         }
 
         var node = new Node(key, hash) { Size = Math.Max(0, info.SizeBytes) };
         _nodes[key] = node;
         _totalBytes += node.Size;
         LinkWindow(node);
-        return node;
+        return new EvictionHandle(node);
     }
 
     public void OnAccessed(TKey key)
@@ -302,7 +302,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     public void OnAccessed(EvictionHandle handle)
     {
         // A forgotten node (evicted or removed) is unlinked for good: its reads are ignored, as a read of an absent key.
-        var node = (Node)handle;
+        var node = (Node)handle.Node!;
         if (node.Prev is not null)
         {
             Access(node);
@@ -896,7 +896,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         sentinel.Next = node;
     }
 
-    private sealed class Node(TKey key, int hash) : EvictionHandle
+    private sealed class Node(TKey key, int hash)
     {
         public TKey Key { get; } = key;
 
