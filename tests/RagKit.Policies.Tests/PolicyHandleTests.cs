@@ -229,6 +229,37 @@ public sealed class PolicyHandleTests
         Assert.Equal([1, 2, 3, 4], victims.Order());
     }
 
+    [Theory]
+    [MemberData(nameof(BuiltIn))]
+    public void An_empty_handle_is_ignored(string name)
+    {
+        var policy = (IHandleEvictionPolicy<int>)Create(name);
+        var twin = (IHandleEvictionPolicy<int>)Create(name);
+        var info = new EvictionEntryInfo(10, 1);
+        for (int k = 1; k <= 3; k++)
+        {
+            policy.Insert(k, info);
+            twin.Insert(k, info);
+        }
+
+        policy.OnAccessed(default); // what an entry holds before the policy handed it a handle
+
+        var victims = new List<int>();
+        while (policy.TryEvict(out int v))
+        {
+            victims.Add(v);
+        }
+
+        var twinVictims = new List<int>();
+        while (twin.TryEvict(out int v))
+        {
+            twinVictims.Add(v);
+        }
+
+        Assert.Equal(twinVictims, victims);
+        Assert.Equal(3, victims.Count);
+    }
+
     [Fact]
     public void Lru_evicts_as_a_reference_linked_list_LRU_and_grows_past_its_capacity_hint()
     {

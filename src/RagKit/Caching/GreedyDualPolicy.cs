@@ -62,8 +62,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     public void OnAccessed(EvictionHandle handle)
     {
-        var node = (Node)handle.Node!;
-        if (!node.Removed)
+        if (handle.Node is Node { Removed: false } node)
         {
             Touch(node);
         }

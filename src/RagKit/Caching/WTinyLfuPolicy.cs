@@ -302,8 +302,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     public void OnAccessed(EvictionHandle handle)
     {
         // A forgotten node (evicted or removed) is unlinked for good: its reads are ignored, as a read of an absent key.
-        var node = (Node)handle.Node!;
-        if (node.Prev is not null)
+        if (handle.Node is Node node && node.Prev is not null)
         {
             Access(node);
         }
