@@ -12,7 +12,7 @@ internal static class QuickLoop
         string[] keys = Enumerable.Range(0, Keys).Select(i => $"how do i configure feature number {i} in the admin console").ToArray();
         ScopeKey scope = new RagScope("tenant").GetKey("bench");
         var parts = new List<(string Name, Func<string, bool> Get)>();
-        foreach (EvictionPolicyFactory f in new[] { EvictionPolicyFactory.Lru, EvictionPolicyFactory.WTinyLfu, EvictionPolicyFactory.WTinyLfuLruFirst })
+        foreach (EvictionPolicyFactory f in new[] { EvictionPolicyFactory.Lru, EvictionPolicyFactory.Lfu, EvictionPolicyFactory.WTinyLfu, EvictionPolicyFactory.WTinyLfuLruFirst })
         {
             var legacy = new LegacyExactAnswerCache(10_000, 1L << 30, f, TimeProvider.System);
             var current = new ExactAnswerCache(10_000, 1L << 30, f, TimeProvider.System);

@@ -12,8 +12,10 @@ internal sealed class ScopeMirror : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly HnswIndex _index;
-    private readonly HashSet<ulong> _ids = [];
+    // Each mirrored id with the policy's handle of it (built-in policies; null for a policy driven by key).
+    private readonly Dictionary<ulong, EvictionHandle?> _ids = [];
     private readonly IEvictionPolicy<ulong> _policy;
+    private readonly IHandleEvictionPolicy<ulong>? _handles;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HashSet<ulong>? _tombstones;
     private int _loadState; // 0 not loaded, 1 loading, 2 loaded
@@ -22,6 +24,7 @@ internal sealed class ScopeMirror : IDisposable
     {
         _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: expansionAdd, expansionSearch: expansionSearch);
         _policy = policy.Create<ulong>(new EvictionPolicyContext(capacity, long.MaxValue));
+        _handles = _policy as IHandleEvictionPolicy<ulong>;
     }
 
     public int Count
@@ -71,7 +74,7 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            return _ids.Contains(id);
+            return _ids.ContainsKey(id);
         }
     }
 
@@ -79,13 +82,21 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            if (_tombstones?.Contains(id) == true || !_ids.Add(id))
+            if (_tombstones?.Contains(id) == true || !_ids.TryAdd(id, null))
             {
                 return false;
             }
 
             _index.Add(id, vector);
-            _policy.OnInserted(id, info);
+            if (_handles is not null)
+            {
+                _ids[id] = _handles.Insert(id, info);
+            }
+            else
+            {
+                _policy.OnInserted(id, info);
+            }
+
             return true;
         }
     }
@@ -110,9 +121,16 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            if (_ids.Contains(id))
+            if (_ids.TryGetValue(id, out EvictionHandle? handle))
             {
-                _policy.OnAccessed(id);
+                if (handle is { } h)
+                {
+                    _handles!.OnAccessed(h);
+                }
+                else
+                {
+                    _policy.OnAccessed(id);
+                }
             }
         }
     }

@@ -106,56 +106,178 @@ public abstract class EvictionPolicyFactory
     }
 }
 
-/// <summary>Least-recently-used eviction: a linked list in access order.</summary>
-internal sealed class LruEvictionPolicy<TKey> : IEvictionPolicy<TKey>
+/// <summary>
+/// The policy's own record of one entry, handed to the cache on insert so a replayed read reaches the entry without
+/// a lookup by key: a node object, or a slot in the policy's arrays with the slot's generation (so the cache keeps it
+/// inline and a replay touches only the policy's compact arrays). A handle the policy has forgotten (evicted or
+/// removed) stays forgotten: reads of it are ignored, even once its slot is reused.
+/// </summary>
+/// <param name="Node">The policy's node (node-based policies).</param>
+/// <param name="Slot">The entry's slot (slot-based policies).</param>
+/// <param name="Generation">The slot's generation when the handle was made (slot-based policies).</param>
+internal readonly record struct EvictionHandle(object? Node, int Slot = 0, int Generation = 0);
+
+/// <summary>
+/// The built-in policies' fast seam (internal; caches detect it once at construction, other policies are driven by
+/// key through <see cref="IEvictionPolicy{TKey}"/>). Driving a policy by handle gives exactly the decisions of
+/// driving it by key.
+/// </summary>
+internal interface IHandleEvictionPolicy<TKey> : IEvictionPolicy<TKey>
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, LinkedListNode<TKey>> _nodes;
-    private readonly LinkedList<TKey> _order = new();
+    /// <summary>As <see cref="IEvictionPolicy{TKey}.OnInserted"/>; returns the entry's handle.</summary>
+    EvictionHandle Insert(TKey key, EvictionEntryInfo info);
 
-    public LruEvictionPolicy(int capacityHint) => _nodes = new Dictionary<TKey, LinkedListNode<TKey>>(Math.Min(capacityHint, 1 << 16));
+    /// <summary>As <see cref="IEvictionPolicy{TKey}.OnAccessed"/> for the handle's key; ignored when the policy has forgotten the handle.</summary>
+    void OnAccessed(EvictionHandle handle);
+}
 
-    public void OnInserted(TKey key, EvictionEntryInfo info)
+/// <summary>
+/// Least-recently-used eviction: a doubly linked list in access order (most recent first) kept in int arrays indexed
+/// by slot, so a move is a few int stores in a compact block (no node objects, no GC write barriers). A handle is the
+/// entry's slot and the slot's generation, which is bumped when the entry is forgotten, so a stale handle never moves
+/// the entry that reuses its slot.
+/// </summary>
+internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
+    where TKey : notnull
+{
+    private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
+    private readonly Dictionary<TKey, int> _slotOf;
+    private int[] _prev;
+    private int[] _next;
+    private int[] _generation;
+    private TKey[] _keys;
+    private int _used = 1; // slots handed out so far (slot 0 is the sentinel)
+    private int _free = -1; // free list through _next
+
+    public LruEvictionPolicy(int capacityHint)
     {
-        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node))
+        int hint = Math.Clamp(capacityHint, 16, 1 << 16);
+        _slotOf = new Dictionary<TKey, int>(hint);
+        _prev = new int[hint + 2];
+        _next = new int[hint + 2];
+        _generation = new int[hint + 2];
+        _keys = new TKey[hint + 2];
+    }
+
+    public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
+
+    public EvictionHandle Insert(TKey key, EvictionEntryInfo info)
+    {
+        if (_slotOf.TryGetValue(key, out int slot))
         {
-            _order.Remove(node);
-            _order.AddFirst(node);
-            return;
+            MoveToFront(slot);
+        }
+        else
+        {
+            slot = NewSlot();
+            _keys[slot] = key;
+            _slotOf[key] = slot;
+            LinkFront(slot);
         }
 
-        _nodes[key] = _order.AddFirst(key);
+        return new EvictionHandle(null, slot, _generation[slot]);
     }
 
     public void OnAccessed(TKey key)
     {
-        if (_nodes.TryGetValue(key, out LinkedListNode<TKey>? node) && node != _order.First)
+        if (_slotOf.TryGetValue(key, out int slot))
         {
-            _order.Remove(node);
-            _order.AddFirst(node);
+            MoveToFront(slot);
+        }
+    }
+
+    public void OnAccessed(EvictionHandle handle)
+    {
+        int slot = handle.Slot;
+        int[] generation = _generation;
+        if (slot > 0 && slot < generation.Length && generation[slot] == handle.Generation)
+        {
+            MoveToFront(slot);
         }
     }
 
     public void OnRemoved(TKey key)
     {
-        if (_nodes.Remove(key, out LinkedListNode<TKey>? node))
+        if (_slotOf.Remove(key, out int slot))
         {
-            _order.Remove(node);
+            Forget(slot);
         }
     }
 
     public bool TryEvict([MaybeNullWhen(false)] out TKey victim)
     {
-        LinkedListNode<TKey>? last = _order.Last;
-        if (last is null)
+        int last = _prev[Head];
+        if (last == Head)
         {
             victim = default;
             return false;
         }
 
-        victim = last.Value;
-        _order.RemoveLast();
-        _nodes.Remove(victim);
+        victim = _keys[last];
+        _slotOf.Remove(victim);
+        Forget(last);
         return true;
+    }
+
+    private void MoveToFront(int slot)
+    {
+        int[] next = _next;
+        int[] prev = _prev;
+        int first = next[Head];
+        if (first == slot)
+        {
+            return;
+        }
+
+        int p = prev[slot];
+        int n = next[slot];
+        next[p] = n;
+        prev[n] = p;
+        next[slot] = first;
+        prev[slot] = Head;
+        prev[first] = slot;
+        next[Head] = slot;
+    }
+
+    private void LinkFront(int slot)
+    {
+        int first = _next[Head];
+        _next[slot] = first;
+        _prev[slot] = Head;
+        _prev[first] = slot;
+        _next[Head] = slot;
+    }
+
+    /// <summary>Unlinks the slot and frees it; the bumped generation makes every handle to it stale.</summary>
+    private void Forget(int slot)
+    {
+        _next[_prev[slot]] = _next[slot];
+        _prev[_next[slot]] = _prev[slot];
+        _keys[slot] = default!;
+        _generation[slot]++;
+        _next[slot] = _free;
+        _free = slot;
+    }
+
+    private int NewSlot()
+    {
+        if (_free >= 0)
+        {
+            int slot = _free;
+            _free = _next[slot];
+            return slot;
+        }
+
+        if (_used == _keys.Length)
+        {
+            int size = _keys.Length * 2;
+            Array.Resize(ref _prev, size);
+            Array.Resize(ref _next, size);
+            Array.Resize(ref _generation, size);
+            Array.Resize(ref _keys, size);
+        }
+
+        return _used++;
     }
 }

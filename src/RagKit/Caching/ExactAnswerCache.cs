@@ -14,23 +14,20 @@ internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
 /// The L1 exact tier: in-process, keyed by normalized question and scope, bounded by entry count and bytes,
 /// with TTL and a pluggable eviction policy. Hits take no lock and allocate nothing: a hit is recorded in a
 /// striped, lossy read buffer that is replayed to the policy under the lock — on the thread pool when a stripe is
-/// half full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
-/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads).
+/// a quarter full, by the reader when it is full, and always before an eviction decision (so a single thread's reads
+/// reach the policy exactly and in order; concurrent reads may be dropped or reordered across threads). Built-in
+/// policies hand out a handle per entry on insert, kept in the entry, so a replayed read skips the policy's lookup by
+/// key; other policies are driven by key.
 /// </summary>
 internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 {
-    private static readonly Action<ExactAnswerCache, Node> ApplyRead = static (cache, node) =>
-    {
-        if (!node.Removed)
-        {
-            cache._policy.OnAccessed(node.Key);
-        }
-    };
-
     private readonly ConcurrentDictionary<ExactKey, Node> _entries = new();
     private readonly Dictionary<DocumentKey, HashSet<ExactKey>> _byDocument = [];
     private readonly StripedReadBuffer<Node> _reads = new();
     private readonly IEvictionPolicy<ExactKey> _policy;
+
+    // The built-in policies hand out a handle per entry: replayed reads go straight to it, no lookup by key.
+    private readonly IHandleEvictionPolicy<ExactKey>? _handles;
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
@@ -57,6 +54,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         }
 
         _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
+        _handles = _policy as IHandleEvictionPolicy<ExactKey>;
     }
 
     public const string TierName = "exact";
@@ -109,7 +107,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     {
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             Volatile.Write(ref _drainScheduled, 0);
         }
     }
@@ -120,7 +118,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         if (size == StripedReadBuffer<Node>.Capacity / 4)
         {
             // A quarter full: replay the reads to the policy off the hit path (as BitFaster's ConcurrentLfu does).
-            if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
+            // Test before test-and-set: no locked instruction while a drain is already pending.
+            if (Volatile.Read(ref _drainScheduled) == 0 && Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
@@ -140,8 +139,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
             {
                 try
                 {
-                    _reads.Drain(this, ApplyRead);
-                    ApplyRead(this, node);
+                    _reads.Drain(new Replay(this));
+                    new Replay(this).Apply(node);
                 }
                 finally
                 {
@@ -167,7 +166,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         int evicted = 0;
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             if (_entries.TryRemove(key, out Node? old))
             {
                 _policy.OnRemoved(key);
@@ -186,7 +185,17 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
                 set.Add(key);
             }
 
-            _policy.OnInserted(key, new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds));
+            var info = new EvictionEntryInfo(size, answer.GenerationCost.TotalSeconds);
+            if (_handles is not null)
+            {
+                // Set before any replay can see the node: replays run under this lock.
+                node.Handle = _handles.Insert(key, info);
+            }
+            else
+            {
+                _policy.OnInserted(key, info);
+            }
+
             while ((_entries.Count > _maxEntries || _bytes > _maxBytes) && _policy.TryEvict(out ExactKey victim))
             {
                 if (_entries.TryRemove(victim, out Node? v))
@@ -208,7 +217,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         int removed = 0;
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
             foreach (DocumentKey doc in documents)
             {
                 if (!_byDocument.TryGetValue(doc, out HashSet<ExactKey>? keys))
@@ -244,7 +253,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     {
         lock (_lock)
         {
-            _reads.Drain(this, ApplyRead);
+            _reads.Drain(new Replay(this));
 
             // Only remove the entry we looked at, not a newer one stored meanwhile.
             if (_entries.TryRemove(new KeyValuePair<ExactKey, Node>(key, node)))
@@ -288,6 +297,27 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Replays buffered reads to the policy (caller holds the lock): by handle when the policy has them.</summary>
+    private readonly struct Replay(ExactAnswerCache cache) : IReadConsumer<Node>
+    {
+        public void Apply(Node node)
+        {
+            if (node.Removed)
+            {
+                return;
+            }
+
+            if (cache._handles is { } handles)
+            {
+                handles.OnAccessed(node.Handle);
+            }
+            else
+            {
+                cache._policy.OnAccessed(node.Key);
+            }
+        }
+    }
+
     /// <summary>An entry: the answer, its key (for the read buffer) and its expiry and last hit on the hit path's clock.</summary>
     private sealed class Node(ExactKey key, CachedAnswer answer, long expiresAt, long createdAt)
     {
@@ -302,5 +332,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
         /// <summary>Set under the lock once the entry has left the cache; buffered reads of it are then ignored.</summary>
         public bool Removed { get; set; }
+
+        /// <summary>The policy's handle of this entry (built-in policies), set under the lock on insert.</summary>
+        public EvictionHandle Handle { get; set; }
     }
 }

@@ -10,7 +10,7 @@ namespace RagKit.Caching;
 /// A hit only bumps the entry's frequency and stamps the current clock (O(1), no allocation). Priorities only grow,
 /// so the heap is updated lazily: an entry popped with a stale priority is pushed back with its current one.
 /// </remarks>
-internal sealed class GreedyDualPolicy<TKey> : IEvictionPolicy<TKey>
+internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private readonly Dictionary<TKey, Node> _nodes;
@@ -30,13 +30,15 @@ internal sealed class GreedyDualPolicy<TKey> : IEvictionPolicy<TKey>
     /// <summary>The current aging clock (priority of the last victim).</summary>
     internal double Clock => _clock;
 
-    public void OnInserted(TKey key, EvictionEntryInfo info)
+    public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
+
+    public EvictionHandle Insert(TKey key, EvictionEntryInfo info)
     {
         if (_nodes.TryGetValue(key, out Node? existing))
         {
             existing.Weight = Weight(info);
             Touch(existing);
-            return;
+            return new EvictionHandle(existing);
         }
 
         var node = new Node(key) { Weight = Weight(info), Frequency = 1, Base = _clock };
@@ -46,11 +48,21 @@ internal sealed class GreedyDualPolicy<TKey> : IEvictionPolicy<TKey>
         {
             Compact();
         }
+
+        return new EvictionHandle(node);
     }
 
     public void OnAccessed(TKey key)
     {
         if (_nodes.TryGetValue(key, out Node? node))
+        {
+            Touch(node);
+        }
+    }
+
+    public void OnAccessed(EvictionHandle handle)
+    {
+        if (handle.Node is Node { Removed: false } node)
         {
             Touch(node);
         }

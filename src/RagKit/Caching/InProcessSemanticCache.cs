@@ -297,6 +297,12 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>What the entry counts against the byte budget: the answer and the stored f32 vector.</summary>
         public long Size => Answer.EstimatedSize + ((long)Vector.Length * sizeof(float));
 
+        /// <summary>The policy's handle of this entry (built-in policies), set under the scope lock on insert.</summary>
+        public EvictionHandle Handle;
+
+        /// <summary>True once <see cref="Handle"/> is set.</summary>
+        public bool HasHandle;
+
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
@@ -304,6 +310,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     {
         private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
         private readonly IEvictionPolicy<ulong> _policy;
+        private readonly IHandleEvictionPolicy<ulong>? _handles;
         private readonly Lock _lock = new();
         private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
@@ -316,6 +323,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             _capacity = owner._capacityPerScope;
             _maxBytes = owner._maxBytesPerScope;
             _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, owner._maxBytesPerScope));
+            _handles = _policy as IHandleEvictionPolicy<ulong>;
         }
 
         public int Count => _entries.Count;
@@ -440,7 +448,14 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 {
                     try
                     {
-                        _policy.OnAccessed(best.Id);
+                        if (_handles is not null && best.HasHandle)
+                        {
+                            _handles.OnAccessed(best.Handle);
+                        }
+                        else
+                        {
+                            _policy.OnAccessed(best.Id);
+                        }
                     }
                     finally
                     {
@@ -598,7 +613,17 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
                 _bytes += entry.Size;
-                _policy.OnInserted(entry.Id, new EvictionEntryInfo(entry.Size, entry.Answer.GenerationCost.TotalSeconds));
+                var info = new EvictionEntryInfo(entry.Size, entry.Answer.GenerationCost.TotalSeconds);
+                if (_handles is not null)
+                {
+                    entry.Handle = _handles.Insert(entry.Id, info);
+                    entry.HasHandle = true;
+                }
+                else
+                {
+                    _policy.OnInserted(entry.Id, info);
+                }
+
                 while ((_entries.Count > _capacity || _bytes > _maxBytes) && _policy.TryEvict(out ulong victim))
                 {
                     if (_entries.TryRemove(victim, out Entry? v))

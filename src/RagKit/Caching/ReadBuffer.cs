@@ -41,12 +41,14 @@ internal sealed class StripedReadBuffer<T>
     /// <returns>How many reads the stripe holds now, or <see cref="Full"/> or <see cref="Contended"/>.</returns>
     public int TryAdd(T item) => _stripes[Environment.CurrentManagedThreadId & _mask].TryAdd(item);
 
-    /// <summary>Hands every recorded read to <paramref name="apply"/>. Single consumer: call under the owner's lock.</summary>
-    public void Drain<TState>(TState state, Action<TState, T> apply)
+    /// <summary>Hands every recorded read to <paramref name="consumer"/>. Single consumer: call under the owner's lock.</summary>
+    /// <remarks>A struct consumer, so the replay is specialized and inlined (no delegate call per read).</remarks>
+    public void Drain<TConsumer>(TConsumer consumer)
+        where TConsumer : struct, IReadConsumer<T>
     {
         foreach (Stripe stripe in _stripes)
         {
-            stripe.Drain(state, apply);
+            stripe.Drain(consumer);
         }
     }
 
@@ -55,7 +57,9 @@ internal sealed class StripedReadBuffer<T>
     {
         private const int Mask = Capacity - 1;
 
-        private readonly T?[] _items = new T?[Capacity];
+        // Slots are structs: storing a reference into a T[] in shared generic code costs an array covariance check per
+        // write (a helper call); a struct array element takes a plain store.
+        private readonly Slot[] _items = new Slot[Capacity];
 #pragma warning disable CS0169 // padding: keeps the producers' tail off the consumer's head cache line
         private long _p1, _p2, _p3, _p4, _p5, _p6, _p7;
 #pragma warning restore CS0169
@@ -79,29 +83,43 @@ internal sealed class StripedReadBuffer<T>
                 return Contended;
             }
 
-            Volatile.Write(ref _items[(int)(tail & Mask)], item);
+            Volatile.Write(ref _items[(int)(tail & Mask)].Item, item);
             return (int)size + 1;
         }
 
-        public void Drain<TState>(TState state, Action<TState, T> apply)
+        public void Drain<TConsumer>(TConsumer consumer)
+            where TConsumer : struct, IReadConsumer<T>
         {
             long head = _head;
             long tail = Volatile.Read(ref _tail);
             while (head < tail)
             {
                 int i = (int)(head & Mask);
-                T? item = Volatile.Read(ref _items[i]);
+                T? item = Volatile.Read(ref _items[i].Item);
                 if (item is null)
                 {
                     break; // a producer claimed the slot but has not written it yet; the next drain takes it
                 }
 
-                _items[i] = null;
+                _items[i].Item = null;
                 head++;
-                apply(state, item);
+                consumer.Apply(item);
             }
 
             Volatile.Write(ref _head, head);
         }
     }
+
+    private struct Slot
+    {
+        public T? Item;
+    }
+}
+
+/// <summary>Receives the reads <see cref="StripedReadBuffer{T}.Drain"/> replays.</summary>
+/// <typeparam name="T">The recorded item.</typeparam>
+internal interface IReadConsumer<in T>
+{
+    /// <summary>Replays one read.</summary>
+    void Apply(T item);
 }

@@ -101,7 +101,7 @@ internal sealed record WTinyLfuSettings(
 /// evicted recently shrinks it. A warm candidate that loses admission still gets in at a 1/128 chance (as Caffeine).
 /// The hill climber on the hit rate is kept as an option (<see cref="WTinyLfuSettings.Adaptive"/>).
 /// </summary>
-internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
+internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const byte Window = 0;
@@ -268,7 +268,9 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
     /// <summary>The window's current share of the capacity (moved by ghost hits, or by the hill climber).</summary>
     internal double WindowFraction => _windowFraction;
 
-    public void OnInserted(TKey key, EvictionEntryInfo info)
+    public void OnInserted(TKey key, EvictionEntryInfo info) => Insert(key, info);
+
+    public EvictionHandle Insert(TKey key, EvictionEntryInfo info)
     {
         int hash = _comparer.GetHashCode(key);
         _sketch.Increment(hash);
@@ -289,22 +291,35 @@ internal sealed class WTinyLfuPolicy<TKey> : IEvictionPolicy<TKey>
             _totalBytes += Math.Max(0, info.SizeBytes) - existing.Size;
             existing.Size = Math.Max(0, info.SizeBytes);
             LinkWindow(existing);
-            return;
+            return new EvictionHandle(existing);
         }
 
         var node = new Node(key, hash) { Size = Math.Max(0, info.SizeBytes) };
         _nodes[key] = node;
         _totalBytes += node.Size;
         LinkWindow(node);
+        return new EvictionHandle(node);
     }
 
     public void OnAccessed(TKey key)
     {
-        if (!_nodes.TryGetValue(key, out Node? node))
+        if (_nodes.TryGetValue(key, out Node? node))
         {
-            return;
+            Access(node);
         }
+    }
 
+    public void OnAccessed(EvictionHandle handle)
+    {
+        // A forgotten node (evicted or removed) is unlinked for good: its reads are ignored, as a read of an absent key.
+        if (handle.Node is Node node && node.Prev is not null)
+        {
+            Access(node);
+        }
+    }
+
+    private void Access(Node node)
+    {
         _sketch.Increment(node.Hash);
         Climb(hit: true);
         if (_duelLeft > 0)
