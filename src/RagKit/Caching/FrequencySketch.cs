@@ -10,7 +10,10 @@ namespace RagKit.Caching;
 internal sealed class FrequencySketch
 {
     private const ulong ResetMask = 0x7777_7777_7777_7777UL;
-    private static readonly ulong[] Seeds = [0xc3a5c85c97cb3127UL, 0xb492b66fbe98f273UL, 0x9ae16a3b2f90404fUL, 0xcbf29ce484222325UL];
+    private const ulong Seed0 = 0xc3a5c85c97cb3127UL;
+    private const ulong Seed1 = 0xb492b66fbe98f273UL;
+    private const ulong Seed2 = 0x9ae16a3b2f90404fUL;
+    private const ulong Seed3 = 0xcbf29ce484222325UL;
     private readonly ulong[] _table;
     private readonly ulong[] _doorkeeper;
     private readonly int _widthMask;
@@ -36,12 +39,9 @@ internal sealed class FrequencySketch
     public int Frequency(int hashCode)
     {
         ulong h = Spread(hashCode);
-        int min = 15;
-        for (int i = 0; i < 4; i++)
-        {
-            min = Math.Min(min, Counter(Index(h, i)));
-        }
-
+        int min = Math.Min(
+            Math.Min(Counter(Index(h, Seed0, Seed1, 0)), Counter(Index(h, Seed1, Seed2, 1))),
+            Math.Min(Counter(Index(h, Seed2, Seed3, 2)), Counter(Index(h, Seed3, Seed0, 3))));
         return min + (DoorkeeperContains(h) ? 1 : 0);
     }
 
@@ -55,23 +55,30 @@ internal sealed class FrequencySketch
         }
         else
         {
-            // Conservative update: only the smallest counters grow.
-            Span<int> idx = stackalloc int[4];
-            int min = 15;
-            for (int i = 0; i < 4; i++)
-            {
-                idx[i] = Index(h, i);
-                min = Math.Min(min, Counter(idx[i]));
-            }
-
+            // Conservative update: only the smallest counters grow. The four rows are unrolled (a hit replays this).
+            int i0 = Index(h, Seed0, Seed1, 0), i1 = Index(h, Seed1, Seed2, 1), i2 = Index(h, Seed2, Seed3, 2), i3 = Index(h, Seed3, Seed0, 3);
+            int c0 = Counter(i0), c1 = Counter(i1), c2 = Counter(i2), c3 = Counter(i3);
+            int min = Math.Min(Math.Min(c0, c1), Math.Min(c2, c3));
             if (min < 15)
             {
-                for (int i = 0; i < 4; i++)
+                if (c0 == min)
                 {
-                    if (Counter(idx[i]) == min)
-                    {
-                        _table[idx[i] >> 4] += 1UL << ((idx[i] & 15) << 2);
-                    }
+                    Add(i0);
+                }
+
+                if (c1 == min)
+                {
+                    Add(i1);
+                }
+
+                if (c2 == min)
+                {
+                    Add(i2);
+                }
+
+                if (c3 == min)
+                {
+                    Add(i3);
                 }
             }
         }
@@ -97,12 +104,15 @@ internal sealed class FrequencySketch
     private int Counter(int index) => (int)((_table[index >> 4] >> ((index & 15) << 2)) & 0xF);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Index(ulong h, int row)
+    private int Index(ulong h, ulong seed, ulong multiplier, int row)
     {
-        ulong x = (h + Seeds[row]) * Seeds[(row + 1) & 3];
+        ulong x = (h + seed) * multiplier;
         x ^= x >> 29;
         return (row * (_widthMask + 1)) + (int)(x & (ulong)_widthMask);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Add(int index) => _table[index >> 4] += 1UL << ((index & 15) << 2);
 
     private bool DoorkeeperContains(ulong h)
     {
