@@ -261,6 +261,131 @@ public sealed class PolicyHandleTests
     }
 
     [Fact]
+    public void WTinyLfu_ignores_a_stale_handle_whose_slot_now_holds_the_key_again_or_another_key()
+    {
+        var info = new EvictionEntryInfo(10, 1);
+        var context = new EvictionPolicyContext(Capacity, 40_000);
+        var policy = new WTinyLfuPolicy<int>(context);
+        var twin = new WTinyLfuPolicy<int>(context);
+        foreach (WTinyLfuPolicy<int> p in new[] { policy, twin })
+        {
+            for (int k = 1; k <= 20; k++)
+            {
+                p.Insert(k, info);
+            }
+        }
+
+        // Key 5 removed and re-inserted lands in the slot it left, with a new generation.
+        EvictionHandle old = policy.Insert(5, info);
+        policy.OnRemoved(5);
+        EvictionHandle current = policy.Insert(5, info);
+        twin.Insert(5, info);
+        twin.OnRemoved(5);
+        twin.Insert(5, info);
+        Assert.Equal(old.Slot, current.Slot);
+        Assert.NotEqual(old.Generation, current.Generation);
+
+        // Key 7 removed, its slot taken by key 100: the old handle of 7 must not touch 100.
+        EvictionHandle seven = policy.Insert(7, info);
+        policy.OnRemoved(7);
+        EvictionHandle hundred = policy.Insert(100, info);
+        twin.Insert(7, info);
+        twin.OnRemoved(7);
+        twin.Insert(100, info);
+        Assert.Equal(seven.Slot, hundred.Slot);
+
+        // Many replays of both stale handles: were either still live, 5 or 100 would look hot and recent, and the
+        // sketch, duel and ghosts would count the reads.
+        for (int i = 0; i < 200; i++)
+        {
+            policy.OnAccessed(old);
+            policy.OnAccessed(seven);
+        }
+
+        // Then the same trace on both, with evictions, reading 5 through its live handle on one and by key on the other.
+        for (int n = 0; n < 2_000; n++)
+        {
+            int key = 200 + (n * 7919 % 300);
+            policy.Insert(key, info);
+            twin.Insert(key, info);
+            policy.OnAccessed(current);
+            twin.OnAccessed(5);
+            if (n % 2 == 0)
+            {
+                Assert.True(policy.TryEvict(out int v));
+                Assert.True(twin.TryEvict(out int w));
+                Assert.Equal(w, v);
+            }
+
+            Assert.Equal(twin.WindowFraction, policy.WindowFraction);
+        }
+
+        var victims = new List<int>();
+        while (policy.TryEvict(out int v))
+        {
+            victims.Add(v);
+        }
+
+        var twinVictims = new List<int>();
+        while (twin.TryEvict(out int v))
+        {
+            twinVictims.Add(v);
+        }
+
+        Assert.Equal(twinVictims, victims);
+        Assert.Equal(victims.Count, victims.Distinct().Count());
+    }
+
+    [Fact]
+    public void WTinyLfu_grows_its_slot_arrays_past_the_capacity_hint_and_decides_as_by_key()
+    {
+        // Capacity 16 (arrays for about 20 slots) while 500 entries are held before any eviction.
+        var info = new EvictionEntryInfo(1, 1);
+        var context = new EvictionPolicyContext(16, 1 << 20);
+        var byHandle = new WTinyLfuPolicy<int>(context);
+        var byKey = new WTinyLfuPolicy<int>(context);
+        var handles = new Dictionary<int, EvictionHandle>();
+        for (int k = 0; k < 500; k++)
+        {
+            handles[k] = byHandle.Insert(k, info);
+            byKey.OnInserted(k, info);
+        }
+
+        var random = new Random(5);
+        for (int n = 0; n < 5_000; n++)
+        {
+            int key = (int)(500 * Math.Pow(random.NextDouble(), 2));
+            if (handles.TryGetValue(key, out EvictionHandle handle))
+            {
+                byHandle.OnAccessed(handle);
+                byKey.OnAccessed(key);
+            }
+
+            if (n % 10 == 0 && byHandle.TryEvict(out int victim))
+            {
+                Assert.True(byKey.TryEvict(out int other));
+                Assert.Equal(other, victim);
+                handles.Remove(victim);
+            }
+        }
+
+        var rest = new List<int>();
+        while (byHandle.TryEvict(out int v))
+        {
+            rest.Add(v);
+        }
+
+        var restByKey = new List<int>();
+        while (byKey.TryEvict(out int v))
+        {
+            restByKey.Add(v);
+        }
+
+        Assert.Equal(restByKey, rest);
+        Assert.Equal(handles.Keys.Order(), rest.Order());
+    }
+
+    [Fact]
     public void Lru_evicts_as_a_reference_linked_list_LRU_and_grows_past_its_capacity_hint()
     {
         // The policy is created with a hint of 16 entries but holds up to 300: its slot arrays must grow.

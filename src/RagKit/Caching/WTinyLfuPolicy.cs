@@ -110,12 +110,22 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private const byte GhostWindow = 0;
     private const byte GhostMain = 1;
 
-    private readonly Dictionary<TKey, Node> _nodes;
+    // Slots 0-2 are the sentinels of the window, probation and protected lists (slot = queue); entries start at 3.
+    private const int FirstSlot = 3;
+
+    private readonly Dictionary<TKey, int> _slotOf;
     private readonly IEqualityComparer<TKey> _comparer = EqualityComparer<TKey>.Default;
     private readonly FrequencySketch _sketch;
-    private readonly Node _window = Node.Sentinel();
-    private readonly Node _probation = Node.Sentinel();
-    private readonly Node _protected = Node.Sentinel();
+
+    // Entries in arrays indexed by slot (no node objects, so a list move is int stores with no GC write barriers):
+    // what a hit touches (links, hash, queue, generation) together in one struct per slot, the rest apart.
+    private Slot[] _slots;
+    private TKey[] _keys;
+    private long[] _sizes;
+    private long[] _movedAt;
+    private int _used = FirstSlot; // slots handed out so far
+    private int _free = -1; // free list through Slot.Next
+    private readonly bool _adaptive;
     private readonly long _maxEntries;
     private readonly long _maxBytes;
     private readonly int _sampleSize;
@@ -184,11 +194,23 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _settings = settings ?? WTinyLfuSettings.Default;
         _maxEntries = Math.Max(1, context.MaxEntries);
         _maxBytes = Math.Max(1, context.MaxBytes);
-        _nodes = new Dictionary<TKey, Node>((int)Math.Min(_maxEntries, 1 << 16));
+        int hint = (int)Math.Clamp(_maxEntries, 16, 1 << 16);
+        _slotOf = new Dictionary<TKey, int>((int)Math.Min(_maxEntries, 1 << 16));
+        _slots = new Slot[hint + FirstSlot + 1];
+        _keys = new TKey[_slots.Length];
+        _sizes = new long[_slots.Length];
+        _movedAt = new long[_slots.Length];
+        for (int sentinel = 0; sentinel < FirstSlot; sentinel++)
+        {
+            _slots[sentinel].Prev = sentinel;
+            _slots[sentinel].Next = sentinel;
+        }
+
         int capacity = (int)Math.Min(_maxEntries, 1 << 24);
         _sketch = new FrequencySketch(capacity, _settings.WidthFactor, _settings.SampleFactor, _settings.MinWidth, _settings.MinSample);
         _sampleSize = (int)Math.Min(Math.Max(_maxEntries * _settings.ClimberSampleFactor, _settings.ClimberMinSample), int.MaxValue);
         _windowFraction = _settings.InitialWindow;
+        _adaptive = _settings.Adaptive;
         _stepSize = _settings.Step * _settings.InitialDirection;
         if (_settings.GhostEntries > 0)
         {
@@ -274,7 +296,11 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     {
         int hash = _comparer.GetHashCode(key);
         _sketch.Increment(hash);
-        Climb(hit: false);
+        if (_adaptive)
+        {
+            Climb(hit: false);
+        }
+
         if (_duelLeft > 0)
         {
             Duel(hash, realHit: false);
@@ -285,70 +311,84 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
             OnGhostHit(hash);
         }
 
-        if (_nodes.TryGetValue(key, out Node? existing))
+        long size = Math.Max(0, info.SizeBytes);
+        if (_slotOf.TryGetValue(key, out int existing))
         {
             Unlink(existing);
-            _totalBytes += Math.Max(0, info.SizeBytes) - existing.Size;
-            existing.Size = Math.Max(0, info.SizeBytes);
-            LinkWindow(existing);
-            return new EvictionHandle(existing);
+            _totalBytes += size - _sizes[existing];
+            _sizes[existing] = size;
+            LinkFront(Window, existing);
+            return new EvictionHandle(null, existing, _slots[existing].Generation);
         }
 
-        var node = new Node(key, hash) { Size = Math.Max(0, info.SizeBytes) };
-        _nodes[key] = node;
-        _totalBytes += node.Size;
-        LinkWindow(node);
-        return new EvictionHandle(node);
+        int slot = NewSlot();
+        _keys[slot] = key;
+        _slots[slot].Hash = hash;
+        _sizes[slot] = size;
+        _movedAt[slot] = 0;
+        _slotOf[key] = slot;
+        _totalBytes += size;
+        LinkFront(Window, slot);
+        return new EvictionHandle(null, slot, _slots[slot].Generation);
     }
 
     public void OnAccessed(TKey key)
     {
-        if (_nodes.TryGetValue(key, out Node? node))
+        if (_slotOf.TryGetValue(key, out int slot))
         {
-            Access(node);
+            Access(slot);
         }
     }
 
     public void OnAccessed(EvictionHandle handle)
     {
-        // A forgotten node (evicted or removed) is unlinked for good: its reads are ignored, as a read of an absent key.
-        if (handle.Node is Node node && node.Prev is not null)
+        // A forgotten entry (evicted or removed) bumped its slot's generation: its reads are ignored, as a read of an
+        // absent key, even once the slot is reused. Sentinel slots and the empty handle are never entries.
+        int slot = handle.Slot;
+        Slot[] slots = _slots;
+        if (slot >= FirstSlot && slot < slots.Length && slots[slot].Generation == handle.Generation)
         {
-            Access(node);
+            Access(slot);
         }
     }
 
-    private void Access(Node node)
+    private void Access(int slot)
     {
-        _sketch.Increment(node.Hash);
-        Climb(hit: true);
-        if (_duelLeft > 0)
+        int hash = _slots[slot].Hash;
+        _sketch.Increment(hash);
+        if (_adaptive)
         {
-            Duel(node.Hash, realHit: true);
+            Climb(hit: true);
         }
 
-        switch (node.Queue)
+        if (_duelLeft > 0)
+        {
+            Duel(hash, realHit: true);
+        }
+
+        switch (_slots[slot].Queue)
         {
             case Window:
-                MoveToFront(_window, node);
+                MoveToFront(Window, slot);
                 break;
             case Probation:
-                Unlink(node);
-                LinkProtected(node);
+                Unlink(slot);
+                LinkFront(Protected, slot);
                 DemoteOverflow();
                 break;
             default:
-                MoveToFront(_protected, node);
+                MoveToFront(Protected, slot);
                 break;
         }
     }
 
     public void OnRemoved(TKey key)
     {
-        if (_nodes.Remove(key, out Node? node))
+        if (_slotOf.Remove(key, out int slot))
         {
-            Unlink(node);
-            _totalBytes -= node.Size;
+            Unlink(slot);
+            _totalBytes -= _sizes[slot];
+            Forget(slot);
         }
     }
 
@@ -356,29 +396,33 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     {
         // As Caffeine: entries beyond the window's share move to probation; the oldest of them is the candidate.
         long epoch = ++_epoch;
-        Node? candidate = null;
+        int candidate = -1;
         while (WindowOverflows())
         {
-            Node moved = _window.Prev!;
+            int moved = _slots[Window].Prev;
             Unlink(moved);
-            LinkFront(_probation, moved, Probation);
-            moved.MovedAt = epoch;
-            candidate ??= moved;
+            LinkFront(Probation, moved);
+            _movedAt[moved] = epoch;
+            if (candidate < 0)
+            {
+                candidate = moved;
+            }
         }
 
-        Node? evicted;
-        if (candidate is not null)
+        int evicted;
+        if (candidate >= 0)
         {
             // The candidate must beat the main region's victim on estimated frequency to stay.
-            Node? mainVictim = _probation.Prev!.MovedAt != epoch ? _probation.Prev : !Empty(_protected) ? _protected.Prev : null;
-            evicted = mainVictim is not null && Admit(candidate, mainVictim) ? mainVictim : candidate;
+            int oldestProbation = _slots[Probation].Prev;
+            int mainVictim = _movedAt[oldestProbation] != epoch ? oldestProbation : !Empty(Protected) ? _slots[Protected].Prev : -1;
+            evicted = mainVictim >= 0 && Admit(candidate, mainVictim) ? mainVictim : candidate;
         }
         else
         {
-            evicted = !Empty(_probation) ? _probation.Prev : !Empty(_protected) ? _protected.Prev : !Empty(_window) ? _window.Prev : null;
+            evicted = !Empty(Probation) ? _slots[Probation].Prev : !Empty(Protected) ? _slots[Protected].Prev : !Empty(Window) ? _slots[Window].Prev : -1;
         }
 
-        if (evicted is null)
+        if (evicted < 0)
         {
             victim = default;
             return false;
@@ -386,20 +430,21 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
         if (_ghostHash.Length != 0)
         {
-            RecordGhost(evicted.Hash, evicted == candidate || evicted.Queue == Window ? GhostWindow : GhostMain);
+            RecordGhost(_slots[evicted].Hash, evicted == candidate || _slots[evicted].Queue == Window ? GhostWindow : GhostMain);
         }
 
         Unlink(evicted);
-        _nodes.Remove(evicted.Key);
-        _totalBytes -= evicted.Size;
-        victim = evicted.Key;
+        victim = _keys[evicted];
+        _slotOf.Remove(victim);
+        _totalBytes -= _sizes[evicted];
+        Forget(evicted);
         return true;
     }
 
-    private bool Admit(Node candidate, Node victim)
+    private bool Admit(int candidate, int victim)
     {
-        int candidateFrequency = _sketch.Frequency(candidate.Hash);
-        int victimFrequency = _sketch.Frequency(victim.Hash);
+        int candidateFrequency = _sketch.Frequency(_slots[candidate].Hash);
+        int victimFrequency = _sketch.Frequency(_slots[victim].Hash);
         if (candidateFrequency + _settings.AdmitSlack > victimFrequency)
         {
             return true;
@@ -431,9 +476,9 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         long maxBytes = Math.Max(1, (long)(_maxBytes * mainFraction));
         while ((_protectedCount > maxCount || _protectedBytes > maxBytes) && _protectedCount > 1)
         {
-            Node demoted = _protected.Prev!;
+            int demoted = _slots[Protected].Prev;
             Unlink(demoted);
-            LinkFront(_probation, demoted, Probation);
+            LinkFront(Probation, demoted);
         }
     }
 
@@ -533,8 +578,8 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
         if (side == GhostWindow)
         {
-            if (_settings.GrowSlack >= 0 && !Empty(_probation)
-                && _sketch.Frequency(hash) + _settings.GrowSlack < _sketch.Frequency(_probation.Prev!.Hash))
+            if (_settings.GrowSlack >= 0 && !Empty(Probation)
+                && _sketch.Frequency(hash) + _settings.GrowSlack < _sketch.Frequency(_slots[_slots[Probation].Prev].Hash))
             {
                 // The returning key is still rarer than what the main region keeps: the admission filter was right
                 // to prefer frequency, so this is no evidence for a larger window.
@@ -571,7 +616,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         }
 
         _duelCheckLeft = _duelCheckEvery;
-        if (_totalBytes >= _maxBytes - (_maxBytes >> 3) && _nodes.Count < _maxEntries - (_maxEntries >> 3))
+        if (_totalBytes >= _maxBytes - (_maxBytes >> 3) && _slotOf.Count < _maxEntries - (_maxEntries >> 3))
         {
             // The byte budget, not the entry count, bounds this cache: the shadow LRU counts entries, so the two are
             // not comparable. The duel ends and any jump is undone.
@@ -842,91 +887,108 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     private int GhostIndex(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> 8) & _ghostMask;
 
-    private static bool Empty(Node sentinel) => sentinel.Next == sentinel;
+    private bool Empty(int sentinel) => _slots[sentinel].Next == sentinel;
 
-    private void LinkWindow(Node node) => LinkFront(_window, node, Window);
-
-    private void LinkProtected(Node node) => LinkFront(_protected, node, Protected);
-
-    private void LinkFront(Node sentinel, Node node, byte queue)
+    // Links the slot at the front (most recent end) of the list whose sentinel is `queue`.
+    private void LinkFront(int queue, int slot)
     {
-        node.Queue = queue;
-        node.Next = sentinel.Next;
-        node.Prev = sentinel;
-        sentinel.Next!.Prev = node;
-        sentinel.Next = node;
+        Slot[] slots = _slots;
+        ref Slot head = ref slots[queue];
+        ref Slot node = ref slots[slot];
+        int first = head.Next;
+        node.Queue = (byte)queue;
+        node.Next = first;
+        node.Prev = queue;
+        slots[first].Prev = slot;
+        head.Next = slot;
         if (queue == Window)
         {
             _windowCount++;
-            _windowBytes += node.Size;
+            _windowBytes += _sizes[slot];
         }
         else if (queue == Protected)
         {
             _protectedCount++;
-            _protectedBytes += node.Size;
+            _protectedBytes += _sizes[slot];
         }
     }
 
-    private void Unlink(Node node)
+    private void Unlink(int slot)
     {
-        if (node.Prev is null)
-        {
-            return;
-        }
-
-        node.Prev.Next = node.Next;
-        node.Next!.Prev = node.Prev;
-        node.Prev = null;
-        node.Next = null;
+        Slot[] slots = _slots;
+        ref Slot node = ref slots[slot];
+        slots[node.Prev].Next = node.Next;
+        slots[node.Next].Prev = node.Prev;
         if (node.Queue == Window)
         {
             _windowCount--;
-            _windowBytes -= node.Size;
+            _windowBytes -= _sizes[slot];
         }
         else if (node.Queue == Protected)
         {
             _protectedCount--;
-            _protectedBytes -= node.Size;
+            _protectedBytes -= _sizes[slot];
         }
     }
 
-    private static void MoveToFront(Node sentinel, Node node)
+    private void MoveToFront(int queue, int slot)
     {
-        if (sentinel.Next == node)
+        Slot[] slots = _slots;
+        ref Slot head = ref slots[queue];
+        int first = head.Next;
+        if (first == slot)
         {
             return;
         }
 
-        node.Prev!.Next = node.Next;
-        node.Next!.Prev = node.Prev;
-        node.Next = sentinel.Next;
-        node.Prev = sentinel;
-        sentinel.Next!.Prev = node;
-        sentinel.Next = node;
+        ref Slot node = ref slots[slot];
+        int prev = node.Prev;
+        int next = node.Next;
+        slots[prev].Next = next;
+        slots[next].Prev = prev;
+        node.Next = first;
+        node.Prev = queue;
+        slots[first].Prev = slot;
+        head.Next = slot;
     }
 
-    private sealed class Node(TKey key, int hash)
+    /// <summary>Frees an unlinked slot; the bumped generation makes every handle to it stale.</summary>
+    private void Forget(int slot)
     {
-        public TKey Key { get; } = key;
+        ref Slot node = ref _slots[slot];
+        node.Generation++;
+        node.Next = _free;
+        _free = slot;
+        _keys[slot] = default!;
+    }
 
-        public int Hash { get; } = hash;
-
-        public long Size { get; set; }
-
-        public byte Queue { get; set; }
-
-        public long MovedAt { get; set; }
-
-        public Node? Prev { get; set; }
-
-        public Node? Next { get; set; }
-
-        public static Node Sentinel()
+    private int NewSlot()
+    {
+        if (_free >= 0)
         {
-            var s = new Node(default!, 0);
-            s.Prev = s;
-            s.Next = s;
-            return s;
+            int slot = _free;
+            _free = _slots[slot].Next;
+            return slot;
         }
+
+        if (_used == _slots.Length)
+        {
+            int size = _slots.Length * 2;
+            Array.Resize(ref _slots, size);
+            Array.Resize(ref _keys, size);
+            Array.Resize(ref _sizes, size);
+            Array.Resize(ref _movedAt, size);
+        }
+
+        return _used++;
+    }
+
+    private struct Slot
+    {
+        public int Prev;
+        public int Next;
+        public int Hash;
+        public int Generation;
+        public byte Queue;
     }
 }
