@@ -213,17 +213,9 @@ public sealed class PolicyHandleTests
             twin.Insert(k, info);
         }
 
-        var victims = new List<int>();
-        while (policy.TryEvict(out int v))
-        {
-            victims.Add(v);
-        }
+        List<int> victims = Victims(policy);
 
-        var twinVictims = new List<int>();
-        while (twin.TryEvict(out int v))
-        {
-            twinVictims.Add(v);
-        }
+        List<int> twinVictims = Victims(twin);
 
         Assert.Equal(twinVictims, victims);
         Assert.Equal([1, 2, 3, 4], victims.Order());
@@ -244,17 +236,9 @@ public sealed class PolicyHandleTests
 
         policy.OnAccessed(default); // what an entry holds before the policy handed it a handle
 
-        var victims = new List<int>();
-        while (policy.TryEvict(out int v))
-        {
-            victims.Add(v);
-        }
+        List<int> victims = Victims(policy);
 
-        var twinVictims = new List<int>();
-        while (twin.TryEvict(out int v))
-        {
-            twinVictims.Add(v);
-        }
+        List<int> twinVictims = Victims(twin);
 
         Assert.Equal(twinVictims, victims);
         Assert.Equal(3, victims.Count);
@@ -320,17 +304,9 @@ public sealed class PolicyHandleTests
             Assert.Equal(twin.WindowFraction, policy.WindowFraction);
         }
 
-        var victims = new List<int>();
-        while (policy.TryEvict(out int v))
-        {
-            victims.Add(v);
-        }
+        List<int> victims = Victims(policy);
 
-        var twinVictims = new List<int>();
-        while (twin.TryEvict(out int v))
-        {
-            twinVictims.Add(v);
-        }
+        List<int> twinVictims = Victims(twin);
 
         Assert.Equal(twinVictims, victims);
         Assert.Equal(victims.Count, victims.Distinct().Count());
@@ -369,17 +345,9 @@ public sealed class PolicyHandleTests
             }
         }
 
-        var rest = new List<int>();
-        while (byHandle.TryEvict(out int v))
-        {
-            rest.Add(v);
-        }
+        List<int> rest = Victims(byHandle);
 
-        var restByKey = new List<int>();
-        while (byKey.TryEvict(out int v))
-        {
-            restByKey.Add(v);
-        }
+        List<int> restByKey = Victims(byKey);
 
         Assert.Equal(restByKey, rest);
         Assert.Equal(handles.Keys.Order(), rest.Order());
@@ -428,12 +396,18 @@ public sealed class PolicyHandleTests
         }
 
         Assert.Equal(300, order.Count);
-        var rest = new List<int>();
-        while (policy.TryEvict(out int victim))
+        Assert.Equal(order.Reverse(), Victims(policy));
+    }
+
+    /// <summary>Evicts until the policy tracks nothing; the victims in order.</summary>
+    private static List<int> Victims(IEvictionPolicy<int> policy)
+    {
+        var victims = new List<int>();
+        while (policy.TryEvict(out int v))
         {
-            rest.Add(victim);
+            victims.Add(v);
         }
 
-        Assert.Equal(order.Reverse(), rest);
+        return victims;
     }
 }
