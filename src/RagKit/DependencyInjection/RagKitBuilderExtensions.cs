@@ -50,21 +50,8 @@ public static class RagKitBuilderExtensions
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="factory">Creates the tier; it is a singleton disposed with the container.</param>
     /// <returns>The builder.</returns>
-    public static IRagKitBuilder AddSemanticCache(this IRagKitBuilder builder, Func<IServiceProvider, ISemanticAnswerCache> factory)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(factory);
-        if (builder.Name is null)
-        {
-            builder.Services.AddSingleton(factory);
-        }
-        else
-        {
-            builder.Services.AddKeyedSingleton(builder.Name, (sp, _) => factory(sp));
-        }
-
-        return builder;
-    }
+    public static IRagKitBuilder AddSemanticCache(this IRagKitBuilder builder, Func<IServiceProvider, ISemanticAnswerCache> factory) =>
+        Register(builder, factory); // Register adds (never replaces), so every tier registered this way is kept.
 
     /// <summary>
     /// Runs a prewarming policy (<see cref="RagKit.Prewarming.PrewarmingPolicies"/>) against the pipeline in the background once
