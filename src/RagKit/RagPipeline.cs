@@ -11,6 +11,7 @@ using RagKit.Caching;
 using RagKit.Diagnostics;
 using RagKit.Generation;
 using RagKit.Ingestion;
+using RagKit.Internal;
 using RagKit.Retrieval;
 
 namespace RagKit;
@@ -280,10 +281,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 }
 
                 GeneratedEmbeddings<Embedding<float>> vectors = await _embedder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (vectors.Count != texts.Count)
-                {
-                    throw new InvalidOperationException($"The embedding generator returned {vectors.Count} embeddings for {texts.Count} texts.");
-                }
+                EmbeddingValidation.ThrowIfInvalid(vectors, texts.Count, _embedder, i => $"chunk {offset + i} of document '{p.Doc.Id}'");
 
                 for (int i = 0; i < texts.Count; i++)
                 {
@@ -328,6 +326,8 @@ internal sealed partial class RagPipeline : IRagPipeline
             {
                 throw new ArgumentException("A document id must not be null, empty or whitespace.", nameof(documentIds));
             }
+
+            TextValidation.ThrowIfInvalidUtf16(id, nameof(documentIds), $"Document id '{id}'");
 
             keys.Add(new DocumentKey(scope.Tenant, scope.Collection, id));
         }
@@ -429,12 +429,18 @@ internal sealed partial class RagPipeline : IRagPipeline
 
     private bool TryExactHit(string question, in ScopeKey scope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedAnswer? hit)
     {
-        int max = QuestionNormalizer.MaxNormalizedLength(question.Length);
+        // Most questions do not grow under NFKC: a stack buffer of their length first, the worst case only when needed.
         char[]? rented = null;
-        Span<char> buffer = max <= 1024 ? stackalloc char[max] : (rented = ArrayPool<char>.Shared.Rent(max));
+        Span<char> buffer = question.Length <= 1008 ? stackalloc char[question.Length + 16] : default;
         try
         {
-            int n = QuestionNormalizer.Normalize(question, buffer);
+            if (!QuestionNormalizer.TryNormalize(question, buffer, out int n))
+            {
+                rented = ArrayPool<char>.Shared.Rent(QuestionNormalizer.MaxNormalizedLength(question.Length));
+                buffer = rented;
+                n = QuestionNormalizer.Normalize(question, buffer);
+            }
+
             hit = _exact.TryGet(scope, buffer[..n]);
             if (hit is not null && !IsFresh(hit))
             {
@@ -669,6 +675,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+        EmbeddingValidation.ThrowIfInvalid(embeddings, 1, _embedder, _ => $"the question '{Abbreviate(normalized)}'");
         ReadOnlyMemory<float> vector = embeddings[0].Vector;
         timings.Embedding = Stopwatch.GetElapsedTime(t);
 
@@ -1009,7 +1016,12 @@ internal sealed partial class RagPipeline : IRagPipeline
         {
             throw new ArgumentException($"The question is {question.Length} characters long; the limit is {_options.MaxQuestionLength} (RagKitOptions.MaxQuestionLength).", nameof(question));
         }
+
+        TextValidation.ThrowIfInvalidUtf16(question, nameof(question), "The question");
     }
+
+    /// <summary>The start of a text for an error message.</summary>
+    private static string Abbreviate(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
 
     private List<RagDocument> ValidateDocuments(IEnumerable<RagDocument> documents)
     {

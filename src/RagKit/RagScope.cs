@@ -26,7 +26,8 @@ public sealed class RagScope : IEquatable<RagScope>
     /// <param name="collection">The document collection within the tenant.</param>
     /// <param name="accessGroups">Groups the caller belongs to. Documents ingested for a group are only
     /// retrieved by callers in it; documents ingested with no groups are visible to the whole tenant collection.</param>
-    /// <exception cref="ArgumentException">A name is empty, too long or contains control characters.</exception>
+    /// <exception cref="ArgumentException">A name is empty, too long, contains control characters or is not valid
+    /// UTF-16 (a lone surrogate).</exception>
     public RagScope(string tenant, string collection = "default", IEnumerable<string>? accessGroups = null)
     {
         ValidateName(tenant, nameof(tenant));
@@ -144,6 +145,8 @@ public sealed class RagScope : IEquatable<RagScope>
                 throw new ArgumentException("A scope name must not contain control characters.", paramName);
             }
         }
+
+        Internal.TextValidation.ThrowIfInvalidUtf16(value, paramName, "A scope name");
     }
 
     private sealed record VersionedKey(string Stamp, ScopeKey Key);

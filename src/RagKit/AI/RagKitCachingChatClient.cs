@@ -236,6 +236,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
 
         Embedding<float> e = await _embedder.GenerateAsync(question, cancellationToken: cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<float> vector = e.Vector;
+        Internal.EmbeddingValidation.ThrowIfInvalid(vector, _embedder, _ => "the question", 0);
         var query = new SemanticQuery(scope, question, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
         SemanticCacheHit? hit = await _semantic.FindAsync(query, cancellationToken).ConfigureAwait(false);
         if (hit is null)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using RagKit.Internal;
 
 namespace RagKit.Caching;
 
@@ -12,52 +13,90 @@ namespace RagKit.Caching;
 public static class QuestionNormalizer
 {
     /// <summary>Normalizes into a new string.</summary>
+    /// <exception cref="ArgumentException">The question is not valid UTF-16 (a lone surrogate).</exception>
     public static string Normalize(string question)
     {
         ArgumentNullException.ThrowIfNull(question);
-        char[]? rented = null;
-        int max = MaxNormalizedLength(question.Length);
-        Span<char> buffer = max <= 512 ? stackalloc char[max] : (rented = ArrayPool<char>.Shared.Rent(max));
+
+        // Most questions do not grow under NFKC: try a small stack buffer before renting the worst case.
+        if (question.Length <= 256)
+        {
+            Span<char> small = stackalloc char[question.Length + 16];
+            if (TryNormalize(question, small, out int written))
+            {
+                return new string(small[..written]);
+            }
+        }
+
+        char[] rented = ArrayPool<char>.Shared.Rent(MaxNormalizedLength(question.Length));
         try
         {
-            int n = Normalize(question, buffer);
-            return new string(buffer[..n]);
+            int n = Normalize(question, rented);
+            return new string(rented, 0, n);
         }
         finally
         {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
+            ArrayPool<char>.Shared.Return(rented);
         }
     }
 
-    /// <summary>The buffer size <see cref="Normalize(ReadOnlySpan{char}, Span{char})"/> needs for an input of this length.</summary>
-    public static int MaxNormalizedLength(int inputLength) => (inputLength * 4) + 16;
+    /// <summary>
+    /// The buffer size <see cref="Normalize(ReadOnlySpan{char}, Span{char})"/> needs for any input of this length:
+    /// NFKC can expand UTF-16 text up to 18 times (Unicode UAX #15, "Stream-Safe Text Format"), plus slack.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputLength"/> is negative or too large.</exception>
+    public static int MaxNormalizedLength(int inputLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(inputLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(inputLength, (Array.MaxLength - 16) / MaxNfkcExpansion);
+        return (inputLength * MaxNfkcExpansion) + 16;
+    }
 
     /// <summary>Normalizes into <paramref name="destination"/> without allocating (for inputs in NFKC already, the usual case).</summary>
     /// <returns>The number of characters written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small for the normalized form
+    /// (a buffer of <see cref="MaxNormalizedLength(int)"/> is always large enough), or the question is not valid
+    /// UTF-16 (a lone surrogate).</exception>
     public static int Normalize(ReadOnlySpan<char> question, Span<char> destination)
     {
+        if (!TryNormalize(question, destination, out int written))
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} characters; the normalized question needs more (use MaxNormalizedLength).", nameof(destination));
+        }
+
+        return written;
+    }
+
+    /// <summary>Normalizes into <paramref name="destination"/>; false when it is too small.</summary>
+    internal static bool TryNormalize(ReadOnlySpan<char> question, Span<char> destination, out int written)
+    {
+        written = 0;
         ReadOnlySpan<char> source = question;
         char[]? rented = null;
         try
         {
-            // ASCII text is always in NFKC; skipping the Unicode check is the common, fast case.
-            if (!System.Text.Ascii.IsValid(source) && !source.IsNormalized(NormalizationForm.FormKC))
+            // ASCII text is always valid and in NFKC; skipping the Unicode checks is the common, fast case.
+            if (!System.Text.Ascii.IsValid(source))
             {
-                rented = ArrayPool<char>.Shared.Rent(MaxNormalizedLength(source.Length));
-                if (!source.TryNormalize(rented, out int written, NormalizationForm.FormKC))
+                if (!TextValidation.IsValidUtf16(source))
                 {
-                    // Pathological expansion: fall back to the allocating path.
-                    string s = source.ToString().Normalize(NormalizationForm.FormKC);
-                    ArrayPool<char>.Shared.Return(rented);
-                    rented = null;
-                    source = s;
+                    throw new ArgumentException("The question is not valid UTF-16: it contains a lone surrogate.", nameof(question));
                 }
-                else
+
+                if (!source.IsNormalized(NormalizationForm.FormKC))
                 {
-                    source = rented.AsSpan(0, written);
+                    rented = ArrayPool<char>.Shared.Rent(MaxNormalizedLength(source.Length));
+                    if (source.TryNormalize(rented, out int nfkcLength, NormalizationForm.FormKC))
+                    {
+                        source = rented.AsSpan(0, nfkcLength);
+                    }
+                    else
+                    {
+                        // Cannot happen within the UAX #15 bound; the allocating path is the safe fallback.
+                        ArrayPool<char>.Shared.Return(rented);
+                        rented = null;
+                        source = source.ToString().Normalize(NormalizationForm.FormKC);
+                    }
                 }
             }
 
@@ -69,6 +108,12 @@ public static class QuestionNormalizer
                 {
                     pendingSpace = n > 0;
                     continue;
+                }
+
+                // A space and the character: both must fit.
+                if (n + (pendingSpace ? 2 : 1) > destination.Length)
+                {
+                    return false;
                 }
 
                 if (pendingSpace)
@@ -90,7 +135,8 @@ public static class QuestionNormalizer
                 n--;
             }
 
-            return n;
+            written = n;
+            return true;
         }
         finally
         {
@@ -100,6 +146,8 @@ public static class QuestionNormalizer
             }
         }
     }
+
+    private const int MaxNfkcExpansion = 18;
 
     internal static ulong Hash(ReadOnlySpan<char> normalized) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(normalized));
 

@@ -3,10 +3,13 @@ namespace RagKit;
 /// <summary>A document to ingest. Ingesting the same id again replaces the document.</summary>
 public sealed class RagDocument
 {
+    private readonly string? _title;
+
     /// <summary>Creates a document.</summary>
     /// <param name="id">Unique within its tenant and collection.</param>
     /// <param name="text">The document's text.</param>
-    /// <exception cref="ArgumentException">The id is null, empty or too long, or the text is null.</exception>
+    /// <exception cref="ArgumentException">The id is null, empty, too long or not valid UTF-16, or the text is null,
+    /// empty, whitespace or not valid UTF-16. To remove a document, use <see cref="IRagPipeline.DeleteDocumentsAsync"/>.</exception>
     public RagDocument(string id, string text)
     {
         if (string.IsNullOrWhiteSpace(id))
@@ -19,8 +22,18 @@ public sealed class RagDocument
             throw new ArgumentException($"A document id must be at most 512 characters; got {id.Length}.", nameof(id));
         }
 
+        Internal.TextValidation.ThrowIfInvalidUtf16(id, nameof(id), "The document id");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            // An empty document would be stored with no chunks and never be found; a deletion is explicit.
+            throw new ArgumentException(text is null
+                ? $"The text of document '{id}' must not be null."
+                : $"The text of document '{id}' is empty or whitespace; to remove a document, use DeleteDocumentsAsync.", nameof(text));
+        }
+
+        Internal.TextValidation.ThrowIfInvalidUtf16(text, nameof(text), $"The text of document '{id}'");
         Id = id;
-        Text = text ?? throw new ArgumentException($"The text of document '{id}' must not be null.", nameof(text));
+        Text = text;
     }
 
     /// <summary>The document id.</summary>
@@ -30,7 +43,20 @@ public sealed class RagDocument
     public string Text { get; }
 
     /// <summary>An optional title, shown with citations.</summary>
-    public string? Title { get; init; }
+    /// <exception cref="ArgumentException">The title is not valid UTF-16 (a lone surrogate).</exception>
+    public string? Title
+    {
+        get => _title;
+        init
+        {
+            if (value is not null)
+            {
+                Internal.TextValidation.ThrowIfInvalidUtf16(value, nameof(Title), $"The title of document '{Id}'");
+            }
+
+            _title = value;
+        }
+    }
 
     /// <summary>
     /// Groups allowed to read the document. Null takes the ingesting scope's access groups;

@@ -31,6 +31,8 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
             throw new ArgumentException("A curated answer needs text.", nameof(answer));
         }
 
+        Internal.TextValidation.ThrowIfInvalidUtf16(answer, nameof(answer), "The curated answer");
+
         ScopeKey key = scope.GetKey(VersionStamp);
         RememberScope(key, scope);
         string normalized = QuestionNormalizer.Normalize(question);
@@ -50,6 +52,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
         }
 
         GeneratedEmbeddings<Embedding<float>> embeddings = await _embedder.GenerateAsync([normalized], cancellationToken: cancellationToken).ConfigureAwait(false);
+        Internal.EmbeddingValidation.ThrowIfInvalid(embeddings, 1, _embedder, _ => $"the curated question '{Abbreviate(question)}'");
         DateTimeOffset now = _time.GetUtcNow();
         var cached = new CachedAnswer
         {
