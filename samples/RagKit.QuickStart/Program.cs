@@ -54,7 +54,9 @@ var scope = new RagScope("quickstart", "docs");
 RagDocument[] documents = Directory.EnumerateFiles(docsDir, "*.*", SearchOption.AllDirectories)
     .Where(f => f.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
     .Order(StringComparer.Ordinal)
-    .Select(f => new RagDocument(Path.GetRelativePath(docsDir, f), File.ReadAllText(f)) { Title = Path.GetFileNameWithoutExtension(f) })
+    .Select(f => (Path: f, Text: File.ReadAllText(f)))
+    .Where(f => !string.IsNullOrWhiteSpace(f.Text)) // an empty file has nothing to ingest
+    .Select(f => new RagDocument(Path.GetRelativePath(docsDir, f.Path), f.Text) { Title = Path.GetFileNameWithoutExtension(f.Path) })
     .ToArray();
 
 IngestResult ingested = null!;
