@@ -142,6 +142,7 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
+    private const int InitialSlots = 16;
     private readonly Dictionary<TKey, int> _slotOf;
     private int[] _prev;
     private int[] _next;
@@ -152,7 +153,9 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     public LruEvictionPolicy(int capacityHint)
     {
-        int hint = Math.Clamp(capacityHint, 16, 1 << 16);
+        // Start small and grow by doubling: a cache per scope is often nearly empty (one tenant, one conversation),
+        // and arrays preallocated to capacity cost hundreds of KB per scope.
+        int hint = Math.Clamp(capacityHint, 1, InitialSlots);
         _slotOf = new Dictionary<TKey, int>(hint);
         _prev = new int[hint + 2];
         _next = new int[hint + 2];

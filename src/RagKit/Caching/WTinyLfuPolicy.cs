@@ -194,8 +194,9 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _settings = settings ?? WTinyLfuSettings.Default;
         _maxEntries = Math.Max(1, context.MaxEntries);
         _maxBytes = Math.Max(1, context.MaxBytes);
-        int hint = (int)Math.Clamp(_maxEntries, 16, 1 << 16);
-        _slotOf = new Dictionary<TKey, int>((int)Math.Min(_maxEntries, 1 << 16));
+        // Entry slots start small and double on demand (a cache per scope is often nearly empty).
+        int hint = (int)Math.Min(_maxEntries, 16);
+        _slotOf = new Dictionary<TKey, int>(hint);
         _slots = new Slot[hint + FirstSlot + 1];
         _keys = new TKey[_slots.Length];
         _sizes = new long[_slots.Length];
