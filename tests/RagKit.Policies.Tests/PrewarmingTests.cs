@@ -97,6 +97,62 @@ public sealed class PrewarmingTests(EmbedderFixture fixture) : IClassFixture<Emb
     }
 
     [Fact]
+    public async Task Refresh_ahead_runs_on_a_users_decorator_through_the_public_seam()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using RagPipeline pipeline = await PipelineAsync(time);
+        using var decorated = new LoggingDecorator(pipeline);
+        Assert.Equal(AnswerTier.Generated, (await decorated.AskAsync(Hot, Options)).Report.Tier);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(AnswerTier.Exact, (await decorated.AskAsync(Hot, Options)).Report.Tier);
+        }
+
+        // Near the end of the TTL the hot answer is a candidate, and refreshing it through the seam renews it.
+        time.Advance(Ttl - TimeSpan.FromMinutes(1));
+        IRefreshAheadSource source = decorated;
+        RefreshCandidate candidate = Assert.Single(source.GetRefreshCandidates(minHits: 3, withinFraction: 0.2));
+        DateTimeOffset oldExpiry = candidate.ExpiresAt;
+        Assert.Equal(Scope, candidate.Scope);
+        Assert.Equal(QuestionNormalizer.Normalize(Hot), candidate.Question);
+
+        var progress = new SignalProgress();
+        using var cts = new CancellationTokenSource();
+        Task loop = PrewarmingPolicies.RefreshAhead(new RefreshAheadOptions { MinHits = 3, RefreshWithin = 0.2, CheckInterval = TimeSpan.FromSeconds(30) }, time)
+            .RunInBackground(decorated, progress, cts.Token);
+        Assert.True(await progress.WaitAsync(Patience), "the policy refreshed through the decorator");
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+
+        Assert.Equal(0, progress.Last.Failed);
+        Assert.True(Entry(pipeline, Hot).ExpiresAt > oldExpiry);
+        Assert.Empty(source.GetRefreshCandidates(minHits: 3, withinFraction: 0.2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.GetRefreshCandidates(minHits: 3, withinFraction: 1.5));
+    }
+
+    /// <summary>What an app writes around a pipeline: forwards every call, refresh-ahead included.</summary>
+    private sealed class LoggingDecorator(RagPipeline inner) : IRagPipeline, IRefreshAheadSource
+    {
+        public ValueTask<RagAnswer> AskAsync(string question, AskOptions options, CancellationToken cancellationToken = default) => inner.AskAsync(question, options, cancellationToken);
+
+        public IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(string question, AskOptions options, CancellationToken cancellationToken = default) => inner.AskStreamingAsync(question, options, cancellationToken);
+
+        public Task<IngestResult> IngestAsync(RagScope scope, IEnumerable<RagDocument> documents, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default) => inner.IngestAsync(scope, documents, progress, cancellationToken);
+
+        public Task<int> DeleteDocumentsAsync(RagScope scope, IEnumerable<string> documentIds, CancellationToken cancellationToken = default) => inner.DeleteDocumentsAsync(scope, documentIds, cancellationToken);
+
+        public Task<int> ReportWrongAnswerAsync(string question, AskOptions options, CancellationToken cancellationToken = default) => inner.ReportWrongAnswerAsync(question, options, cancellationToken);
+
+        public IReadOnlyList<RefreshCandidate> GetRefreshCandidates(int minHits, double withinFraction) => inner.GetRefreshCandidates(minHits, withinFraction);
+
+        public Task<bool> RefreshAsync(RefreshCandidate candidate, CancellationToken cancellationToken = default) => inner.RefreshAsync(candidate, cancellationToken);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
     public async Task Refresh_ahead_lets_a_cold_entry_expire()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -253,17 +253,17 @@ internal sealed class RefreshAheadPolicy(int minHits, double within, TimeSpan in
 
     public async Task RunAsync(IRagPipeline pipeline, IProgress<PrewarmProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (pipeline is not RagPipeline rag)
+        if (pipeline is not IRefreshAheadSource rag)
         {
-            throw new ArgumentException("Refresh-ahead needs a pipeline built by RagPipelineBuilder.", nameof(pipeline));
+            throw new ArgumentException("Refresh-ahead needs a pipeline that implements IRefreshAheadSource (pipelines built by RagPipelineBuilder do; a decorator forwards it).", nameof(pipeline));
         }
 
         int completed = 0, failed = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            List<CachedAnswer> due = rag.FindRefreshCandidates(minHits, within);
-            foreach (CachedAnswer entry in due)
+            IReadOnlyList<RefreshCandidate> due = rag.GetRefreshCandidates(minHits, within);
+            foreach (RefreshCandidate entry in due)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Exception? error = null;

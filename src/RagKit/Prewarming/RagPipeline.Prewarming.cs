@@ -8,7 +8,7 @@ using RagKit.Retrieval;
 namespace RagKit;
 
 /// <summary>The pipeline's hooks for prewarming: curated answers and refresh-ahead of hot exact-tier entries.</summary>
-internal sealed partial class RagPipeline : ICuratedAnswerSink
+internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSource
 {
     private readonly ConcurrentDictionary<string, RagScope> _knownScopes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<FlightKey, byte> _refreshing = new();
@@ -73,11 +73,16 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
         }
     }
 
-    /// <summary>Exact-tier entries hit at least <paramref name="minHits"/> times whose remaining lifetime is at most <paramref name="withinFraction"/> of their TTL.</summary>
-    internal List<CachedAnswer> FindRefreshCandidates(int minHits, double withinFraction)
+    public IReadOnlyList<RefreshCandidate> GetRefreshCandidates(int minHits, double withinFraction)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minHits);
+        if (!(withinFraction is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(withinFraction), withinFraction, "The fraction of the TTL must be between 0 and 1.");
+        }
+
         DateTimeOffset now = _time.GetUtcNow();
-        var due = new List<CachedAnswer>();
+        var due = new List<RefreshCandidate>();
         foreach (CachedAnswer entry in _exact.Snapshot())
         {
             if (entry.Hits < minHits || entry.ExpiresAt <= now || CuratedAnswers.IsCurated(entry))
@@ -86,9 +91,9 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
             }
 
             TimeSpan lifetime = entry.ExpiresAt - entry.CreatedAt;
-            if (entry.ExpiresAt - now <= lifetime * withinFraction && _knownScopes.ContainsKey(entry.ScopeId))
+            if (entry.ExpiresAt - now <= lifetime * withinFraction && _knownScopes.TryGetValue(entry.ScopeId, out RagScope? scope))
             {
-                due.Add(entry);
+                due.Add(new RefreshCandidate(scope, entry.Question, entry.Hits, entry.ExpiresAt));
             }
         }
 
@@ -96,15 +101,13 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
     }
 
     /// <summary>Regenerates an answer bypassing the cache lookups and writes it back to every tier. False when it could not be.</summary>
-    internal async Task<bool> RefreshAsync(CachedAnswer entry, CancellationToken cancellationToken)
+    public async Task<bool> RefreshAsync(RefreshCandidate candidate, CancellationToken cancellationToken = default)
     {
-        if (!_knownScopes.TryGetValue(entry.ScopeId, out RagScope? scope))
-        {
-            return false;
-        }
-
+        ArgumentNullException.ThrowIfNull(candidate);
+        RagScope scope = candidate.Scope;
+        string question = QuestionNormalizer.Normalize(candidate.Question);
         ScopeKey key = scope.GetKey(VersionStamp);
-        var flight = new FlightKey(key.Id, entry.Question);
+        var flight = new FlightKey(key.Id, question);
         if (!_refreshing.TryAdd(flight, 0))
         {
             return false;
@@ -116,7 +119,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
             var timings = new StageTimings();
 
             // Retrieval without semantic lookups (UseCache = false), then generation with write-back (UseCache = true).
-            Prepared prepared = await PrepareAsync(entry.Question, key, new AskOptions(scope) { UseCache = false }, timings, start, cancellationToken).ConfigureAwait(false);
+            Prepared prepared = await PrepareAsync(question, key, new AskOptions(scope) { UseCache = false }, timings, start, cancellationToken).ConfigureAwait(false);
             if (prepared.Sources.Count == 0)
             {
                 return false;
@@ -126,7 +129,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
             {
                 try
                 {
-                    await tier.RemoveAsync(key, entry.Question, cancellationToken).ConfigureAwait(false);
+                    await tier.RemoveAsync(key, question, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -134,7 +137,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink
                 }
             }
 
-            RagAnswer answer = await GenerateAsync(entry.Question, entry.Question, key, new AskOptions(scope), prepared, timings, start, cancellationToken).ConfigureAwait(false);
+            RagAnswer answer = await GenerateAsync(question, question, key, new AskOptions(scope), prepared, timings, start, cancellationToken).ConfigureAwait(false);
             return answer.IsComplete;
         }
         finally
