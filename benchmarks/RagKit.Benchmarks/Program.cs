@@ -3,6 +3,13 @@ using RagKit.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- [BenchmarkDotNet args]   micro-benchmarks
 // dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- threshold [data-folder]  static threshold curve
+// dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- firsthit                  first vs steady semantic hit
+if (args.Length > 0 && args[0] == "firsthit")
+{
+    await FirstHit.RunAsync();
+    return;
+}
+
 if (args.Length > 0 && args[0] == "threshold")
 {
     await ThresholdCurve.RunAsync(args.Length > 1 ? args[1] : DataFolder.Find());

@@ -76,6 +76,9 @@ internal sealed partial class RagPipeline : IRagPipeline
             ?? $"{em?.DefaultModelId ?? embedder.GetType().FullName}/{em?.DefaultModelDimensions}";
         string templateVersion = chat is null ? ExtractiveModel : $"{template.Version}/{options.PromptTemplateVersion}";
         VersionStamp = $"model={model};template={templateVersion};embedding={embedding}";
+
+        // The first hit in a process should cost about what later ones do: warm the hit paths now, not on a user's ask.
+        TierWarmUp.Run(options.EvictionPolicy, options.SemanticMatchRule, time);
     }
 
     /// <summary>Model, template and embedding versions; part of every cache scope.</summary>

@@ -51,6 +51,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time, _options.SlidingExpiration);
         _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule, slidingExpiration: _options.SlidingExpiration, maxBytesPerScope: _options.SemanticMaxBytesPerScope);
         _shared = sharedTiers?.ToArray() ?? [];
+        TierWarmUp.Run(_options.EvictionPolicy, _options.SemanticMatchRule, _time);
     }
 
     /// <inheritdoc />

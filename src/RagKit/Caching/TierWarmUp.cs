@@ -1,0 +1,70 @@
+namespace RagKit.Caching;
+
+/// <summary>
+/// Runs the in-process tiers' hit paths once on throwaway instances, so that the first real hit in a process does
+/// not pay for JIT compilation, the native HNSW library's first load and search, and the match rule's and guards'
+/// static tables (about 400 ms on 2 cores, against about 0.15 ms for a warm lookup). The real tiers are untouched.
+/// </summary>
+internal static class TierWarmUp
+{
+    private const int Dimensions = 384;
+
+    /// <summary>Warms the exact and semantic hit paths with the given settings; never throws.</summary>
+    /// <param name="policy">The eviction policy the real tiers use.</param>
+    /// <param name="rule">The semantic match rule the real tiers use.</param>
+    /// <param name="time">The clock.</param>
+    public static void Run(EvictionPolicyFactory policy, ISemanticMatchRule? rule, TimeProvider time)
+    {
+        try
+        {
+            var scope = new ScopeKey("ragkit-warm-up", 1);
+            DateTimeOffset now = time.GetUtcNow();
+            var answer = new CachedAnswer
+            {
+                Question = "how do i warm up the cache",
+                ScopeId = scope.Id,
+                Text = "Warm-up answer [1].",
+                Citations = [],
+                Provenance = [new ProvenanceEntry(new DocumentKey("ragkit", "warm-up", "warm-up"), "warm-up#0", 1)],
+                CreatedAt = now,
+                ExpiresAt = now + TimeSpan.FromMinutes(1),
+            };
+
+            var exact = new ExactAnswerCache(16, 1 << 20, policy, time, slidingExpiration: null);
+            exact.Set(scope, answer);
+            _ = exact.TryGet(scope, answer.Question.AsSpan());
+
+            float[] stored = UnitVector(seed: 1, noise: 0f);
+            float[] asked = UnitVector(seed: 1, noise: 0.02f);
+            using var semantic = new InProcessSemanticCache(16, policy, time, rule);
+            semantic.StoreAsync(scope, stored, answer, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            var query = new SemanticQuery(scope, "how can i warm up the cache", asked, 0.9f) { Rule = rule };
+            _ = semantic.FindAsync(query, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // A warm-up is an optimisation: whatever goes wrong here shows up, if real, on the first real ask.
+        }
+    }
+
+    private static float[] UnitVector(int seed, float noise)
+    {
+        var random = new Random(seed);
+        var noiseSource = new Random(seed + 1);
+        var v = new float[Dimensions];
+        double norm = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = (float)(random.NextDouble() - 0.5) + (noise * (float)(noiseSource.NextDouble() - 0.5));
+            norm += v[i] * v[i];
+        }
+
+        float scale = (float)(1 / Math.Sqrt(norm));
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] *= scale;
+        }
+
+        return v;
+    }
+}
