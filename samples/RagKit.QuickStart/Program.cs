@@ -122,7 +122,44 @@ async Task AskAsync(string question)
         AnsiConsole.MarkupLineInterpolated($"   [grey][[{c.Number}]] {c.DocumentId} ({c.ChunkId}, score {c.Score:F2})[/]");
     }
 
-    AnsiConsole.MarkupLineInterpolated($"   [{color}]{answer.Tier}[/]{similarity} in [bold]{answer.Report.Total.TotalMilliseconds:F3} ms[/] (embed {answer.Report.Embedding.TotalMilliseconds:F1} ms, retrieve {answer.Report.Retrieval.TotalMilliseconds:F1} ms, generate {answer.Report.Generation.TotalMilliseconds:F1} ms){(answer.IsExtractive ? ", extractive" : string.Empty)}");
+    AnsiConsole.MarkupLineInterpolated($"   [{color}]{answer.Tier}[/]{similarity} in [bold]{answer.Report.Total.TotalMilliseconds:F3} ms[/] ({Stages(answer.Report)}){(answer.IsExtractive ? ", extractive" : string.Empty)}");
+}
+
+// Every stage the ask went through, in order; a stage it never reached is left out.
+static string Stages(TierReport r)
+{
+    var parts = new List<string>();
+    if (r.ExactLookup > TimeSpan.Zero)
+    {
+        parts.Add($"exact lookup {r.ExactLookup.TotalMilliseconds:F3} ms");
+    }
+
+    if (r.Embedding > TimeSpan.Zero)
+    {
+        parts.Add($"embed {r.Embedding.TotalMilliseconds:F1} ms");
+    }
+
+    if (r.SemanticLookup > TimeSpan.Zero)
+    {
+        parts.Add($"semantic lookup {r.SemanticLookup.TotalMilliseconds:F3} ms");
+    }
+
+    if (r.Retrieval > TimeSpan.Zero)
+    {
+        parts.Add($"retrieve {r.Retrieval.TotalMilliseconds:F1} ms{(r.RetrievalCached ? " (cached)" : string.Empty)}");
+    }
+
+    if (r.Generation > TimeSpan.Zero)
+    {
+        parts.Add($"generate {r.Generation.TotalMilliseconds:F1} ms");
+    }
+
+    if (r.SkippedTiers.Count > 0)
+    {
+        parts.Add($"skipped {string.Join(", ", r.SkippedTiers)}");
+    }
+
+    return string.Join(", ", parts);
 }
 
 static string? FindDocsFolder()
