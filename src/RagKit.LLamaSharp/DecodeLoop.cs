@@ -132,7 +132,7 @@ public sealed partial class LLamaSharpChatClient
                     slot.Request.Cancel();
                     _waiting.RemoveAt(i);
                 }
-                else if (DateTimeOffset.UtcNow >= slot.Request.Deadline)
+                else if (owner.Time.GetUtcNow() >= slot.Request.Deadline)
                 {
                     slot.Request.Complete(new GenerationOutcome(ChatFinishReason.Length, true, new UsageDetails { InputTokenCount = 0, OutputTokenCount = 0, TotalTokenCount = 0 }));
                     _waiting.RemoveAt(i);
@@ -305,7 +305,7 @@ public sealed partial class LLamaSharpChatClient
 
                 if (slot.Pending.Length > 0 || !conversation.RequiresSampling)
                 {
-                    if (DateTimeOffset.UtcNow >= request.Deadline)
+                    if (owner.Time.GetUtcNow() >= request.Deadline)
                     {
                         Finish(i, ChatFinishReason.Length, incomplete: true);
                     }
@@ -328,7 +328,7 @@ public sealed partial class LLamaSharpChatClient
                     request.Deltas.Writer.TryWrite(text);
                 }
 
-                if (slot.Generated >= slot.MaxTokens || DateTimeOffset.UtcNow >= request.Deadline)
+                if (slot.Generated >= slot.MaxTokens || owner.Time.GetUtcNow() >= request.Deadline)
                 {
                     Finish(i, ChatFinishReason.Length, incomplete: true);
                     continue;

@@ -10,19 +10,20 @@ internal sealed class GenerationRequest
 {
     private int _abandoned;
 
-    public GenerationRequest(string prefix, string suffix, int maxTokens, SamplingSettings sampling, TimeSpan timeout, CancellationToken cancellationToken)
+    public GenerationRequest(string prefix, string suffix, int maxTokens, SamplingSettings sampling, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        CreatedAt = time.GetUtcNow();
         Prefix = prefix;
         Suffix = suffix;
         MaxTokens = maxTokens;
         Sampling = sampling;
         CancellationToken = cancellationToken;
-        Deadline = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout;
+        Deadline = timeout == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : CreatedAt + timeout;
     }
 
     public string Id { get; } = Guid.NewGuid().ToString("N");
 
-    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset CreatedAt { get; }
 
     public string Prefix { get; }
 

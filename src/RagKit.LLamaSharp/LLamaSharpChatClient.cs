@@ -43,12 +43,14 @@ public sealed partial class LLamaSharpChatClient : IChatClient
     /// <summary>Loads the model and starts the decode loop.</summary>
     /// <param name="options">Model path, runtime and sampling settings; validated here.</param>
     /// <param name="loggerFactory">Logger factory; null logs nothing.</param>
+    /// <param name="timeProvider">The clock for generation deadlines (<see cref="LLamaSharpGeneratorOptions.GenerationTimeout"/>); null is the system clock.</param>
     /// <exception cref="ArgumentException">The options are invalid, for example <see cref="LLamaSharpGeneratorOptions.ModelPath"/> names no file.</exception>
-    public LLamaSharpChatClient(LLamaSharpGeneratorOptions options, ILoggerFactory? loggerFactory = null)
+    public LLamaSharpChatClient(LLamaSharpGeneratorOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        Time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<LLamaSharpChatClient>() ?? NullLogger.Instance;
 
         var gpuLayers = options.GpuLayerCount;
@@ -111,6 +113,9 @@ public sealed partial class LLamaSharpChatClient : IChatClient
         configure?.Invoke(options);
         return new LLamaSharpChatClient(options, loggerFactory);
     }
+
+    /// <summary>The clock for generation deadlines.</summary>
+    internal TimeProvider Time { get; }
 
     /// <summary>Identifies the model: file name plus a hash of its size and first bytes, so another model is another cache scope.</summary>
     public string ModelId { get; }
@@ -251,7 +256,7 @@ public sealed partial class LLamaSharpChatClient : IChatClient
             chatOptions?.TopK ?? _options.TopK,
             chatOptions?.Seed is { } seed ? unchecked((uint)seed) : _options.Seed);
 
-        var request = new GenerationRequest(prefix, suffix, maxTokens, sampling, _options.GenerationTimeout, cancellationToken);
+        var request = new GenerationRequest(prefix, suffix, maxTokens, sampling, _options.GenerationTimeout, Time, cancellationToken);
         if (!_incoming.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(LLamaSharpChatClient));

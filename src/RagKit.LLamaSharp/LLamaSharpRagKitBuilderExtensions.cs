@@ -25,7 +25,8 @@ public static class LLamaSharpRagKitBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LLamaSharpGeneratorOptions>, GeneratorOptionsValidator>());
         return builder.UseChatClient(sp => new LLamaSharpChatClient(
             sp.GetRequiredService<IOptionsMonitor<LLamaSharpGeneratorOptions>>().Get(optionsName),
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<TimeProvider>()));
     }
 
     private sealed class GeneratorOptionsValidator : IValidateOptions<LLamaSharpGeneratorOptions>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace RagKit.LLamaSharp.Tests;
 
@@ -124,6 +125,32 @@ public sealed class ChatClientTests(TinyModelFixture model)
         Assert.Equal(ChatFinishReason.Length, response.FinishReason);
         Assert.Equal(true, response.AdditionalProperties?[LLamaSharpChatClient.IncompletePropertyName]);
         Assert.True(response.Usage?.OutputTokenCount < 400);
+    }
+
+    [Fact]
+    public async Task Generation_deadline_follows_the_injected_TimeProvider()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var client = new LLamaSharpChatClient(model.Options(o =>
+        {
+            o.GenerationTimeout = TimeSpan.FromHours(1);
+            o.MaxTokens = 400;
+        }), timeProvider: time);
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(Ask("Take your time")))
+        {
+            if (updates.Count == 0)
+            {
+                time.Advance(TimeSpan.FromHours(2)); // the deadline passes on the injected clock only
+            }
+
+            updates.Add(update);
+        }
+
+        ChatResponse response = updates.ToChatResponse();
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.True(response.Usage?.OutputTokenCount < 100, $"generated {response.Usage?.OutputTokenCount} tokens");
     }
 
     [Fact]
