@@ -397,7 +397,17 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         ArgumentNullException.ThrowIfNull(question);
         string scopeHex = EntryCodec.Hex(scope.Hash);
         RedisValue field = EntryCodec.Hex(EntryCodec.Hash(question));
-        RedisValue idValue = await RunAsync(db => db.HashGetAsync(QuestionsKey(scopeHex), field)).ConfigureAwait(false);
+        RedisValue idValue;
+        try
+        {
+            idValue = await RunAsync(db => db.HashGetAsync(QuestionsKey(scopeHex), field)).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (RedisFaults.IsWrongType(ex))
+        {
+            await RepairScopeHashesAsync(_db, scopeHex).ConfigureAwait(false);
+            return 0; // the question's id was lost with the poisoned hash
+        }
+
         if (idValue.IsNull || !ulong.TryParse((string?)idValue, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong id))
         {
             return 0;

@@ -129,7 +129,44 @@ public sealed class PoisonedKeyTests
         Assert.False(answer.Report.JoinedInFlight);
         Assert.Equal(1, generations.Value);
         Assert.False(await db.KeyExistsAsync(lease)); // deleted, then taken and released by this instance
+
+        // A lease longer than any RagKit writes, and a published result of another type: a waiter is not held either.
+        var flight = (RedisSingleFlight)cache.SingleFlight;
+        (lease, RedisKey result) = flight.Keys(scope, "another question");
+        await db.StringSetAsync(lease, "a lease of an hour", TimeSpan.FromHours(1));
+        Assert.Null(await flight.WaitForAnswerAsync(scope, "another question", watchdog.Token));
+        Assert.False(await db.KeyExistsAsync(lease));
+        await PoisonAsync(db, result);
+        Assert.Null(await flight.WaitForAnswerAsync(scope, "another question", watchdog.Token));
+        Assert.False(await db.KeyExistsAsync(result));
+        string? token = await flight.TryAcquireAsync(scope, "another question", watchdog.Token);
+        Assert.NotNull(token);
+        await flight.ReleaseAsync(scope, "another question", token!, null, watchdog.Token);
+        Assert.False(await db.KeyExistsAsync(lease));
         Assert.True(cache.IsAvailable);
+    }
+
+    [RedisFact]
+    public async Task A_slow_Redis_fails_the_shared_exact_tier_within_the_operation_budget_and_opens_the_breaker()
+    {
+        using var server = new RedisServer();
+        RedisSemanticCacheOptions options = Options(server.Endpoint, Prefix());
+        options.OperationTimeout = TimeSpan.FromMilliseconds(100);
+        using IRedisSemanticCache cache = RedisSemanticCache.Create(options);
+        ScopeKey scope = Scope("acme");
+        Assert.Null(await cache.ExactCache.GetAsync(scope, "q", CancellationToken.None));
+        using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Endpoint + ",allowAdmin=true");
+
+        // Redis holds every client's commands for 3 s: each lookup gives up at the tier's own budget and counts as a
+        // failure, so the breaker opens (before: each lookup waited for Redis, and the breaker never learned of it).
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "3000", "ALL");
+        for (int i = 0; i < options.BreakerFailureThreshold; i++)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => cache.ExactCache.GetAsync(scope, "q", CancellationToken.None).AsTask());
+        }
+
+        Assert.False(cache.IsAvailable);
+        await Assert.ThrowsAsync<RedisTierUnavailableException>(() => cache.ExactCache.GetAsync(scope, "q", CancellationToken.None).AsTask());
     }
 
     [RedisFact]
