@@ -6,7 +6,9 @@ namespace RagKit.Redis;
 /// <summary>
 /// Distributed single-flight: <c>SET lease token NX PX</c> elects one generator per (scope, question); the others poll
 /// for its published answer. A holder that dies stops renewing nothing: its lease simply expires and a waiter takes over.
-/// The lease and result keys share a hash tag, so one batch reads both on Redis Cluster.
+/// The lease and result keys share a hash tag, so one script polls both on Redis Cluster. A lease RagKit did not write
+/// (no expiry, or one beyond <see cref="RedisSemanticCacheOptions.SingleFlightLease"/>) is deleted by that poll, so no
+/// waiter is held longer than one lease.
 /// </summary>
 internal sealed class RedisSingleFlight : ISingleFlightCoordinator
 {
