@@ -583,7 +583,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             foreach (RedisKey key in (RedisKey[])[VectorsKey(scopeHex), QuestionsKey(scopeHex)])
             {
-                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").ConfigureAwait(false))
+                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.OperationTimeout).ConfigureAwait(false))
                 {
                     Log.PoisonedKey(_log, key.ToString(), "hash");
                 }
