@@ -27,4 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "RagKit.Redis: document epoch {Key} is unreadable; a new epoch is written, so answers built from the document are misses.")]
     public static partial void EpochReplaced(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Information, Message = "RagKit.Redis: rebuilt {Count} entries of scope {Scope} into its vector hash after a repair.")]
+    public static partial void ScopeIndexRebuilt(ILogger logger, int count, string scope);
 }

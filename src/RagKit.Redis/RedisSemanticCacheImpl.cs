@@ -586,6 +586,10 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.OperationTimeout).ConfigureAwait(false))
                 {
                     Log.PoisonedKey(_log, key.ToString(), "hash");
+                    if (key == VectorsKey(scopeHex))
+                    {
+                        _ = RebuildScopeIndexAsync(scopeHex);
+                    }
                 }
             }
 
@@ -595,6 +599,24 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             Log.CallFailed(_log, ex);
             return false;
+        }
+    }
+
+    /// <summary>In the background: the repaired vector hash gets back the scope's entries (and this instance's mirror with it).</summary>
+    private async Task RebuildScopeIndexAsync(string scopeHex)
+    {
+        try
+        {
+            _mirrors.TryGetValue(scopeHex, out ScopeMirror? mirror);
+            int restored = await ScopeIndexRebuild.RunAsync(_mux, _db, ScopeTag(scopeHex), VectorsKey(scopeHex), _o.Dimensions, mirror, _stop.Token).ConfigureAwait(false);
+            Log.ScopeIndexRebuilt(_log, restored, scopeHex);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (ex is not OperationCanceledException)
+            {
+                Log.CallFailed(_log, ex);
+            }
         }
     }
 

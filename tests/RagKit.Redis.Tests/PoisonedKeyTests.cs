@@ -178,14 +178,9 @@ public sealed class PoisonedKeyTests
         ScopeKey scope = Scope("acme");
         float[] first = await EmbedAsync(_f.Embedder, "Who approves vacation?");
         float[] second = await EmbedAsync(_f.Embedder, "Where do I submit travel receipts?");
-        using (IRedisSemanticCache writer = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix)))
-        {
-            await writer.StoreAsync(scope, first, Answer(scope, "Who approves vacation?", "Your manager.", Doc), CancellationToken.None);
-        }
-
-        var writerKeys = (RedisSemanticCacheImpl)RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
-        RedisKey vectors = writerKeys.VectorsKey(EntryCodec.Hex(scope.Hash));
-        writerKeys.Dispose();
+        using IRedisSemanticCache writer = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
+        await writer.StoreAsync(scope, first, Answer(scope, "Who approves vacation?", "Your manager.", Doc), CancellationToken.None);
+        RedisKey vectors = ((RedisSemanticCacheImpl)writer).VectorsKey(EntryCodec.Hex(scope.Hash));
         await PoisonAsync(db, vectors);
 
         // A new instance: the load meets the poisoned hash, repairs it and completes.
@@ -194,15 +189,21 @@ public sealed class PoisonedKeyTests
         await b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None);
         await WaitUntilAsync(() => implB.IsMirrorLoaded(scope.Hash), "the scope's mirror loads", 3000);
 
+        // The entry stored before the poisoning is rebuilt into the hash (and B's mirror) from the entries.
+        await WaitUntilAsync(() => db.KeyType(vectors) == RedisType.Hash && db.HashLength(vectors) == 1, "the vector hash is rebuilt", 3000);
+        Assert.Equal("Your manager.", (await b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None))?.Answer.Text);
+
         // Poisoned again after the load: a store repairs it and goes through; a new instance finds the answer.
         await PoisonAsync(db, vectors);
         await b.StoreAsync(scope, second, Answer(scope, "Where do I submit travel receipts?", "In the expense tool.", Doc), CancellationToken.None);
         Assert.Equal(RedisType.Hash, await db.KeyTypeAsync(vectors));
         Assert.True(b.IsAvailable);
+        await WaitUntilAsync(() => db.HashLength(vectors) == 2, "the vector hash is rebuilt again", 3000);
         using IRedisSemanticCache c = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
         await c.FindAsync(new SemanticQuery(scope, "q", second, 0.9f), CancellationToken.None);
         await WaitUntilAsync(() => ((RedisSemanticCacheImpl)c).IsMirrorLoaded(scope.Hash), "a new instance loads the scope", 3000);
         Assert.Equal("In the expense tool.", (await c.FindAsync(new SemanticQuery(scope, "q", second, 0.9f), CancellationToken.None))?.Answer.Text);
+        Assert.Equal("Your manager.", (await c.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None))?.Answer.Text);
     }
 
     [RedisFact]
