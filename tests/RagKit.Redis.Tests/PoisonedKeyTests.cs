@@ -226,4 +226,29 @@ public sealed class PoisonedKeyTests
         Assert.Null(await a.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None));
         Assert.True(a.IsAvailable);
     }
+
+    [RedisFact]
+    public async Task On_Redis_Cluster_a_poisoned_vector_hash_and_lease_are_repaired()
+    {
+        RedisCluster cluster = _f.Cluster;
+        string prefix = Prefix();
+        using IRedisSemanticCache a = RedisSemanticCache.Create(Options(cluster.ConnectionString, prefix));
+        using ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        IDatabase db = mux.GetDatabase();
+        ScopeKey scope = Scope("acme");
+        float[] v = await EmbedAsync(_f.Embedder, "Who approves vacation?");
+        await a.StoreAsync(scope, v, Answer(scope, "Who approves vacation?", "Your manager.", Doc), CancellationToken.None);
+        RedisKey vectors = ((RedisSemanticCacheImpl)a).VectorsKey(EntryCodec.Hex(scope.Hash));
+        await PoisonAsync(db, vectors);
+
+        using IRedisSemanticCache b = RedisSemanticCache.Create(Options(cluster.ConnectionString, prefix));
+        await b.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None);
+        await WaitUntilAsync(() => db.KeyType(vectors) == RedisType.Hash && db.HashLength(vectors) == 1, "the vector hash is rebuilt", 5000);
+        Assert.Equal("Your manager.", (await b.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None))?.Answer.Text);
+
+        (RedisKey lease, _) = ((RedisSingleFlight)b.SingleFlight).Keys(scope, "q");
+        await db.StringSetAsync(lease, "no expiry");
+        Assert.Null(await b.SingleFlight.WaitForAnswerAsync(scope, "q", CancellationToken.None));
+        Assert.NotNull(await b.SingleFlight.TryAcquireAsync(scope, "q", CancellationToken.None));
+    }
 }
