@@ -555,7 +555,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         catch (RedisServerException ex) when (RedisFaults.IsWrongType(ex))
         {
             // The vector hash was overwritten with another type: without a repair the scope would never load. It is
-            // deleted; the mirror starts from what the stream brings (older entries stay reachable by exact lookups).
+            // deleted and the load completes; the hash and this mirror are rebuilt from the entries in the background.
             ok = await RepairScopeHashesAsync(_db, scopeHex).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
