@@ -228,6 +228,32 @@ public sealed class PoisonedKeyTests
     }
 
     [RedisFact]
+    public async Task A_scope_question_hash_of_another_type_is_repaired_by_a_store_and_by_a_removal()
+    {
+        string prefix = Prefix();
+        using IRedisSemanticCache cache = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
+        using ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(_f.Server!.Endpoint);
+        IDatabase db = mux.GetDatabase();
+        ScopeKey scope = Scope("acme");
+        RedisKey questions = ((RedisSemanticCacheImpl)cache).QuestionsKey(EntryCodec.Hex(scope.Hash));
+        float[] v = await EmbedAsync(_f.Embedder, "Who approves vacation?");
+        CachedAnswer answer = Answer(scope, "Who approves vacation?", "Your manager.", Doc);
+
+        // Removal ("report wrong answer") meets the poisoned hash: nothing to remove, and the hash is repaired.
+        await PoisonAsync(db, questions);
+        Assert.Equal(0, await cache.RemoveAsync(scope, answer.Question, CancellationToken.None));
+        Assert.False(await db.KeyExistsAsync(questions));
+
+        // A store meets it: repaired and stored; the answer is served and can be removed again.
+        await PoisonAsync(db, questions);
+        await cache.StoreAsync(scope, v, answer, CancellationToken.None);
+        Assert.Equal("Your manager.", (await cache.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None))?.Answer.Text);
+        Assert.Equal(1, await cache.RemoveAsync(scope, answer.Question, CancellationToken.None));
+        Assert.Null(await cache.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None));
+        Assert.True(cache.IsAvailable);
+    }
+
+    [RedisFact]
     public async Task On_Redis_Cluster_a_poisoned_vector_hash_and_lease_are_repaired()
     {
         RedisCluster cluster = _f.Cluster;
