@@ -21,7 +21,9 @@ internal sealed class RedisTierUnavailableException : Exception
 
 /// <summary>
 /// A small circuit breaker: after N consecutive failures it opens for a while, then lets one trial call through;
-/// success closes it, failure opens it again.
+/// success closes it, failure opens it again. A trial that ends without an outcome (its caller cancelled it, or its
+/// result was never reported) gives its slot back: at once through <see cref="Abandon"/>, or by itself after the open
+/// duration, so the breaker can never stay open for good.
 /// </summary>
 internal sealed class CircuitBreaker
 {
@@ -30,7 +32,7 @@ internal sealed class CircuitBreaker
     private readonly TimeProvider _time;
     private int _failures;
     private long _openUntil; // ticks; 0 = closed
-    private int _trial;
+    private long _trialUntil; // ticks until which the granted half-open trial holds its slot; 0 = none
 
     public CircuitBreaker(int threshold, TimeSpan openFor, TimeProvider time)
     {
@@ -41,38 +43,65 @@ internal sealed class CircuitBreaker
 
     public bool IsOpen => Volatile.Read(ref _openUntil) != 0;
 
-    /// <summary>True when a call may go to Redis now.</summary>
-    public bool TryEnter()
+    /// <summary>
+    /// True when a call may go to Redis now. <paramref name="trial"/> is non-zero for the half-open trial call; pass it
+    /// back to <see cref="Failure"/> or <see cref="Abandon"/>.
+    /// </summary>
+    public bool TryEnter(out long trial)
     {
+        trial = 0;
         long until = Volatile.Read(ref _openUntil);
         if (until == 0)
         {
             return true;
         }
 
-        if (_time.GetUtcNow().UtcTicks < until)
+        long now = _time.GetUtcNow().UtcTicks;
+        if (now < until)
         {
             return false;
         }
 
-        // Half-open: one trial call at a time.
-        return Interlocked.CompareExchange(ref _trial, 1, 0) == 0;
+        // Half-open: one trial call at a time; a trial that never reports frees its slot after the open duration.
+        long current = Volatile.Read(ref _trialUntil);
+        if (current != 0 && now < current)
+        {
+            return false;
+        }
+
+        long mine = now + _openFor.Ticks;
+        if (Interlocked.CompareExchange(ref _trialUntil, mine, current) != current)
+        {
+            return false;
+        }
+
+        trial = mine;
+        return true;
     }
 
     public void Success()
     {
         Volatile.Write(ref _failures, 0);
         Volatile.Write(ref _openUntil, 0);
-        Volatile.Write(ref _trial, 0);
+        Volatile.Write(ref _trialUntil, 0);
     }
 
-    public void Failure()
+    public void Failure(long trial)
     {
         int n = Interlocked.Increment(ref _failures);
-        if (n >= _threshold || Volatile.Read(ref _trial) == 1)
+        if (n >= _threshold || trial != 0)
         {
             Volatile.Write(ref _openUntil, (_time.GetUtcNow() + _openFor).UtcTicks);
-            Volatile.Write(ref _trial, 0);
+            Abandon(trial);
+        }
+    }
+
+    /// <summary>The call ended without an outcome (cancelled by its caller): a trial gives its slot back at once.</summary>
+    public void Abandon(long trial)
+    {
+        if (trial != 0)
+        {
+            Interlocked.CompareExchange(ref _trialUntil, 0, trial);
         }
     }
 }

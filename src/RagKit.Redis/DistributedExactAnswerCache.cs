@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RagKit.Caching;
 
 namespace RagKit.Redis;
@@ -40,14 +42,18 @@ internal sealed class DistributedExactTier : IExactAnswerCache
     private readonly int _maxBytes;
     private readonly TimeProvider _time;
     private readonly CircuitBreaker? _breaker;
+    private readonly TimeSpan? _operationTimeout;
+    private readonly ILogger _log;
 
-    public DistributedExactTier(IDistributedCache cache, string prefix, int maxBytes, TimeProvider time, CircuitBreaker? breaker)
+    public DistributedExactTier(IDistributedCache cache, string prefix, int maxBytes, TimeProvider time, CircuitBreaker? breaker, TimeSpan? operationTimeout = null, ILogger? logger = null)
     {
         _cache = cache;
         _prefix = prefix;
         _maxBytes = maxBytes;
         _time = time;
         _breaker = breaker;
+        _operationTimeout = operationTimeout;
+        _log = logger ?? NullLogger.Instance;
     }
 
     public string Name => DistributedExactAnswerCache.TierName;
@@ -60,7 +66,20 @@ internal sealed class DistributedExactTier : IExactAnswerCache
     {
         ArgumentNullException.ThrowIfNull(question);
         string key = EntryKey(scope, question);
-        byte[]? bytes = await GuardAsync(() => _cache.GetAsync(key, cancellationToken)).ConfigureAwait(false);
+        byte[]? bytes;
+        try
+        {
+            bytes = await GuardAsync(() => _cache.GetAsync(key, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFaults.IsCorruptData(ex))
+        {
+            // Another type under the key, or fields that do not parse: a miss, and removed (the store answered, so
+            // it is no tier failure and does not count toward the breaker).
+            Log.CorruptEntry(_log, key);
+            await RemoveKeyAsync(key, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         if (bytes is null)
         {
             return null;
@@ -70,7 +89,8 @@ internal sealed class DistributedExactTier : IExactAnswerCache
         CachedAnswer? answer = bytes.Length > _maxBytes ? null : EntryCodec.TryDecodeAnswer(bytes, out epochs);
         if (answer is null)
         {
-            await GuardAsync(async () => { await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+            Log.CorruptEntry(_log, key);
+            await RemoveKeyAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -85,7 +105,7 @@ internal sealed class DistributedExactTier : IExactAnswerCache
         {
             if (epochs is null || !epochs.TryGetValue(doc, out string? seen) || !string.Equals(seen, epoch, StringComparison.Ordinal))
             {
-                await GuardAsync(async () => { await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+                await RemoveKeyAsync(key, cancellationToken).ConfigureAwait(false);
                 return null;
             }
         }
@@ -108,24 +128,31 @@ internal sealed class DistributedExactTier : IExactAnswerCache
             return;
         }
 
-        await GuardAsync(async () =>
-        {
-            await _cache.SetAsync(EntryKey(scope, answer.Question), bytes, new DistributedCacheEntryOptions { AbsoluteExpiration = answer.ExpiresAt }, cancellationToken).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
+        var lifetime = new DistributedCacheEntryOptions { AbsoluteExpiration = answer.ExpiresAt };
+        await GuardAsync(() => SetReplacingPoisonedAsync(EntryKey(scope, answer.Question), bytes, lifetime, cancellationToken)).ConfigureAwait(false);
     }
 
     public async ValueTask<int> RemoveAsync(ScopeKey scope, string question, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(question);
         string key = EntryKey(scope, question);
-        byte[]? existing = await GuardAsync(() => _cache.GetAsync(key, cancellationToken)).ConfigureAwait(false);
+        byte[]? existing;
+        try
+        {
+            existing = await GuardAsync(() => _cache.GetAsync(key, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFaults.IsCorruptData(ex))
+        {
+            existing = null; // no answer was stored under the key, but what is there goes too
+            await RemoveKeyAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
         if (existing is null)
         {
             return 0;
         }
 
-        await GuardAsync(async () => { await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await RemoveKeyAsync(key, cancellationToken).ConfigureAwait(false);
         return 1;
     }
 
@@ -135,7 +162,7 @@ internal sealed class DistributedExactTier : IExactAnswerCache
         foreach (DocumentKey d in documents.Distinct())
         {
             byte[] epoch = Guid.NewGuid().ToByteArray();
-            await GuardAsync(async () => { await _cache.SetAsync(EpochKey(d), epoch, EpochLifetime, cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+            await GuardAsync(() => SetReplacingPoisonedAsync(EpochKey(d), epoch, EpochLifetime, cancellationToken)).ConfigureAwait(false);
         }
 
         return 0; // entries are found stale when read; their number is not known here
@@ -150,7 +177,7 @@ internal sealed class DistributedExactTier : IExactAnswerCache
             return result;
         }
 
-        byte[]?[] epochs = await GuardAsync(() => Task.WhenAll(docs.Select(d => _cache.GetAsync($"{_prefix}:xd:{d}", cancellationToken)))).ConfigureAwait(false);
+        byte[]?[] epochs = await GuardAsync(() => Task.WhenAll(docs.Select(d => ReadEpochAsync($"{_prefix}:xd:{d}", cancellationToken)))).ConfigureAwait(false);
         for (int i = 0; i < docs.Length; i++)
         {
             result[docs[i]] = epochs[i] is null ? string.Empty : Convert.ToHexString(epochs[i]!);
@@ -159,28 +186,87 @@ internal sealed class DistributedExactTier : IExactAnswerCache
         return result;
     }
 
-    private async Task<T> GuardAsync<T>(Func<Task<T>> operation)
+    /// <summary>
+    /// One document's epoch. An unreadable epoch key is replaced by a new epoch: that moves the document's epoch, so
+    /// every answer recorded under the old one is a miss (never served stale), and invalidation keeps working.
+    /// </summary>
+    private async Task<byte[]?> ReadEpochAsync(string key, CancellationToken cancellationToken)
     {
-        if (_breaker is null)
+        try
         {
-            return await operation().ConfigureAwait(false);
+            return await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFaults.IsCorruptData(ex))
+        {
+            Log.EpochReplaced(_log, key);
+            byte[] epoch = Guid.NewGuid().ToByteArray();
+            await SetReplacingPoisonedAsync(key, epoch, EpochLifetime, cancellationToken).ConfigureAwait(false);
+            return epoch;
+        }
+    }
+
+    /// <summary>Writes <paramref name="key"/>; a key of another type that refuses the write is deleted and written again.</summary>
+    private async Task<bool> SetReplacingPoisonedAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cache.SetAsync(key, value, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFaults.IsCorruptData(ex))
+        {
+            Log.CorruptEntry(_log, key);
+            await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            await _cache.SetAsync(key, value, options, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!_breaker.TryEnter())
+        return true;
+    }
+
+    private Task<bool> RemoveKeyAsync(string key, CancellationToken cancellationToken) =>
+        GuardAsync(async () => { await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false); return true; });
+
+    /// <summary>
+    /// Runs one store operation within the operation budget behind the breaker. Only an unavailable or slow store
+    /// counts as a failure; unusable data is the store answering, and a call cancelled by its caller reports nothing
+    /// (a half-open trial gives its slot back).
+    /// </summary>
+    private async Task<T> GuardAsync<T>(Func<Task<T>> operation)
+    {
+        long trial = 0;
+        if (_breaker is not null && !_breaker.TryEnter(out trial))
         {
             throw new RedisTierUnavailableException();
         }
 
+        bool reported = false;
         try
         {
-            T result = await operation().ConfigureAwait(false);
-            _breaker.Success();
+            Task<T> pending = operation();
+            T result = _operationTimeout is { } budget
+                ? await pending.WaitAsync(budget).ConfigureAwait(false)
+                : await pending.ConfigureAwait(false);
+            _breaker?.Success();
+            reported = true;
             return result;
+        }
+        catch (Exception ex) when (RedisFaults.IsCorruptData(ex))
+        {
+            _breaker?.Success();
+            reported = true;
+            throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _breaker.Failure();
+            _breaker?.Failure(trial);
+            reported = true;
             throw;
+        }
+        finally
+        {
+            if (!reported)
+            {
+                _breaker?.Abandon(trial);
+            }
         }
     }
 }

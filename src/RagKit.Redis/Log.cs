@@ -18,4 +18,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RagKit.Redis: loaded {Count} entries of scope {Scope} into the local mirror.")]
     public static partial void MirrorLoaded(ILogger logger, int count, string scope);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "RagKit.Redis: key {Key} holds another type than RagKit writes there (expected {Expected}); it is deleted.")]
+    public static partial void PoisonedKey(ILogger logger, string key, string expected);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "RagKit.Redis: single-flight lease {Key} has no expiry or one beyond the lease ({TtlMs} ms); it is deleted and the question generated here.")]
+    public static partial void LeaseWithoutExpiry(ILogger logger, string key, long ttlMs);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "RagKit.Redis: document epoch {Key} is unreadable; a new epoch is written, so answers built from the document are misses.")]
+    public static partial void EpochReplaced(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Information, Message = "RagKit.Redis: rebuilt {Count} entries of scope {Scope} into its vector hash after a repair.")]
+    public static partial void ScopeIndexRebuilt(ILogger logger, int count, string scope);
 }

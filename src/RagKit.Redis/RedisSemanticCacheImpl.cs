@@ -63,7 +63,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             ConnectionMultiplexerFactory = () => Task.FromResult(mux),
         });
-        ExactCache = new DistributedExactTier(_distributed, options.KeyPrefix, options.MaxValueBytes, options.TimeProvider, _breaker);
+        ExactCache = new DistributedExactTier(_distributed, options.KeyPrefix, options.MaxValueBytes, options.TimeProvider, _breaker, options.OperationTimeout, logger);
         SingleFlight = new RedisSingleFlight(this);
         _loop = Task.Run(FollowStreamAsync);
     }
@@ -79,6 +79,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     public bool IsAvailable => !_breaker.IsOpen;
 
     internal RedisSemanticCacheOptions Options => _o;
+
+    internal ILogger Logger => _log;
 
     internal IDatabase Database => _db;
 
@@ -121,22 +123,39 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// <summary>Runs one Redis operation within the time budget behind the circuit breaker.</summary>
     internal async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation)
     {
-        if (!_breaker.TryEnter())
+        if (!_breaker.TryEnter(out long trial))
         {
             throw new RedisTierUnavailableException();
         }
 
         Interlocked.Increment(ref _roundTrips);
+        bool reported = false;
         try
         {
             T result = await operation(_db).WaitAsync(_o.OperationTimeout).ConfigureAwait(false);
             _breaker.Success();
+            reported = true;
             return result;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFaults.IsWrongType(ex))
         {
-            _breaker.Failure();
+            // Redis answered: a poisoned key is bad data, not an unavailable tier.
+            _breaker.Success();
+            reported = true;
             throw;
+        }
+        catch (Exception ex) when (RedisFaults.IsTierFailure(ex))
+        {
+            _breaker.Failure(trial);
+            reported = true;
+            throw;
+        }
+        finally
+        {
+            if (!reported)
+            {
+                _breaker.Abandon(trial);
+            }
         }
     }
 
@@ -324,6 +343,21 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         var docs = answer.Provenance.Select(p => p.Document).Distinct().ToArray();
         long count = await RunAsync(async db =>
         {
+            try
+            {
+                return await WriteAsync(db).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (RedisFaults.IsWrongType(ex))
+            {
+                // The scope's vector or question hash was overwritten with another type: repaired, and written again
+                // (same id; the batch is idempotent and the mirrors ignore a repeated insert event).
+                await RepairScopeHashesAsync(db, scopeHex).ConfigureAwait(false);
+                return await WriteAsync(db).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+
+        async Task<long> WriteAsync(IDatabase db)
+        {
             IBatch b = db.CreateBatch();
             var tasks = new List<Task>(docs.Length + 5)
             {
@@ -344,7 +378,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             b.Execute();
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return await length.ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        }
 
         mirror.Add(id, embedding.Span, new EvictionEntryInfo(entry.Length, cost));
         if (count > _o.CapacityPerScope)
@@ -363,7 +397,17 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         ArgumentNullException.ThrowIfNull(question);
         string scopeHex = EntryCodec.Hex(scope.Hash);
         RedisValue field = EntryCodec.Hex(EntryCodec.Hash(question));
-        RedisValue idValue = await RunAsync(db => db.HashGetAsync(QuestionsKey(scopeHex), field)).ConfigureAwait(false);
+        RedisValue idValue;
+        try
+        {
+            idValue = await RunAsync(db => db.HashGetAsync(QuestionsKey(scopeHex), field)).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (RedisFaults.IsWrongType(ex))
+        {
+            await RepairScopeHashesAsync(_db, scopeHex).ConfigureAwait(false);
+            return 0; // the question's id was lost with the poisoned hash
+        }
+
         if (idValue.IsNull || !ulong.TryParse((string?)idValue, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong id))
         {
             return 0;
@@ -447,7 +491,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
             foreach (IGrouping<string, (string ScopeHex, ulong Id)> g in entries.GroupBy(e => e.ScopeHex, StringComparer.Ordinal))
             {
-                others.Add(b.HashDeleteAsync(VectorsKey(g.Key), g.Select(e => (RedisValue)EntryCodec.Hex(e.Id)).ToArray()));
+                RedisKey vectors = VectorsKey(g.Key);
+                others.Add(RedisFaults.DeletingIfWrongTypeAsync(b.HashDeleteAsync(vectors, g.Select(e => (RedisValue)EntryCodec.Hex(e.Id)).ToArray()), db, vectors, "hash", _log));
             }
 
             foreach ((string ScopeHex, ulong Id)[] chunk in entries.Chunk(256))
@@ -507,6 +552,12 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             Log.MirrorLoaded(_log, loaded, scopeHex);
             ok = true;
         }
+        catch (RedisServerException ex) when (RedisFaults.IsWrongType(ex))
+        {
+            // The vector hash was overwritten with another type: without a repair the scope would never load. It is
+            // deleted and the load completes; the hash and this mirror are rebuilt from the entries in the background.
+            ok = await RepairScopeHashesAsync(_db, scopeHex).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             if (ex is not OperationCanceledException)
@@ -521,6 +572,50 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             {
                 // Loaded again on the next lookup.
                 _mirrors.TryRemove(new KeyValuePair<string, ScopeMirror>(scopeHex, mirror));
+            }
+        }
+    }
+
+    /// <summary>Deletes a scope's vector or question hash that holds another type; false when Redis did not answer.</summary>
+    private async Task<bool> RepairScopeHashesAsync(IDatabaseAsync db, string scopeHex)
+    {
+        try
+        {
+            foreach (RedisKey key in (RedisKey[])[VectorsKey(scopeHex), QuestionsKey(scopeHex)])
+            {
+                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.OperationTimeout).ConfigureAwait(false))
+                {
+                    Log.PoisonedKey(_log, key.ToString(), "hash");
+                    if (key == VectorsKey(scopeHex))
+                    {
+                        _ = RebuildScopeIndexAsync(scopeHex);
+                    }
+                }
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.CallFailed(_log, ex);
+            return false;
+        }
+    }
+
+    /// <summary>In the background: the repaired vector hash gets back the scope's entries (and this instance's mirror with it).</summary>
+    private async Task RebuildScopeIndexAsync(string scopeHex)
+    {
+        try
+        {
+            _mirrors.TryGetValue(scopeHex, out ScopeMirror? mirror);
+            int restored = await ScopeIndexRebuild.RunAsync(_mux, _db, ScopeTag(scopeHex), VectorsKey(scopeHex), _o.Dimensions, mirror, _stop.Token).ConfigureAwait(false);
+            Log.ScopeIndexRebuilt(_log, restored, scopeHex);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (ex is not OperationCanceledException)
+            {
+                Log.CallFailed(_log, ex);
             }
         }
     }

@@ -31,8 +31,9 @@ public sealed class PipelineTests
         var generations = new StrongBox<int>();
         using IRedisSemanticCache cacheA = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
         using IRedisSemanticCache cacheB = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
-        using IRagPipeline a = Build(cacheA, generations);
-        using IRagPipeline b = Build(cacheB, generations);
+        // A generous tier budget: this test checks sharing; on a loaded machine a 50 ms lookup budget skips the tier.
+        using IRagPipeline a = Build(cacheA, generations, tierTimeout: TimeSpan.FromSeconds(2));
+        using IRagPipeline b = Build(cacheB, generations, tierTimeout: TimeSpan.FromSeconds(2));
         await a.IngestAsync(Acme, Handbook);
         await b.IngestAsync(Acme, Handbook);
 
