@@ -73,7 +73,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         // Loaded by name, not through a type: the resources are all this package takes from that assembly, and its
         // types need SentenceTransformers and Microsoft.ML, which RagKit.Onnx does not ship.
-        Assembly resources = Assembly.Load(new AssemblyName(ModelAssemblyName));
+        Assembly resources = LoadModelAssembly();
         using (Stream vocab = OpenResource(resources, "vocab.txt"))
         {
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
@@ -268,6 +268,28 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         _disposed = true;
         _session.Dispose();
+    }
+
+    /// <summary>
+    /// The assembly that carries the model. From the package it is in the app's dependency list; through a project
+    /// reference it is only copied next to the app, so it is loaded from there.
+    /// </summary>
+    private static Assembly LoadModelAssembly()
+    {
+        try
+        {
+            return Assembly.Load(new AssemblyName(ModelAssemblyName));
+        }
+        catch (FileNotFoundException)
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, ModelAssemblyName + ".dll");
+            if (!File.Exists(path))
+            {
+                throw;
+            }
+
+            return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+        }
     }
 
     private static Stream OpenResource(Assembly assembly, string name) =>
