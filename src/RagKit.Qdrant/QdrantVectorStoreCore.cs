@@ -208,6 +208,13 @@ internal sealed partial class QdrantVectorStoreCore : IVectorStore, IDisposable
 
     public void Dispose() => _client.Dispose();
 
+    /// <summary>Qdrant's health call, for the health check: the server's title and version.</summary>
+    internal async Task<string> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var reply = await _client.HealthAsync(cancellationToken).ConfigureAwait(false);
+        return $"{reply.Title} {reply.Version}";
+    }
+
     /// <summary>The Qdrant collection of a RagKit collection: prefix, sanitized name, a hash of the exact name, model version.</summary>
     internal string CollectionName(string collection)
     {

@@ -1,6 +1,10 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RagKit;
 using RagKit.Caching;
+using RagKit.DependencyInjection;
 using RagKit.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -10,7 +14,9 @@ public static class RedisRagKitBuilderExtensions
 {
     /// <summary>
     /// Adds the Redis semantic tier shared by every app instance, and by default the shared exact tier and
-    /// distributed single-flight on the same connection. Options are validated when the pipeline is first resolved.
+    /// distributed single-flight on the same connection. The settings are the pipeline's named
+    /// <see cref="RedisSemanticCacheOptions"/> (<see cref="IOptions{TOptions}"/>), validated when the host starts; every
+    /// invalid setting is reported.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddRagKit</c>.</param>
     /// <param name="configure">Sets the connection and tier options.</param>
@@ -18,15 +24,59 @@ public static class RedisRagKitBuilderExtensions
     /// <param name="useSingleFlight">Let concurrent misses on different instances cause one generation.</param>
     public static IRagKitBuilder AddRedisSemanticCache(this IRagKitBuilder builder, Action<RedisSemanticCacheOptions> configure, bool useSharedExactTier = true, bool useSingleFlight = true)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        return AddCore(builder, null, configure, useSharedExactTier, useSingleFlight);
+    }
 
-        IRedisSemanticCache Create(IServiceProvider sp)
+    /// <summary>
+    /// Adds the Redis tiers with settings bound from a configuration section (for example
+    /// <c>configuration.GetSection("RagKit:Redis")</c>, keys named as the <see cref="RedisSemanticCacheOptions"/>
+    /// properties; <c>EvictionPolicy</c> takes a policy name such as <c>WTinyLfu</c>), validated when the host starts.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddRagKit</c>.</param>
+    /// <param name="configuration">The section to bind.</param>
+    /// <param name="configure">Changes settings after binding, for example to pass an existing connection.</param>
+    /// <param name="useSharedExactTier">Also share exact answers through Redis.</param>
+    /// <param name="useSingleFlight">Let concurrent misses on different instances cause one generation.</param>
+    public static IRagKitBuilder AddRedisSemanticCache(this IRagKitBuilder builder, IConfiguration configuration, Action<RedisSemanticCacheOptions>? configure = null, bool useSharedExactTier = true, bool useSingleFlight = true)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddCore(builder, configuration, configure, useSharedExactTier, useSingleFlight);
+    }
+
+    private static IRagKitBuilder AddCore(IRagKitBuilder builder, IConfiguration? configuration, Action<RedisSemanticCacheOptions>? configure, bool useSharedExactTier, bool useSingleFlight)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        string optionsName = builder.Name ?? Options.Options.DefaultName;
+        string section = builder.Name is null ? "RagKit:Redis" : $"RagKit[{builder.Name}]:Redis";
+        OptionsBuilder<RedisSemanticCacheOptions> options = builder.Services.AddOptions<RedisSemanticCacheOptions>(optionsName);
+        if (configuration is not null)
         {
-            var options = new RedisSemanticCacheOptions();
-            configure(options);
-            return RedisSemanticCache.Create(options, sp.GetService<ILoggerFactory>());
+            options.Bind(configuration);
+            options.Configure(o => NamedPolicies.Apply(configuration, p => o.EvictionPolicy = p, null));
+            builder.Services.AddSingleton<IValidateOptions<RedisSemanticCacheOptions>>(
+                new ConfiguredNamesValidator<RedisSemanticCacheOptions>(optionsName, configuration, section, withRule: false));
         }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        // The container's clock, unless the app set one on the options.
+        options.PostConfigure<TimeProvider>((o, clock) =>
+        {
+            if (ReferenceEquals(o.TimeProvider, TimeProvider.System))
+            {
+                o.TimeProvider = clock;
+            }
+        });
+        options.ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<RedisSemanticCacheOptions>>(new RedisOptionsValidator(optionsName, section));
+
+        IRedisSemanticCache Create(IServiceProvider sp) =>
+            RedisSemanticCache.Create(sp.GetRequiredService<IOptionsMonitor<RedisSemanticCacheOptions>>().Get(optionsName), sp.GetService<ILoggerFactory>());
 
         if (builder.Name is null)
         {
@@ -59,5 +109,14 @@ public static class RedisRagKitBuilderExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Runs <see cref="RedisSemanticCacheOptions.Validate"/> for one pipeline's options and reports every invalid setting.</summary>
+    private sealed class RedisOptionsValidator(string optionsName, string section) : IValidateOptions<RedisSemanticCacheOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisSemanticCacheOptions options) =>
+            (name ?? Options.Options.DefaultName) == optionsName
+                ? SettingsValidation.Result(SettingsValidation.Collect(options, o => o.Validate(), () => new RedisSemanticCacheOptions(), section))
+                : ValidateOptionsResult.Skip;
     }
 }

@@ -82,6 +82,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
     internal ILogger Logger => _log;
 
+    /// <summary>One PING on the tier's connection, for the health check; outside the breaker, so it cannot open it.</summary>
+    internal Task<TimeSpan> PingAsync() => _db.PingAsync();
+
     internal IDatabase Database => _db;
 
     /// <summary>Invalidations from other instances applied so far (for tests).</summary>

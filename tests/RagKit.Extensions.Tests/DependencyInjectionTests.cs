@@ -25,7 +25,7 @@ public sealed class DependencyInjectionTests
         var services = new ServiceCollection();
         services.AddRagKit(o => o.TopK = 2).AddOnnxEmbeddings(o => o.CacheCapacity = 100);
         await using ServiceProvider sp = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        await sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default);
+        sp.GetRequiredService<IStartupValidator>().Validate();
 
         IRagPipeline rag = sp.GetRequiredService<IRagPipeline>();
         Assert.Same(rag, sp.GetRequiredService<IRagPipeline>());
@@ -60,7 +60,7 @@ public sealed class DependencyInjectionTests
                 })
                 .UseEmbeddedVectorStore(Path.Combine(dir, "store"));
             await using ServiceProvider sp = services.BuildServiceProvider(validateScopes: true);
-            await sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default);
+            sp.GetRequiredService<IStartupValidator>().Validate();
 
             Assert.IsType<LLamaSharpChatClient>(sp.GetRequiredService<IChatClient>());
             IRagPipeline rag = sp.GetRequiredService<IRagPipeline>();
@@ -83,7 +83,7 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
-    public async Task Options_bound_from_configuration_reach_the_pipeline_options()
+    public void Options_bound_from_configuration_reach_the_pipeline_options()
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -94,7 +94,7 @@ public sealed class DependencyInjectionTests
         var services = new ServiceCollection();
         services.AddRagKit(config.GetSection("RagKit"));
         using ServiceProvider sp = services.BuildServiceProvider();
-        await sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default);
+        sp.GetRequiredService<IStartupValidator>().Validate();
 
         RagKitOptions o = sp.GetRequiredService<IOptions<RagKitOptions>>().Value;
         Assert.Equal(0.93f, o.SemanticThreshold);
@@ -107,37 +107,37 @@ public sealed class DependencyInjectionTests
     [InlineData("TopK", "0")]
     [InlineData("ChunkOverlap", "5000")]
     [InlineData("TierTimeout", "-00:00:01")]
-    public async Task Bad_configuration_fails_at_startup_naming_the_setting(string setting, string value)
+    public void Bad_configuration_fails_at_startup_naming_the_setting(string setting, string value)
     {
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RagKit:" + setting] = value }).Build();
         var services = new ServiceCollection();
         services.AddRagKit(config.GetSection("RagKit")).AddOnnxEmbeddings();
         using ServiceProvider sp = services.BuildServiceProvider();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default));
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains(setting, ex.Message, StringComparison.Ordinal);
         Assert.Contains("RagKit:" + setting, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_missing_model_file_fails_at_startup_naming_ModelPath()
+    public void A_missing_model_file_fails_at_startup_naming_ModelPath()
     {
         var services = new ServiceCollection();
         services.AddRagKit().AddOnnxEmbeddings().AddLLamaSharpGenerator(o => o.ModelPath = "/nonexistent/model.gguf");
         using ServiceProvider sp = services.BuildServiceProvider();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default));
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("ModelPath", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Bad_Onnx_options_fail_at_startup_naming_the_setting()
+    public void Bad_Onnx_options_fail_at_startup_naming_the_setting()
     {
         var services = new ServiceCollection();
         services.AddRagKit().AddOnnxEmbeddings(o => o.MaxTokens = 100_000);
         using ServiceProvider sp = services.BuildServiceProvider();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default));
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("MaxTokens", ex.Message, StringComparison.Ordinal);
     }
 
@@ -161,7 +161,7 @@ public sealed class DependencyInjectionTests
         services.AddKeyedRagKit("it", o => o.TopK = 5);
         services.AddSingleton<KeyedConsumer>();
         await using ServiceProvider sp = services.BuildServiceProvider(validateScopes: true);
-        await sp.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(default);
+        sp.GetRequiredService<IStartupValidator>().Validate();
 
         var consumer = sp.GetRequiredService<KeyedConsumer>();
         Assert.NotSame(consumer.Hr, consumer.It);

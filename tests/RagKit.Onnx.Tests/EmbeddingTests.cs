@@ -65,6 +65,24 @@ public sealed class EmbeddingTests(GeneratorFixture fixture) : IClassFixture<Gen
     }
 
     [Fact]
+    public async Task Parallel_host_work_gives_the_same_embeddings_in_the_same_order_as_sequential_work()
+    {
+        // 96 texts: above the parallel tokenization threshold, several batches, lengths that differ.
+        string[] texts = [.. Enumerable.Range(0, 96).Select(i => string.Join(' ', Enumerable.Repeat($"word{i % 13}", 1 + (i * 7 % 23))) + $" item {i}")];
+        using MiniLmEmbeddingGenerator parallel = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { BatchSize = 16, CacheCapacity = 0 });
+        using MiniLmEmbeddingGenerator sequential = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { BatchSize = 16, CacheCapacity = 0, HostParallelism = false });
+
+        GeneratedEmbeddings<Embedding<float>> a = await parallel.GenerateAsync(texts);
+        GeneratedEmbeddings<Embedding<float>> b = await sequential.GenerateAsync(texts);
+
+        Assert.Equal(6, parallel.InferenceCalls);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.True(Vectors.Cosine(a[i].Vector, b[i].Vector) > 0.99999f, $"text {i}");
+        }
+    }
+
+    [Fact]
     public async Task Batches_larger_than_BatchSize_are_split_and_keep_input_order()
     {
         using MiniLmEmbeddingGenerator small = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { BatchSize = 3, CacheCapacity = 0 });

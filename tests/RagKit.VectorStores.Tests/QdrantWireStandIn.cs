@@ -49,6 +49,7 @@ public sealed class QdrantWireStandIn : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapGrpcService<StandInCollections>();
         app.MapGrpcService<StandInPoints>();
+        app.MapGrpcService<StandInHealth>();
         await app.StartAsync().ConfigureAwait(false);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new QdrantWireStandIn(app, new Uri(address));
@@ -126,6 +127,16 @@ public sealed class QdrantWireStandIn : IAsyncDisposable
 
             return Task.FromResult(new CollectionOperationResponse { Result = true });
         }
+    }
+
+    [BindServiceMethod(typeof(StandInHealth), nameof(BindService))]
+    public class StandInHealth
+    {
+        public static void BindService(ServiceBinderBase binder, StandInHealth? service) =>
+            binder.AddMethod(ClientMethod<HealthCheckRequest, HealthCheckReply>(typeof(global::Qdrant.Client.Grpc.Qdrant), "HealthCheck"), (UnaryServerMethod<HealthCheckRequest, HealthCheckReply>)null!);
+
+        public virtual Task<HealthCheckReply> HealthCheck(HealthCheckRequest request, ServerCallContext context) =>
+            Task.FromResult(new HealthCheckReply { Title = "qdrant stand-in", Version = "0.0.0" });
     }
 
     [BindServiceMethod(typeof(StandInPoints), nameof(BindService))]

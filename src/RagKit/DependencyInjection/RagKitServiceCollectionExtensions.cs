@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RagKit;
 using RagKit.Caching;
+using RagKit.DependencyInjection;
 using RagKit.Generation;
 using RagKit.Retrieval;
 
@@ -72,7 +73,10 @@ public static class RagKitServiceCollectionExtensions
         OptionsBuilder<RagKitOptions> options = services.AddOptions<RagKitOptions>(optionsName);
         if (configuration is not null)
         {
+            // The binder cannot make a policy or rule from a string and would skip it silently: they are chosen by name.
             options.Bind(configuration);
+            options.Configure(o => NamedPolicies.Apply(configuration, p => o.EvictionPolicy = p, r => o.SemanticMatchRule = r));
+            services.AddSingleton<IValidateOptions<RagKitOptions>>(new ConfiguredNamesValidator<RagKitOptions>(optionsName, configuration, SectionName(name), withRule: true));
         }
 
         if (configure is not null)
@@ -95,6 +99,9 @@ public static class RagKitServiceCollectionExtensions
 
         return new RagKitBuilder(services, name);
     }
+
+    /// <summary>How messages name a pipeline's settings: <c>RagKit</c>, or <c>RagKit[name]</c> for a keyed pipeline.</summary>
+    internal static string SectionName(string? name) => name is null ? "RagKit" : $"RagKit[{name}]";
 
     private static IRagPipeline CreatePipeline(IServiceProvider sp, string? name)
     {
@@ -160,20 +167,10 @@ public static class RagKitServiceCollectionExtensions
     }
 }
 
-/// <summary>Runs <see cref="RagKitOptions.Validate"/> for every named <see cref="RagKitOptions"/> instance.</summary>
+/// <summary>Runs <see cref="RagKitOptions.Validate"/> for every named <see cref="RagKitOptions"/> instance and reports every invalid setting.</summary>
 internal sealed class RagKitOptionsValidator : IValidateOptions<RagKitOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RagKitOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException ex)
-        {
-            string which = string.IsNullOrEmpty(name) ? "RagKit" : $"RagKit pipeline '{name}'";
-            return ValidateOptionsResult.Fail($"{which}: invalid setting RagKit:{ex.ParamName}: {ex.Message}");
-        }
-    }
+    public ValidateOptionsResult Validate(string? name, RagKitOptions options) =>
+        SettingsValidation.Result(SettingsValidation.Collect(options, o => o.Validate(), () => new RagKitOptions(),
+            RagKitServiceCollectionExtensions.SectionName(string.IsNullOrEmpty(name) ? null : name)));
 }

@@ -1,0 +1,190 @@
+// GPU against CPU embedding throughput, latency and equality on one host, plus SciFact ingestion end to end.
+// Run on the GPU machine through eng/gpu/run.sh; locally: dotnet run -c Release --project eng/gpu/RagKit.Benchmarks.Gpu -- DATA [--quick]
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using RagKit;
+using RagKit.Onnx;
+using RagKit.Retrieval;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+string data = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? Path.Combine("..", "shared", "data");
+bool quick = args.Contains("--quick");
+bool noCpu = args.Contains("--no-cpu");
+bool allowCpu = args.Contains("--allow-cpu"); // a local smoke run without CUDA
+
+var abstracts = new List<string>();
+var docs = new List<RagDocument>();
+using (var gz = new GZipStream(File.OpenRead(Path.Combine(data, "rag", "scifact", "corpus.jsonl.gz")), CompressionMode.Decompress))
+using (var reader = new StreamReader(gz))
+{
+    while (reader.ReadLine() is { } line)
+    {
+        using JsonDocument d = JsonDocument.Parse(line);
+        string title = d.RootElement.GetProperty("title").GetString() ?? "";
+        string text = d.RootElement.GetProperty("text").GetString() ?? "";
+        abstracts.Add(title + ". " + text);
+        docs.Add(new RagDocument(d.RootElement.GetProperty("_id").GetString()!, title + "\n" + text));
+    }
+}
+
+List<string> questions = ReadBanking(Path.Combine(data, "semantic", "banking77", "train.csv"));
+questions.AddRange(ReadBanking(Path.Combine(data, "semantic", "banking77", "test.csv")));
+questions = [.. questions.Distinct(StringComparer.Ordinal)];
+Console.WriteLine($"{abstracts.Count} SciFact abstracts, {questions.Count} distinct BANKING77 questions, {Environment.ProcessorCount} cores");
+
+int gpuAbstracts = quick ? 64 : abstracts.Count;
+int cpuAbstracts = quick ? 32 : 512;
+int gpuQuestions = quick ? 256 : questions.Count;
+int cpuQuestions = quick ? 128 : 2048;
+int singles = quick ? 20 : 300;
+var rows = new List<string>();
+
+MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers) =>
+    MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { UseCuda = cuda, BatchSize = batch, MaxTokens = 256, CacheCapacity = 0, HostParallelism = levers });
+
+double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int reps)
+{
+    g.GenerateAsync(texts.Take(Math.Min(count, 256)).ToList()).GetAwaiter().GetResult(); // warm-up: shapes, kernels
+    var best = double.MaxValue;
+    for (int r = 0; r < reps; r++)
+    {
+        var sw = Stopwatch.StartNew();
+        g.GenerateAsync(texts.Take(count).ToList()).GetAwaiter().GetResult();
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+
+    return count / best;
+}
+
+(double P50, double P99) Single(MiniLmEmbeddingGenerator g)
+{
+    for (int i = 0; i < 20; i++)
+    {
+        g.GenerateAsync([questions[^(i + 1)]]).GetAwaiter().GetResult();
+    }
+
+    var times = new double[singles];
+    for (int i = 0; i < singles; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        g.GenerateAsync([questions[i]]).GetAwaiter().GetResult();
+        times[i] = sw.Elapsed.TotalMilliseconds;
+    }
+
+    Array.Sort(times);
+    return (times[singles / 2], times[(int)(singles * 0.99)]);
+}
+
+foreach (bool levers in new[] { false, true })
+{
+    string tag = levers ? "levers on" : "baseline";
+    foreach (int batch in quick ? new[] { 64 } : new[] { 64, 128, 256 })
+    {
+        using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers);
+        if (!gpu.UsesCuda && !allowCpu)
+        {
+            Console.WriteLine("CUDA did not start: see the warning above.");
+            return 1;
+        }
+
+        double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
+        double q = Throughput(gpu, questions, gpuQuestions, 2);
+        rows.Add($"| GPU {tag} | {batch} | {a:N0} | {q:N0} |");
+        Console.WriteLine(rows[^1]);
+    }
+}
+
+(double P50, double P99) gpuSingle;
+using (MiniLmEmbeddingGenerator gpu = Make(true, 32, true))
+{
+    gpuSingle = Single(gpu);
+}
+
+(double P50, double P99) cpuSingle = (double.NaN, double.NaN);
+if (!noCpu)
+{
+    foreach (int batch in new[] { 64, 128 })
+    {
+        using MiniLmEmbeddingGenerator cpu = Make(false, batch, true);
+        double a = Throughput(cpu, abstracts, cpuAbstracts, 1);
+        double q = Throughput(cpu, questions, cpuQuestions, 1);
+        rows.Add($"| CPU ({Environment.ProcessorCount} cores) | {batch} | {a:N0} | {q:N0} |");
+        Console.WriteLine(rows[^1]);
+    }
+
+    using MiniLmEmbeddingGenerator cpu32 = Make(false, 32, true);
+    cpuSingle = Single(cpu32);
+}
+
+Console.WriteLine();
+Console.WriteLine("| embedder | batch | SciFact abstracts/s (256 tokens) | BANKING77 questions/s |");
+Console.WriteLine("|---|---:|---:|---:|");
+rows.ForEach(Console.WriteLine);
+Console.WriteLine();
+Console.WriteLine($"single question: GPU p50 {gpuSingle.P50:F3} ms p99 {gpuSingle.P99:F3} ms; CPU p50 {cpuSingle.P50:F3} ms p99 {cpuSingle.P99:F3} ms ({singles} calls each)");
+
+if (!noCpu)
+{
+    // Equality: the same texts on both providers, cosine per text (vectors are unit length).
+    List<string> probe = [.. abstracts.Take(quick ? 16 : 512), .. questions.Take(quick ? 32 : 1024)];
+    using MiniLmEmbeddingGenerator g = Make(true, 128, true);
+    using MiniLmEmbeddingGenerator c = Make(false, 128, true);
+    var ge = g.GenerateAsync(probe).GetAwaiter().GetResult();
+    var ce = c.GenerateAsync(probe).GetAwaiter().GetResult();
+    double min = 1;
+    int below = 0;
+    for (int i = 0; i < probe.Count; i++)
+    {
+        double cos = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(ge[i].Vector.Span, ce[i].Vector.Span);
+        min = Math.Min(min, cos);
+        below += cos < 0.9999 ? 1 : 0;
+    }
+
+    Console.WriteLine($"equality GPU vs CPU over {probe.Count} texts: min cosine {min:F6}, {below} below 0.9999");
+}
+
+// Ingestion of the SciFact corpus into the embedded store, end to end (chunking, embedding, HNSW, log).
+foreach (bool cuda in noCpu ? new[] { true } : new[] { true, false })
+{
+    int count = cuda ? (quick ? 20 : docs.Count) : (quick ? 10 : 500);
+    string dir = Path.Combine(Path.GetTempPath(), "ragkit-gpu-ingest-" + (cuda ? "gpu" : "cpu"));
+    if (Directory.Exists(dir))
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+
+    using MiniLmEmbeddingGenerator embedder = Make(cuda, 128, true);
+    embedder.GenerateAsync(abstracts.Take(128).ToList()).GetAwaiter().GetResult();
+    using IRagPipeline rag = new RagPipelineBuilder()
+        .UseEmbeddingGenerator(embedder)
+        .UseVectorStore(EmbeddedVectorStore.Open(dir))
+        .Configure(o => o.EmbeddingBatchSize = 512)
+        .Build();
+    var sw = Stopwatch.StartNew();
+    IngestResult result = rag.IngestAsync(new RagScope("bench"), docs.Take(count)).GetAwaiter().GetResult();
+    double s = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"ingestion {(cuda ? "GPU" : "CPU")}: {count} documents in {s:F1} s = {count / s:N0} documents/s ({result})");
+}
+
+return 0;
+
+static List<string> ReadBanking(string path)
+{
+    var list = new List<string>();
+    foreach (string line in File.ReadLines(path).Skip(1))
+    {
+        int comma = line.LastIndexOf(',');
+        if (comma <= 0)
+        {
+            continue;
+        }
+
+        string text = line[..comma].Trim('"');
+        list.Add(text);
+    }
+
+    return list;
+}
