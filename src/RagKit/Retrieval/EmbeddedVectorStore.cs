@@ -75,6 +75,9 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
     /// <summary>Rebuild a collection's graph once this many chunks were removed since it was built, and at least as many as are live.</summary>
     internal const int MinRemovalsBeforeRebuild = 64;
 
+    /// <summary>Replaced chunks (compared exactly on every search) that a collection holds at least before its graph is rebuilt.</summary>
+    internal const int MinReplacementsBeforeRebuild = 256;
+
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<DocumentKey, DocState> _documents = [];
     private readonly Dictionary<(string Tenant, string Collection), Partition> _partitions = [];
@@ -414,6 +417,7 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
 
     private void Apply(StoredDocument doc)
     {
+        bool replacing = _documents.TryGetValue(doc.Key, out DocState? previous) && previous.Keys.Length > 0;
         Remove(doc.Key);
         var keyTuple = (doc.Key.Tenant, doc.Key.Collection);
         if (!_partitions.TryGetValue(keyTuple, out Partition? partition) || (partition.Chunks.Count == 0 && doc.Chunks.Count > 0 && partition.Index.Dimensions != doc.Chunks[0].Vector.Length))
@@ -436,8 +440,7 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             StoredChunk c = doc.Chunks[i];
             ulong k = ++_nextKey;
             float[] v = c.Vector.ToArray();
-            partition.Index.Add(k, v);
-            partition.Chunks[k] = new ChunkState(doc, c.ChunkId, c.Text, v);
+            partition.Add(k, new ChunkState(doc, c.ChunkId, c.Text, v), replacing);
             keys[i] = k;
         }
 
@@ -456,10 +459,13 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
         _live -= state.Keys.Length;
         if (_partitions.TryGetValue((key.Tenant, key.Collection), out Partition? partition))
         {
+            // The vectors stay in the graph as tombstones until the next rebuild: USearch reuses a removed node's
+            // slot for the next add, and near-duplicate updates (an edited document) then cut live nodes off.
             foreach (ulong k in state.Keys)
             {
                 partition.Chunks.Remove(k);
-                partition.Index.Remove(k);
+                partition.Orphans.Remove(k);
+                partition.Replacements.Remove(k);
             }
 
             partition.RemovedSinceBuild += state.Keys.Length;
@@ -529,7 +535,11 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
 
     private sealed class Partition(HnswIndex index)
     {
+        /// <summary>How many nearest neighbours of a new chunk's own vector must include it.</summary>
+        private const int OrphanCheckWidth = 8;
+
         private volatile bool _degraded;
+        private int _orphansAfterBuild;
 
         public HnswIndex Index { get; private set; } = index;
 
@@ -538,62 +548,103 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
         /// <summary>Chunks removed from the graph since it was built; removals leave it less connected.</summary>
         public long RemovedSinceBuild { get; set; }
 
-        public bool NeedsRebuild => _degraded || (RemovedSinceBuild >= MinRemovalsBeforeRebuild && RemovedSinceBuild >= Chunks.Count);
+        /// <summary>
+        /// Live chunks that a search for their own vector did not reach right after they were added: HNSW's
+        /// neighbour pruning can leave a near-duplicate of another node (an edited document next to its old
+        /// version) without incoming links. Every search compares them exactly.
+        /// </summary>
+        public HashSet<ulong> Orphans { get; } = [];
+
+        /// <summary>
+        /// Chunks of documents that replaced an earlier version since the graph was built. A new version sits next
+        /// to its old one (still a node until the rebuild), and HNSW's pruning can cut such near-duplicates off
+        /// later, so searches compare these exactly; the graph is rebuilt when they reach an eighth of the chunks.
+        /// </summary>
+        public HashSet<ulong> Replacements { get; } = [];
+
+        public bool NeedsRebuild =>
+            _degraded
+            || (RemovedSinceBuild >= MinRemovalsBeforeRebuild && RemovedSinceBuild >= Chunks.Count)
+            || Replacements.Count >= Math.Max(MinReplacementsBeforeRebuild, Chunks.Count / 8)
+            || Orphans.Count >= _orphansAfterBuild + Math.Max(MinRemovalsBeforeRebuild, Chunks.Count / 8);
+
+        /// <summary>Adds a chunk to the graph and checks that a search for its own vector reaches it.</summary>
+        public void Add(ulong key, ChunkState chunk, bool replacing)
+        {
+            Chunks[key] = chunk;
+            AddToGraph(Index, key, chunk.Vector);
+            if (replacing)
+            {
+                Replacements.Add(key);
+            }
+        }
 
         /// <summary>Builds a fresh graph of the live chunks (under the store's write lock).</summary>
         public void Rebuild()
         {
             var fresh = new HnswIndex(Index.Dimensions, ScalarKind.Float16);
+            Orphans.Clear();
+            Replacements.Clear();
             foreach ((ulong key, ChunkState c) in Chunks)
             {
-                fresh.Add(key, c.Vector);
+                AddToGraph(fresh, key, c.Vector);
             }
 
             Index.Dispose();
             Index = fresh;
             RemovedSinceBuild = 0;
+            _orphansAfterBuild = Orphans.Count;
             _degraded = false;
+        }
+
+        private void AddToGraph(HnswIndex index, ulong key, float[] vector)
+        {
+            index.Add(key, vector);
+            Span<ulong> keys = stackalloc ulong[OrphanCheckWidth];
+            Span<float> distances = stackalloc float[OrphanCheckWidth];
+            int found = index.Search(vector, keys, distances);
+            if (!keys[..found].Contains(key))
+            {
+                Orphans.Add(key);
+            }
         }
 
         public IReadOnlyList<ChunkMatch> Search(ReadOnlySpan<float> query, VectorQuery q)
         {
-            // Over-fetch so that access-group filtering still leaves TopK; widen when it does not.
-            int want = Math.Min(Chunks.Count, Math.Max(q.TopK * 4, 16));
-            while (want < Chunks.Count)
+            // Over-fetch so that tombstones and access-group filtering still leave TopK; widen when they do not.
+            long graphSize = Chunks.Count + RemovedSinceBuild;
+            int want = (int)Math.Min(graphSize, Math.Max(q.TopK * 4, 16));
+            while (want < graphSize)
             {
                 ulong[] keys = new ulong[want];
                 float[] distances = new float[want];
                 int found = Index.Search(query, keys, distances);
+                if (found < want)
+                {
+                    // The graph reached fewer nodes than it holds: part of it is cut off. Answer exactly now,
+                    // and have the next write rebuild it.
+                    _degraded = true;
+                    break;
+                }
+
                 var matches = new List<ChunkMatch>(Math.Min(found, q.TopK * 2));
-                int live = 0;
                 for (int i = 0; i < found; i++)
                 {
-                    if (!Chunks.TryGetValue(keys[i], out ChunkState? c))
-                    {
-                        continue;
-                    }
-
-                    live++;
-                    if (q.Scope.CanRead(c.Document.AccessGroups))
+                    if (Chunks.TryGetValue(keys[i], out ChunkState? c) && q.Scope.CanRead(c.Document.AccessGroups))
                     {
                         AddIfScored(matches, query, c, q.MinScore);
                     }
                 }
 
-                if (live < want)
-                {
-                    // The graph reached fewer live chunks than exist: removals left part of it unreachable.
-                    // Answer exactly now, and have the next write rebuild it.
-                    _degraded = true;
-                    break;
-                }
-
                 if (matches.Count >= q.TopK)
                 {
+                    AddExactly(matches, Orphans, keys.AsSpan(0, found), query, q);
+                    AddExactly(matches, Replacements, keys.AsSpan(0, found), query, q);
+
                     return Top(matches, q.TopK);
                 }
 
-                want = Math.Min(Chunks.Count, want * 4);
+                want = (int)Math.Min(graphSize, (long)want * 4);
             }
 
             // Every chunk is wanted (or the graph cannot reach them all): compare against each one.
@@ -607,6 +658,19 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             }
 
             return Top(all, q.TopK);
+        }
+
+        /// <summary>Scores the chunks the graph may not reach and that are not among its results already.</summary>
+        private void AddExactly(List<ChunkMatch> matches, HashSet<ulong> chunks, ReadOnlySpan<ulong> fromGraph, ReadOnlySpan<float> query, VectorQuery q)
+        {
+            foreach (ulong key in chunks)
+            {
+                ChunkState c = Chunks[key];
+                if (q.Scope.CanRead(c.Document.AccessGroups) && !fromGraph.Contains(key) && !(chunks == Replacements && Orphans.Contains(key)))
+                {
+                    AddIfScored(matches, query, c, q.MinScore);
+                }
+            }
         }
 
         private static void AddIfScored(List<ChunkMatch> matches, ReadOnlySpan<float> query, ChunkState c, float minScore)
