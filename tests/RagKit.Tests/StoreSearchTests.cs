@@ -95,8 +95,9 @@ public sealed class StoreSearchTests
 
         static StoredDocument EditedDoc(int d, int version)
         {
-            float[] original = UnitVector(Dims, d), edit = UnitVector(Dims, (d * 100_000) + version + 1_000_000);
-            float[] v = original.Zip(edit, (a, b) => (0.999f * a) + (0.001f * b)).ToArray();
+            // What the documents share (a topic, a template) plus the document's own direction, slightly edited.
+            float[] shared = UnitVector(Dims, 99), original = UnitVector(Dims, d), edit = UnitVector(Dims, (d * 100_000) + version + 1_000_000);
+            float[] v = original.Select((a, i) => (0.999f * a) + (0.001f * edit[i]) + (0.3f * shared[i])).ToArray();
             float norm = MathF.Sqrt(v.Sum(x => x * x));
             return new StoredDocument(Key("d" + d), (ulong)version, [], [new StoredChunk($"d{d}#0", 0, "text", v.Select(x => x / norm).ToArray())]);
         }
