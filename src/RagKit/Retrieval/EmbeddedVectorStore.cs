@@ -89,6 +89,7 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
     private long _live;
     private long _superseded;
     private bool _disposed;
+    private bool _replaying;
 
     public EmbeddedVectorStoreCore(EmbeddedVectorStoreOptions options, ILogger logger)
     {
@@ -115,7 +116,15 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
         _folderLock = StoreFolderLock.Acquire(dir, options.ReadOnly);
         try
         {
+            // Replay fills the collections without graphs, then builds each graph once from the live chunks only.
+            _replaying = true;
             _log = StoreLog.Open(dir, options.ReadOnly, options.RecordSplitBytes, d => Apply(d), k => Remove(k), out StoreOpenReport report);
+            _replaying = false;
+            foreach (Partition p in _partitions.Values)
+            {
+                p.Rebuild();
+            }
+
             if (report.UnacknowledgedBytes > 0)
             {
                 if (options.ReadOnly)
@@ -440,7 +449,7 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             StoredChunk c = doc.Chunks[i];
             ulong k = ++_nextKey;
             float[] v = c.Vector.ToArray();
-            partition.Add(k, new ChunkState(doc, c.ChunkId, c.Text, v), replacing);
+            partition.Add(k, new ChunkState(doc, c.ChunkId, c.Text, v), replacing, toGraph: !_replaying);
             keys[i] = k;
         }
 
@@ -569,9 +578,14 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             || Orphans.Count >= _orphansAfterBuild + Math.Max(MinRemovalsBeforeRebuild, Chunks.Count / 8);
 
         /// <summary>Adds a chunk to the graph and checks that a search for its own vector reaches it.</summary>
-        public void Add(ulong key, ChunkState chunk, bool replacing)
+        public void Add(ulong key, ChunkState chunk, bool replacing, bool toGraph)
         {
             Chunks[key] = chunk;
+            if (!toGraph)
+            {
+                return; // a replay builds the graph once at the end
+            }
+
             AddToGraph(Index, key, chunk.Vector);
             if (replacing)
             {
