@@ -180,6 +180,11 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
 
         StoreLog.Validate(documents, nameof(documents));
         cancellationToken.ThrowIfCancellationRequested();
+        if (documents.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _lock.EnterWriteLock();
         try
         {
