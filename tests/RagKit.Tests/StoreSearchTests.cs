@@ -1,4 +1,3 @@
-using RagKit.Internal;
 using RagKit.Retrieval;
 using static RagKit.Tests.StoreTestKit;
 
@@ -47,13 +46,6 @@ public sealed class StoreSearchTests
 
         Close(store);
         Assert.Equal(0, failures);
-    }
-
-    [Fact]
-    public void TheIndexHasMoreSearchContextsThanThisMachineHasCores()
-    {
-        Assert.True(HnswIndex.SearchContexts >= Math.Min(64, Environment.ProcessorCount * 2));
-        Assert.True(HnswIndex.SearchContexts >= 8);
     }
 
     [Fact]
