@@ -8,11 +8,21 @@ namespace RagKit.Internal;
 /// The managed binding allocates result arrays on every search and grows capacity one slot at a time;
 /// this one searches into caller spans and doubles capacity.
 /// </summary>
-/// <remarks>Searches run concurrently under a read lock; adds, removes and growth take the write lock.</remarks>
+/// <remarks>
+/// Searches run concurrently under a read lock; adds, removes and growth take the write lock.
+/// USearch keeps a fixed pool of search contexts and fails a search when all are taken
+/// ("Reserve capacity ahead of searches"), so the pool is sized explicitly and a gate with as many
+/// permits makes any further concurrent search wait for a context instead of failing.
+/// </remarks>
 internal sealed unsafe partial class HnswIndex : IDisposable
 {
     private const string Lib = "libusearch_c";
+
+    /// <summary>Concurrent searches per index: twice the cores, at least 8, at most 64.</summary>
+    internal static readonly int SearchContexts = Math.Clamp(Environment.ProcessorCount * 2, 8, 64);
+
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly SemaphoreSlim _searchGate = new(SearchContexts, SearchContexts);
     private IntPtr _index;
     private ulong _capacity;
 
@@ -102,13 +112,21 @@ internal sealed unsafe partial class HnswIndex : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_index == IntPtr.Zero, this);
-            fixed (float* q = query)
-            fixed (ulong* k = keys)
-            fixed (float* d = distances)
+            _searchGate.Wait();
+            try
             {
-                nuint found = usearch_search(_index, q, ScalarKind.Float32, (nuint)count, k, d, out IntPtr error);
-                ThrowIfError(error);
-                return (int)found;
+                fixed (float* q = query)
+                fixed (ulong* k = keys)
+                fixed (float* d = distances)
+                {
+                    nuint found = usearch_search(_index, q, ScalarKind.Float32, (nuint)count, k, d, out IntPtr error);
+                    ThrowIfError(error);
+                    return (int)found;
+                }
+            }
+            finally
+            {
+                _searchGate.Release();
             }
         }
         finally
@@ -137,6 +155,10 @@ internal sealed unsafe partial class HnswIndex : IDisposable
     private void Reserve(ulong capacity)
     {
         usearch_reserve(_index, (nuint)capacity, out IntPtr error);
+        ThrowIfError(error);
+
+        // Set after every reserve: a reserve may size the context pool to the hardware threads again.
+        usearch_change_threads_search(_index, (nuint)SearchContexts, out error);
         ThrowIfError(error);
         _capacity = capacity;
     }
@@ -174,6 +196,10 @@ internal sealed unsafe partial class HnswIndex : IDisposable
     [LibraryImport(Lib)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
     private static partial void usearch_reserve(IntPtr index, nuint capacity, out IntPtr error);
+
+    [LibraryImport(Lib)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+    private static partial void usearch_change_threads_search(IntPtr index, nuint threads, out IntPtr error);
 
     [LibraryImport(Lib)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
