@@ -91,6 +91,13 @@ public sealed class RedisSemanticCacheOptions
     /// </summary>
     public TimeSpan ChangeMarkLifetime { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Budget of publishing a change mark or new versions during an ingest or delete. Longer than
+    /// <see cref="OperationTimeout"/> and not behind the circuit breaker: an update is not latency-critical, and when it
+    /// cannot be published the ingest or delete fails. Default 2 s.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The clock used for TTLs and the breaker.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -119,6 +126,7 @@ public sealed class RedisSemanticCacheOptions
         Check(StreamPollInterval > TimeSpan.Zero, nameof(StreamPollInterval), "must be positive");
         Check(StreamMaxLength >= 1000, nameof(StreamMaxLength), "must be at least 1000");
         Check(FreshnessWindow > StreamPollInterval && FreshnessWindow <= TimeSpan.FromMinutes(10), nameof(FreshnessWindow), "must be longer than StreamPollInterval and at most 10 minutes");
+        Check(PublishTimeout > TimeSpan.Zero && PublishTimeout < ChangeMarkLifetime, nameof(PublishTimeout), "must be positive and shorter than ChangeMarkLifetime");
         Check(ChangeMarkLifetime >= TimeSpan.FromSeconds(1) && ChangeMarkLifetime <= TimeSpan.FromHours(1), nameof(ChangeMarkLifetime), "must be between 1 second and 1 hour");
         Check(Candidates is > 0 and <= 64, nameof(Candidates), "must be between 1 and 64");
         Check(SingleFlightLease > TimeSpan.Zero, nameof(SingleFlightLease), "must be positive");

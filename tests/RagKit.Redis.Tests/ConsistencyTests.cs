@@ -45,6 +45,7 @@ public sealed partial class ConsistencyTests
         RedisSemanticCacheOptions o = Options(endpoint, prefix);
         o.FreshnessWindow = Window;
         o.ChangeMarkLifetime = TimeSpan.FromSeconds(1);
+        o.PublishTimeout = TimeSpan.FromMilliseconds(500);
         return o;
     }
 

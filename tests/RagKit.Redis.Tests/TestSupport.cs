@@ -77,6 +77,13 @@ public static class TestSupport
         }
     }
 
+    /// <summary>
+    /// Waits until each tier has confirmed the change stream: a new instance serves and stores no cached answer before
+    /// its first snapshot of the document versions, which a loaded test machine can delay.
+    /// </summary>
+    public static Task WaitCaughtUpAsync(params ISemanticAnswerCache[] tiers) =>
+        WaitUntilAsync(() => tiers.All(t => t is not IDocumentInvalidationFeed f || f.IsCaughtUp), "the change stream to be confirmed", 15000);
+
     public static async Task<float[]> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> e, string text)
         => (await e.GenerateAsync([QuestionNormalizer.Normalize(text)])).Single().Vector.ToArray();
 
