@@ -26,6 +26,7 @@ public sealed class Node : IDisposable
             Dimensions = HashingEmbedder.Dimensions,
             FreshnessWindow = TimeSpan.FromMilliseconds(windowMs),
             ChangeMarkLifetime = TimeSpan.FromSeconds(2),
+            PublishTimeout = TimeSpan.FromSeconds(1),
         });
         IRagPipeline pipeline = new RagPipelineBuilder()
             .UseEmbeddingGenerator(embedder)

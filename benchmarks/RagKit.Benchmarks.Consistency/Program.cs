@@ -289,6 +289,11 @@ async Task HitPathAsync()
     var options = new AskOptions(scope);
     await gated.Pipeline.IngestAsync(scope, [new RagDocument("d", "wexact wpath wtopic holds value 1. [ver:d:1]")]);
     const string q = "wexact wpath wtopic?";
+    while (!((IDocumentInvalidationFeed)gated.Cache).IsCaughtUp)
+    {
+        await Task.Delay(10);
+    }
+
     await gated.Pipeline.AskAsync(q, options);
     await plain.AskAsync(q, options);
     const int n = 200_000;
