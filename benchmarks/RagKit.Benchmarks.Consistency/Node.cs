@@ -27,6 +27,9 @@ public sealed class Node : IDisposable
             FreshnessWindow = TimeSpan.FromMilliseconds(windowMs),
             ChangeMarkLifetime = TimeSpan.FromSeconds(2),
             PublishTimeout = TimeSpan.FromSeconds(1),
+
+            // A holder whose release failed keeps its lease until it expires; short, so askers do not wait 30 s on it.
+            SingleFlightLease = TimeSpan.FromSeconds(2),
         });
         IRagPipeline pipeline = new RagPipelineBuilder()
             .UseEmbeddingGenerator(embedder)

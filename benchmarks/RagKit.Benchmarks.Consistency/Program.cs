@@ -16,7 +16,7 @@ using RagKit.Redis;
 using RagKit.Retrieval;
 
 int instances = Arg("--instances", 3), askers = Arg("--askers", 12), seconds = Arg("--seconds", 10);
-int updateMs = Arg("--update-ms", 250), genMs = Arg("--gen-ms", 30), windowMs = Arg("--window-ms", 75);
+int updateMs = Arg("--update-ms", 250), genMs = Arg("--gen-ms", 30), windowMs = Arg("--window-ms", 50);
 string[] scenarios = ArgText("--scenarios", "load,redis-down,updater-cut,instance-cut,ingest-fail,restart").Split(',', StringSplitOptions.RemoveEmptyEntries);
 const int VolatileDocs = 20, StableDocs = 30;
 double msPerTick = 1000.0 / Stopwatch.Frequency;
@@ -65,6 +65,7 @@ async Task RunScenarioAsync(string scenario)
     await nodes[0]!.Pipeline.IngestAsync(scope, Enumerable.Range(0, VolatileDocs + StableDocs).Select(d => Doc(d, 0)).ToArray());
 
     var log = new VersionLog();
+    var errorKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
     long bypassed = 0, asks = 0, stale = 0, staleLate = 0, worst = 0, stableAsks = 0, stableHits = 0, updatesOk = 0, updatesFailed = 0, errors = 0;
     bool measuring = false;
     using var stop = new CancellationTokenSource();
@@ -90,11 +91,12 @@ async Task RunScenarioAsync(string scenario)
             {
                 answer = await node.Pipeline.AskAsync(Topic(d) + "?", askOptions);
             }
-            catch (Exception) when (!stop.IsCancellationRequested)
+            catch (Exception ex) when (!stop.IsCancellationRequested)
             {
                 if (measuring)
                 {
                     Interlocked.Increment(ref errors);
+                    errorKinds.AddOrUpdate($"{ex.GetType().Name}: {ex.Message}", 1, (_, c) => c + 1);
                 }
 
                 continue;
@@ -264,6 +266,11 @@ async Task RunScenarioAsync(string scenario)
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {scenario} | {asks} | {stale} | {(stale == 0 ? "—" : (worst * msPerTick).ToString("F0", CultureInfo.InvariantCulture))} | {staleLate} | {100.0 * stableHits / Math.Max(1, stableAsks):F2} % ({stableHits}/{stableAsks}) | {bypassed} | {updatesOk} / {updatesFailed} | {errors} |"));
+    foreach ((string kind, int count) in errorKinds.OrderByDescending(e => e.Value).Take(3))
+    {
+        Console.Error.WriteLine($"  {scenario}: {count} x {kind}");
+    }
+
     foreach (Node? n in nodes)
     {
         n?.Dispose();

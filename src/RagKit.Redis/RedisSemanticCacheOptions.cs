@@ -80,9 +80,10 @@ public sealed class RedisSemanticCacheOptions
     /// confirms every version committed before it started; when none succeeded within the window (Redis down, this
     /// instance cut off, the reader starved), every cached tier is bypassed until the reader has caught up again
     /// (consistency over availability: questions are still answered by retrieval and generation). Keep it below the
-    /// staleness you accept after an update returns, and above <see cref="StreamPollInterval"/>. Default 75 ms.
+    /// staleness you accept after an update returns (leaving room for the answer to reach the caller), and above
+    /// <see cref="StreamPollInterval"/>. Default 50 ms.
     /// </summary>
-    public TimeSpan FreshnessWindow { get; set; } = TimeSpan.FromMilliseconds(75);
+    public TimeSpan FreshnessWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// How long a "document is changing" mark holds when its writer never commits (it died or was cut off from Redis);

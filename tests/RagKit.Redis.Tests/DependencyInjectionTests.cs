@@ -33,6 +33,7 @@ public sealed class DependencyInjectionTests(RedisFixture fixture)
         await WaitCaughtUpAsync(one.GetRequiredService<IRedisSemanticCache>(), two.GetRequiredService<IRedisSemanticCache>());
         await a.IngestAsync(scope, Handbook);
         await b.IngestAsync(scope, Handbook);
+        await SettleAsync(one.GetRequiredService<IRedisSemanticCache>(), two.GetRequiredService<IRedisSemanticCache>());
 
         RagAnswer first = await a.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));
         RagAnswer shared = await b.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));

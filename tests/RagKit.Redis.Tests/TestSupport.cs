@@ -84,6 +84,17 @@ public static class TestSupport
     public static Task WaitCaughtUpAsync(params ISemanticAnswerCache[] tiers) =>
         WaitUntilAsync(() => tiers.All(t => t is not IDocumentInvalidationFeed f || f.IsCaughtUp), "the change stream to be confirmed", 15000);
 
+    /// <summary>Waits until each cache has applied everything committed before now (a confirming read began after now).</summary>
+    public static async Task SettleAsync(params IRedisSemanticCache[] caches)
+    {
+        long now = TimeProvider.System.GetTimestamp();
+        foreach (IRedisSemanticCache c in caches)
+        {
+            var impl = (RedisSemanticCacheImpl)c;
+            await WaitUntilAsync(() => impl.ConfirmedAt > now, "the change stream to be confirmed", 15000);
+        }
+    }
+
     public static async Task<float[]> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> e, string text)
         => (await e.GenerateAsync([QuestionNormalizer.Normalize(text)])).Single().Vector.ToArray();
 
