@@ -654,15 +654,28 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                     failing = true;
                 }
 
-                ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(20));
+                Pause(ct, TimeSpan.FromMilliseconds(20));
                 continue;
             }
 
             if (reachedEnd)
             {
                 Volatile.Write(ref _confirmedAt, readStart);
-                ct.WaitHandle.WaitOne(_o.StreamPollInterval);
+                Pause(ct, _o.StreamPollInterval);
             }
+        }
+    }
+
+    /// <summary>Sleeps until the next read; returns at once when the cache is being disposed.</summary>
+    private static void Pause(CancellationToken ct, TimeSpan delay)
+    {
+        try
+        {
+            ct.WaitHandle.WaitOne(delay);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while a slow read was still in flight: the loop sees the cancellation and ends.
         }
     }
 
@@ -839,7 +852,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
 
         _stop.Cancel();
-        _follower.Join(TimeSpan.FromSeconds(2));
+        _follower.Join(TimeSpan.FromSeconds(2) + _o.OperationTimeout);
 
         foreach (ScopeMirror m in _mirrors.Values)
         {
