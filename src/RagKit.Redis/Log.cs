@@ -30,4 +30,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4304, Level = LogLevel.Information, Message = "RagKit.Redis: rebuilt {Count} entries of scope {Scope} into its vector hash after a repair.")]
     public static partial void ScopeIndexRebuilt(ILogger logger, int count, string scope);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "RagKit.Redis: change stream readable again; missed invalidations are replayed before cached answers are served.")]
+    public static partial void StreamRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "RagKit.Redis: the change stream cannot be replayed (Redis lost its data, a key was repaired, or entries were trimmed unread); in-process answers are dropped and versions reloaded.")]
+    public static partial void FeedReset(ILogger logger);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "RagKit.Redis: a {What} key held the wrong type; it was deleted so invalidation keeps working.")]
+    public static partial void KeyRepaired(ILogger logger, string what);
 }

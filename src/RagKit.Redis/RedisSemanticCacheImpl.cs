@@ -30,10 +30,24 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     private readonly ConcurrentDictionary<string, ScopeMirror> _mirrors = new(StringComparer.Ordinal);
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly RedisKey _stream;
+    private readonly RedisKey[] _feedKeys;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _streamReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RedisCache _distributed;
-    private readonly Task _loop;
+    private readonly Thread _follower;
+    private readonly long _windowTicks;
+    private readonly object _subscribers = new();
+    private EventHandler<DocumentsInvalidatedEventArgs>? _documentsInvalidated;
+
+    // TimeProvider timestamp at which the last successful stream read that reached the end began: every version
+    // committed before it has been applied. 0 until the first one; IsCaughtUp compares it with the window.
+    private long _confirmedAt;
+    private volatile bool _needSnapshot = true;
+    private bool _resetNeeded;
+    private string? _epoch;
+    private string _last = "0-0";
+    private long _feedResets;
+    private long _keysRepaired;
     private long _remoteInvalidations;
     private long _streamEventsApplied;
     private long _roundTrips;
@@ -58,6 +72,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         _db = _mux.GetDatabase();
         _stream = $"{options.KeyPrefix}:stream";
+        _feedKeys = [_stream, VersionRegistry.EpochKey(options.KeyPrefix), VersionRegistry.RegistryKey(options.KeyPrefix)];
+        _windowTicks = (long)(options.FreshnessWindow.TotalSeconds * options.TimeProvider.TimestampFrequency);
         IConnectionMultiplexer mux = _mux;
         _distributed = new RedisCache(new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions
         {
@@ -65,10 +81,52 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         });
         ExactCache = new DistributedExactTier(_distributed, options.KeyPrefix, options.MaxValueBytes, options.TimeProvider, _breaker, options.OperationTimeout, logger);
         SingleFlight = new RedisSingleFlight(this);
-        _loop = Task.Run(FollowStreamAsync);
+
+        // A dedicated thread, so a busy thread pool cannot delay the reads that keep this instance confirmed.
+        _follower = new Thread(FollowStream) { IsBackground = true, Name = "RagKit.Redis change stream" };
+        _follower.Start();
     }
 
-    public event EventHandler<DocumentsInvalidatedEventArgs>? DocumentsInvalidated;
+    public event EventHandler<DocumentsInvalidatedEventArgs>? DocumentsInvalidated
+    {
+        add
+        {
+            lock (_subscribers)
+            {
+                _documentsInvalidated += value;
+            }
+
+            // A new subscriber needs every version, not only the ones after now: the follower takes a snapshot first.
+            Volatile.Write(ref _confirmedAt, 0);
+            _needSnapshot = true;
+        }
+
+        remove
+        {
+            lock (_subscribers)
+            {
+                _documentsInvalidated -= value;
+            }
+        }
+    }
+
+    public bool IsCaughtUp
+    {
+        get
+        {
+            long confirmed = Volatile.Read(ref _confirmedAt);
+            return confirmed != 0 && _o.TimeProvider.GetTimestamp() - confirmed <= _windowTicks;
+        }
+    }
+
+    /// <summary>TimeProvider timestamp at which the last confirming read began (0: none yet; for tests and the harness).</summary>
+    internal long ConfirmedAt => Volatile.Read(ref _confirmedAt);
+
+    /// <summary>Times the follower started over (Redis lost its data, a key was repaired, or entries were trimmed unread).</summary>
+    internal long FeedResets => Interlocked.Read(ref _feedResets);
+
+    /// <summary>Keys of the wrong type that were deleted so invalidation keeps working.</summary>
+    internal long KeysRepaired => Interlocked.Read(ref _keysRepaired);
 
     public string Name => RedisSemanticCache.TierName;
 
@@ -370,7 +428,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             };
             foreach (DocumentKey d in docs)
             {
-                tasks.Add(b.SetAddAsync(DocumentKeyOf(d), $"{scopeHex}:{idHex}"));
+                tasks.Add(b.ScriptEvaluateAsync(VersionRegistry.ProvenanceAddScript, [DocumentKeyOf(d)], [$"{scopeHex}:{idHex}"]));
             }
 
             Task<long> length = b.HashLengthAsync(VectorsKey(scopeHex));
@@ -428,19 +486,28 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             return 0;
         }
 
+        // Each provenance set is read and deleted in one step; one of the wrong type is deleted (and counted) instead of
+        // failing the whole invalidation. Other instances learn of the change through the version events.
         DocumentKey[] docs = documents.Distinct().ToArray();
-        RedisValue[][] members = await RunAsync(async db =>
+        RedisResult[] taken = await RunAsync(async db =>
         {
             IBatch b = db.CreateBatch();
-            Task<RedisValue[]>[] reads = docs.Select(d => b.SetMembersAsync(DocumentKeyOf(d))).ToArray();
+            Task<RedisResult>[] reads = docs.Select(d => b.ScriptEvaluateAsync(VersionRegistry.ProvenanceTakeScript, [DocumentKeyOf(d)])).ToArray();
             b.Execute();
             return await Task.WhenAll(reads).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
         var victims = new HashSet<(string, ulong)>();
-        foreach (RedisValue[] set in members)
+        foreach (RedisResult set in taken)
         {
-            foreach (RedisValue m in set)
+            if (set.Resp2Type != ResultType.Array)
+            {
+                Interlocked.Increment(ref _keysRepaired);
+                Log.KeyRepaired(_log, "provenance set");
+                continue;
+            }
+
+            foreach (RedisResult m in (RedisResult[])set!)
             {
                 string s = (string)m!;
                 int colon = s.IndexOf(':', StringComparison.Ordinal);
@@ -451,24 +518,48 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             }
         }
 
-        int removed = victims.Count == 0 ? 0 : await RemoveEntriesAsync(victims.ToList()).ConfigureAwait(false);
-        await RunAsync(async db =>
-        {
-            IBatch b = db.CreateBatch();
-            var tasks = new List<Task>();
-            foreach (DocumentKey d in docs)
-            {
-                tasks.Add(b.KeyDeleteAsync(DocumentKeyOf(d)));
-                tasks.Add(b.StreamAddAsync(_stream,
-                    [new("o", _origin), new("t", "i"), new("tn", d.Tenant), new("co", d.Collection), new("d", d.DocumentId)],
-                    maxLength: _o.StreamMaxLength, useApproximateMaxLength: true));
-            }
+        return victims.Count == 0 ? 0 : await RemoveEntriesAsync(victims.ToList()).ConfigureAwait(false);
+    }
 
-            b.Execute();
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
-        return removed;
+    public ValueTask PublishChangingAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        DateTimeOffset until = _o.TimeProvider.GetUtcNow() + _o.ChangeMarkLifetime;
+        return PublishAsync(documents.Select(d => new DocumentVersion(d, DocumentVersion.Changing) { ChangingUntil = until }).ToArray());
+    }
+
+    public ValueTask PublishVersionsAsync(IReadOnlyList<DocumentVersion> versions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        return PublishAsync(versions);
+    }
+
+    /// <summary>Sets the versions in the registry and appends their events, atomically; durable in Redis when it returns.</summary>
+    private async ValueTask PublishAsync(IReadOnlyList<DocumentVersion> versions)
+    {
+        if (versions.Count == 0)
+        {
+            return;
+        }
+
+        var args = new RedisValue[3 + (2 * versions.Count)];
+        args[0] = VersionRegistry.NewEpoch();
+        args[1] = _origin;
+        args[2] = _o.StreamMaxLength;
+        for (int i = 0; i < versions.Count; i++)
+        {
+            args[3 + (2 * i)] = EntryCodec.DocumentHex(versions[i].Document);
+            args[4 + (2 * i)] = VersionRegistry.Encode(versions[i]);
+        }
+
+        // Not behind the breaker, and with its own budget: an update would rather wait a little than fail.
+        Interlocked.Increment(ref _roundTrips);
+        RedisResult repaired = await _db.ScriptEvaluateAsync(VersionRegistry.PublishScript, _feedKeys, args).WaitAsync(_o.PublishTimeout).ConfigureAwait(false);
+        if ((long)repaired > 0)
+        {
+            Interlocked.Add(ref _keysRepaired, (long)repaired);
+            Log.KeyRepaired(_log, "change stream or version registry");
+        }
     }
 
     /// <summary>Deletes entries in Redis and every mirror (here directly, elsewhere through the stream).</summary>
@@ -623,101 +714,216 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
     }
 
-    private async Task FollowStreamAsync()
+    /// <summary>
+    /// Follows the change stream on its own thread: a snapshot of the version registry first (and again whenever Redis
+    /// lost its data, a key was repaired or entries were trimmed before this instance read them: a reset), then reads from
+    /// the last applied entry, replaying whatever was missed while disconnected. A read that reached the end of the
+    /// stream confirms every version committed before it began (<see cref="IsCaughtUp"/>).
+    /// </summary>
+    private void FollowStream()
     {
         CancellationToken ct = _stop.Token;
-        bool resync = true;
+        TimeSpan budget = _o.OperationTimeout > TimeSpan.FromSeconds(1) ? _o.OperationTimeout : TimeSpan.FromSeconds(1);
         bool failing = false;
-        RedisValue last = "0-0";
         while (!ct.IsCancellationRequested)
         {
+            long readStart = _o.TimeProvider.GetTimestamp();
+            bool reachedEnd;
             try
             {
-                if (resync)
+                reachedEnd = _needSnapshot ? TakeSnapshot(budget) : ReadOnce(budget);
+                if (failing)
                 {
-                    StreamEntry[] tail = await _db.StreamRangeAsync(_stream, "-", "+", 1, Order.Descending).ConfigureAwait(false);
-                    last = tail.Length > 0 ? tail[0].Id : "0-0";
-                    if (_streamReady.Task.IsCompleted)
-                    {
-                        // After an outage the stream may have been lost or trimmed: rebuild the mirrors from Redis.
-                        foreach (KeyValuePair<string, ScopeMirror> kv in _mirrors)
-                        {
-                            if (_mirrors.TryRemove(kv))
-                            {
-                                kv.Value.Dispose();
-                            }
-                        }
-                    }
-
-                    _streamReady.TrySetResult();
-                    resync = false;
+                    Log.StreamRecovered(_log);
+                    failing = false;
                 }
-
-                StreamEntry[] batch = await _db.StreamReadAsync(_stream, last, 1000).ConfigureAwait(false);
-                failing = false;
-                foreach (StreamEntry e in batch)
-                {
-                    Apply(e);
-                    last = e.Id;
-                }
-
-                if (batch.Length < 1000)
-                {
-                    await Task.Delay(_o.StreamPollInterval, ct).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                break;
             }
             catch (Exception ex)
             {
+                // Whatever failed (Redis down or cut off, a reply of an unexpected shape), the confirmation simply ages out.
+                if (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 if (!failing)
                 {
                     Log.StreamFailed(_log, ex);
                     failing = true;
                 }
 
-                resync = true;
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+                Pause(ct, TimeSpan.FromMilliseconds(20));
+                continue;
+            }
+
+            if (reachedEnd)
+            {
+                Volatile.Write(ref _confirmedAt, readStart);
+                Pause(ct, _o.StreamPollInterval);
             }
         }
     }
 
-    private void Apply(StreamEntry e)
+    /// <summary>Sleeps until the next read; returns at once when the cache is being disposed.</summary>
+    private static void Pause(CancellationToken ct, TimeSpan delay)
     {
-        if (e["o"] == _origin)
+        try
+        {
+            ct.WaitHandle.WaitOne(delay);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while a slow read was still in flight: the loop sees the cancellation and ends.
+        }
+    }
+
+    private RedisResult[] Evaluate(string script, RedisValue[] args, TimeSpan budget)
+    {
+        Task<RedisResult> call = _db.ScriptEvaluateAsync(script, _feedKeys, args);
+        if (!call.Wait(budget))
+        {
+            _ = call.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw new TimeoutException("The change stream read exceeded its budget.");
+        }
+
+        return (RedisResult[])call.Result!;
+    }
+
+    /// <summary>Loads every known version and the stream position at once; returns true (the snapshot is complete).</summary>
+    private bool TakeSnapshot(TimeSpan budget)
+    {
+        _needSnapshot = false; // a subscriber added during the snapshot asks for another one
+        RedisResult[] r = Evaluate(VersionRegistry.SnapshotScript, [VersionRegistry.NewEpoch()], budget);
+        string epoch = (string)r[0]!;
+        string last = (string)r[1]!;
+        RedisResult[] registry = (RedisResult[])r[2]!;
+        CountRepairs((long)r[3]);
+        DateTimeOffset now = _o.TimeProvider.GetUtcNow();
+        var versions = new List<DocumentVersion>(registry.Length / 2);
+        for (int i = 1; i < registry.Length; i += 2)
+        {
+            if (VersionRegistry.TryDecode((string?)registry[i], out DocumentVersion v)
+                && (v.Version != DocumentVersion.Changing || v.ChangingUntil > now))
+            {
+                versions.Add(v); // an expired change mark is left out: the version is learned again from retrieval
+            }
+        }
+
+        bool reset = _resetNeeded || (_epoch is not null && !string.Equals(epoch, _epoch, StringComparison.Ordinal));
+        _resetNeeded = false;
+        if (reset)
+        {
+            // Starting over: the mirrors may have missed inserts and deletes too; they are rebuilt from Redis.
+            Interlocked.Increment(ref _feedResets);
+            Log.FeedReset(_log);
+            foreach (KeyValuePair<string, ScopeMirror> kv in _mirrors)
+            {
+                if (_mirrors.TryRemove(kv))
+                {
+                    kv.Value.Dispose();
+                }
+            }
+        }
+
+        _epoch = epoch;
+        _last = last;
+        Raise(new DocumentsInvalidatedEventArgs(versions, reset));
+        _streamReady.TrySetResult();
+        return !_needSnapshot;
+    }
+
+    /// <summary>Reads and applies the next entries; returns true when it reached the end of the stream.</summary>
+    private bool ReadOnce(TimeSpan budget)
+    {
+        RedisResult[] r = Evaluate(VersionRegistry.ReadScript, [VersionRegistry.NewEpoch(), _last, VersionRegistry.ReadBatch], budget);
+        CountRepairs((long)r[3]);
+        if (!string.Equals((string?)r[0], _epoch, StringComparison.Ordinal) || (long)r[1] != 0)
+        {
+            // Redis lost its data (restarted empty), a key was repaired, or entries were trimmed before this instance read
+            // them: the missed versions cannot be replayed, so the follower starts over from a snapshot.
+            _resetNeeded = true;
+            _needSnapshot = true;
+            return false;
+        }
+
+        RedisResult[] entries = (RedisResult[])r[2]!;
+        List<DocumentVersion>? versions = null;
+        foreach (RedisResult entry in entries)
+        {
+            var pair = (RedisResult[])entry!;
+            _last = (string)pair[0]!;
+            Apply((RedisResult[])pair[1]!, ref versions);
+        }
+
+        if (versions is not null)
+        {
+            Raise(new DocumentsInvalidatedEventArgs(versions));
+            Interlocked.Add(ref _remoteInvalidations, versions.Count);
+        }
+
+        return entries.Length < VersionRegistry.ReadBatch;
+    }
+
+    private void CountRepairs(long repaired)
+    {
+        if (repaired > 0)
+        {
+            Interlocked.Add(ref _keysRepaired, repaired);
+            Log.KeyRepaired(_log, "change stream or version registry");
+        }
+    }
+
+    private void Raise(DocumentsInvalidatedEventArgs e)
+    {
+        EventHandler<DocumentsInvalidatedEventArgs>? handlers = Volatile.Read(ref _documentsInvalidated);
+        handlers?.Invoke(this, e);
+    }
+
+    private void Apply(RedisResult[] fields, ref List<DocumentVersion>? versions)
+    {
+        string? origin = null, type = null;
+        var values = new Dictionary<string, RedisResult>(fields.Length / 2, StringComparer.Ordinal);
+        for (int i = 0; i + 1 < fields.Length; i += 2)
+        {
+            values[(string)fields[i]!] = fields[i + 1];
+        }
+
+        if (values.TryGetValue("o", out RedisResult? o))
+        {
+            origin = (string?)o;
+        }
+
+        if (values.TryGetValue("t", out RedisResult? t))
+        {
+            type = (string?)t;
+        }
+
+        if (string.Equals(origin, _origin, StringComparison.Ordinal))
         {
             return;
         }
 
         Interlocked.Increment(ref _streamEventsApplied);
-        string? type = e["t"];
+        string? Text(string name) => values.TryGetValue(name, out RedisResult? v) ? (string?)v : null;
         if (type == "a")
         {
-            string? scopeHex = e["s"];
+            string? scopeHex = Text("s");
             if (scopeHex is not null && _mirrors.TryGetValue(scopeHex, out ScopeMirror? m)
-                && ulong.TryParse((string?)e["i"], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong id))
+                && ulong.TryParse(Text("i"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong id)
+                && values.TryGetValue("v", out RedisResult? raw))
             {
                 var vector = new float[_o.Dimensions];
-                if (EntryCodec.TryDecodeVector((byte[])e["v"]!, _o.Dimensions, vector) > 0)
+                if (EntryCodec.TryDecodeVector((byte[])raw!, _o.Dimensions, vector) > 0)
                 {
-                    double.TryParse((string?)e["c"], NumberStyles.Float, CultureInfo.InvariantCulture, out double cost);
-                    m.Add(id, vector, new EvictionEntryInfo((long)e["z"], cost));
+                    double.TryParse(Text("c"), NumberStyles.Float, CultureInfo.InvariantCulture, out double cost);
+                    long.TryParse(Text("z"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long size);
+                    m.Add(id, vector, new EvictionEntryInfo(size, cost));
                 }
             }
         }
         else if (type == "d")
         {
-            string? list = e["k"];
-            foreach (string item in (list ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (string item in (Text("k") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 int colon = item.IndexOf(':', StringComparison.Ordinal);
                 if (colon > 0 && _mirrors.TryGetValue(item[..colon], out ScopeMirror? m)
@@ -727,13 +933,11 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 }
             }
         }
-        else if (type == "i")
+        else if (type == "v")
         {
-            string? tenant = e["tn"], collection = e["co"], doc = e["d"];
-            if (tenant is not null && collection is not null && doc is not null)
+            if (VersionRegistry.TryDecode(Text("r"), out DocumentVersion v))
             {
-                DocumentsInvalidated?.Invoke(this, new DocumentsInvalidatedEventArgs([new DocumentKey(tenant, collection, doc)]));
-                Interlocked.Increment(ref _remoteInvalidations);
+                (versions ??= []).Add(v);
             }
         }
     }
@@ -746,13 +950,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
 
         _stop.Cancel();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (AggregateException)
-        {
-        }
+        _follower.Join(TimeSpan.FromSeconds(2) + _o.OperationTimeout);
 
         foreach (ScopeMirror m in _mirrors.Values)
         {

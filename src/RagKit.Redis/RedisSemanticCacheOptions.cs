@@ -75,6 +75,30 @@ public sealed class RedisSemanticCacheOptions
     /// <summary>How often waiters look for the holder's answer. Default 20 ms.</summary>
     public TimeSpan SingleFlightPollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// How long after its last confirmed read of the change stream this instance still serves cached answers. A read
+    /// confirms every version committed before it started; when none succeeded within the window (Redis down, this
+    /// instance cut off, the reader starved), every cached tier is bypassed until the reader has caught up again
+    /// (consistency over availability: questions are still answered by retrieval and generation). Keep it below the
+    /// staleness you accept after an update returns (leaving room for the answer to reach the caller), and above
+    /// <see cref="StreamPollInterval"/>. Default 50 ms.
+    /// </summary>
+    public TimeSpan FreshnessWindow { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How long a "document is changing" mark holds when its writer never commits (it died or was cut off from Redis);
+    /// until then no instance serves or caches answers built from the document, after it the version is learned from
+    /// retrieval again. Default 10 s.
+    /// </summary>
+    public TimeSpan ChangeMarkLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Budget of publishing a change mark or new versions during an ingest or delete. Longer than
+    /// <see cref="OperationTimeout"/> and not behind the circuit breaker: an update is not latency-critical, and when it
+    /// cannot be published the ingest or delete fails. Default 2 s.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The clock used for TTLs and the breaker.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -102,6 +126,9 @@ public sealed class RedisSemanticCacheOptions
         Check(MaxValueBytes is >= 1024 and <= 64 * 1024 * 1024, nameof(MaxValueBytes), "must be between 1 KiB and 64 MiB");
         Check(StreamPollInterval > TimeSpan.Zero, nameof(StreamPollInterval), "must be positive");
         Check(StreamMaxLength >= 1000, nameof(StreamMaxLength), "must be at least 1000");
+        Check(FreshnessWindow > StreamPollInterval && FreshnessWindow <= TimeSpan.FromMinutes(10), nameof(FreshnessWindow), "must be longer than StreamPollInterval and at most 10 minutes");
+        Check(PublishTimeout > TimeSpan.Zero && PublishTimeout < ChangeMarkLifetime, nameof(PublishTimeout), "must be positive and shorter than ChangeMarkLifetime");
+        Check(ChangeMarkLifetime >= TimeSpan.FromSeconds(1) && ChangeMarkLifetime <= TimeSpan.FromHours(1), nameof(ChangeMarkLifetime), "must be between 1 second and 1 hour");
         Check(Candidates is > 0 and <= 64, nameof(Candidates), "must be between 1 and 64");
         Check(SingleFlightLease > TimeSpan.Zero, nameof(SingleFlightLease), "must be positive");
         Check(SingleFlightPollInterval > TimeSpan.Zero, nameof(SingleFlightPollInterval), "must be positive");

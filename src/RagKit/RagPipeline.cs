@@ -20,6 +20,9 @@ namespace RagKit;
 internal sealed partial class RagPipeline : IRagPipeline
 {
     private const string ExtractiveModel = "extractive";
+
+    /// <summary>Reported in <see cref="TierReport.SkippedTiers"/> when cached answers were bypassed because a feed was not caught up.</summary>
+    internal const string UnconfirmedTier = "cache:unconfirmed-invalidations";
     private readonly RagKitOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly IChatClient? _chat;
@@ -34,9 +37,18 @@ internal sealed partial class RagPipeline : IRagPipeline
     private readonly RetrievalResultCache _retrievals;
     private readonly ConcurrentDictionary<FlightKey, Task<RagAnswer>> _flights = new();
 
-    // Current content hash of every document this pipeline has seen; 0 marks a deleted one.
-    // A cached answer whose provenance names another version is stale and never served.
+    // Current content hash of every document this pipeline has seen; 0 marks a deleted one, DocumentVersion.Changing
+    // one that an instance is writing. A cached answer whose provenance names another version is stale and never served.
     private readonly ConcurrentDictionary<DocumentKey, ulong> _documentVersions = new();
+
+    // When each Changing mark expires (its writer died or was cut off before committing); then the version is learned again.
+    private readonly ConcurrentDictionary<DocumentKey, DateTimeOffset> _changingUntil = new();
+
+    // Shared tiers that carry document versions between instances; cached answers are served only while all are caught up.
+    private readonly IDocumentInvalidationFeed[] _feeds;
+
+    // UTC ticks of the last feed reset: answers created before it are never served (the feed lost track of versions).
+    private long _resetAtTicks;
 
     internal RagPipeline(
         RagKitOptions options,
@@ -60,12 +72,10 @@ internal sealed partial class RagPipeline : IRagPipeline
         _exact = new ExactAnswerCache(options.ExactCacheCapacity, options.ExactCacheMaxBytes, options.EvictionPolicy, time, options.AnswerSlidingExpiration);
         _localSemantic = new InProcessSemanticCache(options.SemanticCacheCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.AnswerSlidingExpiration, options.SemanticCacheMaxBytesPerScope);
         _semanticTiers = [_localSemantic, .. sharedSemanticTiers];
-        foreach (ISemanticAnswerCache tier in sharedSemanticTiers)
+        _feeds = sharedSemanticTiers.OfType<IDocumentInvalidationFeed>().ToArray();
+        foreach (IDocumentInvalidationFeed feed in _feeds)
         {
-            if (tier is IDocumentInvalidationFeed feed)
-            {
-                feed.DocumentsInvalidated += OnRemoteInvalidation;
-            }
+            feed.DocumentsInvalidated += OnRemoteInvalidation;
         }
         _retrievals = new RetrievalResultCache(options.RetrievalCacheCapacityPerScope, options.RetrievalCacheThreshold);
 
@@ -103,7 +113,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         ArgumentNullException.ThrowIfNull(options);
         ScopeKey scope = options.Scope.GetKey(ConversationScope.Stamp(VersionStamp, question, options.ConversationContext, options.DependsOnContext));
 
-        if (options.UseCache && TryExactHit(question, scope, out CachedAnswer? hit))
+        if (options.UseCache && CachesServable() && TryExactHit(question, scope, out CachedAnswer? hit))
         {
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             RecordHit(ExactAnswerCache.TierName, elapsed);
@@ -123,7 +133,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         string normalized = QuestionNormalizer.Normalize(question);
 
         RagAnswer? ready = null;
-        if (options.UseCache && TryExactHit(question, scope, out CachedAnswer? hit))
+        if (options.UseCache && CachesServable() && TryExactHit(question, scope, out CachedAnswer? hit))
         {
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             RecordHit(ExactAnswerCache.TierName, elapsed);
@@ -168,7 +178,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         bool completed = false;
         try
         {
-            var timings = new StageTimings();
+            StageTimings timings = NewTimings(options);
             Prepared prepared = await PrepareAsync(normalized, scope, options, timings, start, cancellationToken).ConfigureAwait(false);
             RagAnswer answer;
             if (prepared.CachedHit is not null)
@@ -238,8 +248,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         using Activity? activity = RagKitTelemetry.Source.StartActivity("ragkit.ingest");
         activity?.SetTag("ragkit.documents", docs.Count);
 
-        int added = 0, updated = 0, unchanged = 0, chunkCount = 0, embedded = 0;
-        var changed = new List<DocumentKey>();
+        int added = 0, updated = 0, unchanged = 0, chunkCount = 0, embedded = 0, invalidated = 0;
+        var replaced = new HashSet<DocumentKey>(); // documents that had another version: their cached answers are invalidated
         var pending = new List<(RagDocument Doc, DocumentKey Key, ulong Hash, IReadOnlyList<string> Groups, List<string> Chunks)>();
         foreach (RagDocument doc in docs)
         {
@@ -261,9 +271,9 @@ internal sealed partial class RagPipeline : IRagPipeline
             else
             {
                 updated++;
+                replaced.Add(key);
             }
 
-            changed.Add(key);
             pending.Add((doc, key, hash, groups, SentenceChunker.Chunk(doc.Text, _options.ChunkSize, _options.ChunkOverlap)));
         }
 
@@ -299,7 +309,7 @@ internal sealed partial class RagPipeline : IRagPipeline
             chunkCount += chunks.Length;
             if (batchDocs.Count >= 16)
             {
-                await WriteDocumentsAsync(batchDocs, cancellationToken).ConfigureAwait(false);
+                invalidated += await WriteDocumentsAsync(batchDocs, replaced, cancellationToken).ConfigureAwait(false);
                 done += batchDocs.Count;
                 batchDocs.Clear();
                 progress?.Report(new IngestProgress(done, docs.Count, embedded));
@@ -308,13 +318,12 @@ internal sealed partial class RagPipeline : IRagPipeline
 
         if (batchDocs.Count > 0)
         {
-            await WriteDocumentsAsync(batchDocs, cancellationToken).ConfigureAwait(false);
+            invalidated += await WriteDocumentsAsync(batchDocs, replaced, cancellationToken).ConfigureAwait(false);
             done += batchDocs.Count;
         }
 
         progress?.Report(new IngestProgress(done, docs.Count, embedded));
         RagKitTelemetry.IngestedChunks.Add(chunkCount);
-        int invalidated = updated > 0 ? await InvalidateAsync(changed, cancellationToken).ConfigureAwait(false) : 0;
         return new IngestResult(added, updated, unchanged, chunkCount, invalidated);
     }
 
@@ -335,12 +344,15 @@ internal sealed partial class RagPipeline : IRagPipeline
             keys.Add(new DocumentKey(scope.Tenant, scope.Collection, id));
         }
 
+        // Other instances learn of the change before the store is written and of its result before this returns.
+        await PublishChangingAsync(keys, cancellationToken).ConfigureAwait(false);
         foreach (DocumentKey key in keys)
         {
-            _documentVersions[key] = 0;
+            SetVersion(key, DocumentVersion.Deleted);
         }
 
         int removed = await _store.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+        await PublishVersionsAsync(keys.Select(k => new DocumentVersion(k, DocumentVersion.Deleted)).ToArray(), cancellationToken).ConfigureAwait(false);
         await InvalidateAsync(keys, cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -414,9 +426,45 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
     }
 
-    /// <summary>Another instance changed or deleted documents: drop the answers built from them from the in-process tiers.</summary>
+    /// <summary>
+    /// Another instance changed or deleted documents: take their new versions (so answers built from them can be cached
+    /// and served again) and drop the answers built from the old ones from the in-process tiers. Runs on the feed's
+    /// thread before the feed reports itself caught up.
+    /// </summary>
     private void OnRemoteInvalidation(object? sender, DocumentsInvalidatedEventArgs e)
     {
+        if (e.IsReset)
+        {
+            // The feed lost track: nothing cached here before now is trusted again, and the versions start over.
+            Volatile.Write(ref _resetAtTicks, _time.GetUtcNow().UtcTicks);
+            _documentVersions.Clear();
+            _changingUntil.Clear();
+            _retrievals.Clear();
+            foreach (DocumentVersion v in e.Versions)
+            {
+                SetVersion(v);
+            }
+
+            return;
+        }
+
+        if (e.Versions.Count > 0)
+        {
+            foreach (DocumentVersion v in e.Versions)
+            {
+                SetVersion(v);
+            }
+        }
+        else
+        {
+            foreach (DocumentKey d in e.Documents)
+            {
+                _documentVersions.TryRemove(d, out _); // version unknown: learned again from retrieval
+            }
+        }
+
+        int retrievals = _retrievals.InvalidateDocuments(e.Documents) + _retrievals.InvalidateCollections(e.Documents.Select(d => (d.Tenant, d.Collection)));
+        RagKitTelemetry.Invalidations.Add(retrievals, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
         int n = _exact.InvalidateDocuments(e.Documents);
         RagKitTelemetry.Invalidations.Add(n, RagKitTelemetry.Tier(ExactAnswerCache.TierName));
         ValueTask<int> local = _localSemantic.InvalidateDocumentsAsync(e.Documents, CancellationToken.None);
@@ -553,10 +601,10 @@ internal sealed partial class RagPipeline : IRagPipeline
     private async Task<RagAnswer> ComputeAsync(string question, string normalized, ScopeKey scope, AskOptions options, long start, CancellationToken cancellationToken)
     {
         using Activity? activity = RagKitTelemetry.Source.StartActivity("ragkit.ask");
-        var timings = new StageTimings();
+        StageTimings timings = NewTimings(options);
         Prepared prepared = await PrepareAsync(normalized, scope, options, timings, start, cancellationToken).ConfigureAwait(false);
         RagAnswer answer = prepared.CachedHit
-            ?? (SingleFlight is not null && options.UseCache
+            ?? (SingleFlight is not null && options.UseCache && !timings.Unconfirmed
                 ? await GenerateSingleFlightAsync(SingleFlight, question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false)
                 : await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false));
         activity?.SetTag("ragkit.tier", answer.Tier.ToString());
@@ -616,7 +664,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 break;
             }
 
-            if (waited is not null && string.Equals(waited.ScopeId, scope.Id, StringComparison.Ordinal) && IsFresh(waited))
+            if (waited is not null && string.Equals(waited.ScopeId, scope.Id, StringComparison.Ordinal) && IsFresh(waited) && CachesServable())
             {
                 RagKitTelemetry.SingleFlightJoins.Add(1);
                 CachedAnswer promoted = Rekey(waited, normalized);
@@ -650,13 +698,14 @@ internal sealed partial class RagPipeline : IRagPipeline
     {
         RememberScope(scope, options.Scope);
         long t = Stopwatch.GetTimestamp();
-        if (options.UseCache)
+        bool useCache = options.UseCache && !timings.Unconfirmed;
+        if (useCache)
         {
             foreach (IExactAnswerCache tier in SharedExactTiers)
             {
                 CachedAnswer? shared = await SharedExactLookupAsync(tier, scope, normalized, timings, cancellationToken).ConfigureAwait(false);
                 if (shared is null || !string.Equals(shared.ScopeId, scope.Id, StringComparison.Ordinal)
-                    || !string.Equals(shared.Question, normalized, StringComparison.Ordinal) || !IsFresh(shared))
+                    || !string.Equals(shared.Question, normalized, StringComparison.Ordinal) || !IsFresh(shared) || !CachesServable())
                 {
                     RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
                     continue;
@@ -682,7 +731,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         ReadOnlyMemory<float> vector = embeddings[0].Vector;
         timings.Embedding = Stopwatch.GetElapsedTime(t);
 
-        if (options.UseCache)
+        if (useCache)
         {
             t = Stopwatch.GetTimestamp();
             var query = new SemanticQuery(scope, normalized, vector, options.SemanticThreshold ?? _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
@@ -706,7 +755,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                     continue;
                 }
 
-                if (!string.Equals(hit.Answer.ScopeId, scope.Id, StringComparison.Ordinal) || !IsFresh(hit.Answer))
+                if (!string.Equals(hit.Answer.ScopeId, scope.Id, StringComparison.Ordinal) || !IsFresh(hit.Answer) || !CachesServable())
                 {
                     // Never served: another scope's entry (a broken tier) or built from a changed document.
                     RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(tier.Name));
@@ -739,7 +788,7 @@ internal sealed partial class RagPipeline : IRagPipeline
 
         t = Stopwatch.GetTimestamp();
         var vectorQuery = new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore);
-        bool useRetrievalCache = options.UseRetrievalCache ?? options.UseCache;
+        bool useRetrievalCache = (options.UseRetrievalCache ?? options.UseCache) && !timings.Unconfirmed;
         string retrievalKey = string.Create(CultureInfo.InvariantCulture, $"{scope.Id}|k={vectorQuery.TopK}|min={vectorQuery.MinScore}");
         IReadOnlyList<ChunkMatch>? sources = useRetrievalCache ? _retrievals.Find(retrievalKey, normalized, vector.Span, out _) : null;
         if (sources is not null && !SourcesAreCurrent(sources))
@@ -769,7 +818,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         timings.Retrieval = Stopwatch.GetElapsedTime(t);
         foreach (ChunkMatch m in sources)
         {
-            _documentVersions.TryAdd(m.Document, m.DocumentHash);
+            LearnVersion(m.Document, m.DocumentHash);
         }
 
         return new Prepared(vector, sources, null);
@@ -857,8 +906,10 @@ internal sealed partial class RagPipeline : IRagPipeline
             _localSemantic.RecordVerification(timings.Exploration, sameAsExplored);
         }
 
-        // Only complete answers built from sources that are still current are cached.
-        if (options.UseCache && complete && sources.Count > 0 && SourcesAreCurrent(sources))
+        // Only complete answers built from sources that are still current are cached (the fence: a source that changed
+        // or is being changed while the answer was generated has another version here by now), and only while this
+        // instance is caught up with the other instances' changes.
+        if (options.UseCache && !timings.Unconfirmed && complete && sources.Count > 0 && SourcesAreCurrent(sources) && CachesServable())
         {
             DateTimeOffset now = _time.GetUtcNow();
             var cached = new CachedAnswer
@@ -877,11 +928,19 @@ internal sealed partial class RagPipeline : IRagPipeline
             timings.Cached = cached;
             foreach (IExactAnswerCache tier in SharedExactTiers)
             {
-                await SharedExactStoreAsync(tier, scope, cached, cancellationToken).ConfigureAwait(false);
+                if (SourcesAreCurrent(sources))
+                {
+                    await SharedExactStoreAsync(tier, scope, cached, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             foreach (ISemanticAnswerCache tier in _semanticTiers)
             {
+                if (!SourcesAreCurrent(sources))
+                {
+                    break; // a source changed while storing: stop sharing the answer (serving still checks versions)
+                }
+
                 if (sameAsExplored && ReferenceEquals(tier, _localSemantic))
                 {
                     // Verified the same answer: the question joins the explored entry's answer cluster.
@@ -926,12 +985,20 @@ internal sealed partial class RagPipeline : IRagPipeline
         LogTierSkipped(_logger, tierName, reason, ex);
     }
 
-    private async Task<int> WriteDocumentsAsync(List<StoredDocument> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one batch and commits it on its own, so a later batch that fails leaves this one invalidated everywhere:
+    /// the change is published first (nothing is written when that fails), then the store, then the new versions, then
+    /// the cached answers built from the old versions are removed. Returns how many cached answers were removed.
+    /// </summary>
+    private async Task<int> WriteDocumentsAsync(List<StoredDocument> batch, HashSet<DocumentKey> replaced, CancellationToken cancellationToken)
     {
+        DocumentKey[] keys = batch.Select(d => d.Key).ToArray();
+        await PublishChangingAsync(keys, cancellationToken).ConfigureAwait(false);
+
         // The version table moves first: from here on, answers built from the old text fail the freshness check.
         foreach (StoredDocument d in batch)
         {
-            _documentVersions[d.Key] = d.ContentHash;
+            SetVersion(d.Key, d.ContentHash);
         }
 
         await _store.UpsertAsync(batch.ToArray(), cancellationToken).ConfigureAwait(false);
@@ -939,7 +1006,49 @@ internal sealed partial class RagPipeline : IRagPipeline
         // A new or changed document can enter any retrieval result of its collection.
         int dropped = _retrievals.InvalidateCollections(batch.Select(d => (d.Key.Tenant, d.Key.Collection)));
         RagKitTelemetry.Invalidations.Add(dropped, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
-        return batch.Count;
+        await PublishVersionsAsync(batch.Select(d => new DocumentVersion(d.Key, d.ContentHash)).ToArray(), cancellationToken).ConfigureAwait(false);
+        DocumentKey[] changed = keys.Where(replaced.Contains).ToArray();
+        return changed.Length > 0 ? await InvalidateAsync(changed, cancellationToken).ConfigureAwait(false) : 0;
+    }
+
+    /// <summary>Tells every feed that documents are about to change; when one cannot be told, nothing is written.</summary>
+    private async Task PublishChangingAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
+    {
+        foreach (IDocumentInvalidationFeed feed in _feeds)
+        {
+            try
+            {
+                await feed.PublishChangingAsync(documents, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogPublishFailed(_logger, documents.Count, "change", ex);
+                throw new InvalidOperationException(
+                    $"RagKit could not tell the other instances that {documents.Count} document(s) are changing, so none of them was written: "
+                    + "the shared tier that carries invalidations is unreachable or too slow. For cached answers RagKit chooses consistency over "
+                    + "availability; retry the ingest or delete when the tier is back.", ex);
+            }
+        }
+    }
+
+    /// <summary>Publishes new versions to every feed; the ingest or delete returns only once they are durable.</summary>
+    private async Task PublishVersionsAsync(IReadOnlyList<DocumentVersion> versions, CancellationToken cancellationToken)
+    {
+        foreach (IDocumentInvalidationFeed feed in _feeds)
+        {
+            try
+            {
+                await feed.PublishVersionsAsync(versions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogPublishFailed(_logger, versions.Count, "version", ex);
+                throw new InvalidOperationException(
+                    $"RagKit wrote {versions.Count} document(s) but could not publish their new versions to the other instances. They serve no "
+                    + "answer built from these documents until the change mark expires, then learn the versions from retrieval; retry the ingest "
+                    + "or delete to commit at once.", ex);
+            }
+        }
     }
 
     private async Task<int> InvalidateAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
@@ -977,8 +1086,74 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
     }
 
+    /// <summary>True while every feed is caught up (or there is none): only then are cached answers served or stored.</summary>
+    private bool CachesServable()
+    {
+        foreach (IDocumentInvalidationFeed feed in _feeds)
+        {
+            if (!feed.IsCaughtUp)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Stage timings of one ask; when a feed is not caught up, every cache tier is bypassed and reported skipped.</summary>
+    private StageTimings NewTimings(AskOptions options)
+    {
+        var timings = new StageTimings();
+        if (options.UseCache && !CachesServable())
+        {
+            timings.Unconfirmed = true;
+            timings.Skip(UnconfirmedTier);
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(UnconfirmedTier), new KeyValuePair<string, object?>("reason", "unconfirmed"));
+        }
+
+        return timings;
+    }
+
+    private void SetVersion(DocumentKey document, ulong version) => SetVersion(new DocumentVersion(document, version));
+
+    private void SetVersion(DocumentVersion v)
+    {
+        if (v.Version == DocumentVersion.Changing)
+        {
+            _changingUntil[v.Document] = v.ChangingUntil;
+        }
+        else
+        {
+            _changingUntil.TryRemove(v.Document, out _);
+        }
+
+        _documentVersions[v.Document] = v.Version;
+    }
+
+    /// <summary>Takes a document's version from retrieval when none is known, or when a change mark expired without a commit.</summary>
+    private void LearnVersion(DocumentKey document, ulong version)
+    {
+        if (_documentVersions.TryAdd(document, version))
+        {
+            return;
+        }
+
+        if (_documentVersions.TryGetValue(document, out ulong current) && current == DocumentVersion.Changing
+            && (!_changingUntil.TryGetValue(document, out DateTimeOffset until) || until <= _time.GetUtcNow())
+            && _documentVersions.TryUpdate(document, version, DocumentVersion.Changing))
+        {
+            _changingUntil.TryRemove(document, out _);
+        }
+    }
+
     private bool IsFresh(CachedAnswer answer)
     {
+        long resetAt = Volatile.Read(ref _resetAtTicks);
+        if (resetAt != 0 && answer.CreatedAt.UtcTicks <= resetAt)
+        {
+            return false;
+        }
+
         foreach (ProvenanceEntry p in answer.Provenance)
         {
             if (_documentVersions.TryGetValue(p.Document, out ulong current) && current != p.DocumentHash)
@@ -1066,7 +1241,12 @@ internal sealed partial class RagPipeline : IRagPipeline
         }
 
         ulong h = hash.GetCurrentHashAsUInt64();
-        return h == 0 ? 1 : h; // 0 marks a deleted document
+        return h switch
+        {
+            DocumentVersion.Deleted => 1,
+            DocumentVersion.Changing => DocumentVersion.Changing - 1,
+            _ => h,
+        };
     }
 
     private static RagAnswer FromCache(CachedAnswer cached, TierReport report) => new()
@@ -1121,6 +1301,9 @@ internal sealed partial class RagPipeline : IRagPipeline
     [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit could not update the {Tier} tier.")]
     private static partial void LogTierFailed(ILogger logger, string tier, Exception exception);
 
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "RagKit could not publish the {What} of {Count} document(s) to the other instances.")]
+    private static partial void LogPublishFailed(ILogger logger, int count, string what, Exception exception);
+
     private readonly record struct FlightKey(string ScopeId, string Question);
 
     private sealed record Prepared(ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources, RagAnswer? CachedHit);
@@ -1148,5 +1331,8 @@ internal sealed partial class RagPipeline : IRagPipeline
         public IReadOnlyList<string> Skipped => _skipped ?? (IReadOnlyList<string>)[];
 
         public void Skip(string tier) => (_skipped ??= []).Add(tier);
+
+        /// <summary>True when a feed was not caught up as the ask began: no cache tier is read or written.</summary>
+        public bool Unconfirmed { get; set; }
     }
 }

@@ -21,6 +21,7 @@ public sealed class DependencyInjectionTests(RedisFixture fixture)
                 o.ConnectionString = fixture.Server!.Endpoint;
                 o.KeyPrefix = prefix;
                 o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+                o.FreshnessWindow = TimeSpan.FromSeconds(2);
             })
             .Services.BuildServiceProvider();
 
@@ -29,8 +30,10 @@ public sealed class DependencyInjectionTests(RedisFixture fixture)
         IRagPipeline a = one.GetRequiredService<IRagPipeline>();
         IRagPipeline b = two.GetRequiredService<IRagPipeline>();
         var scope = new RagScope("acme");
+        await WaitCaughtUpAsync(one.GetRequiredService<IRedisSemanticCache>(), two.GetRequiredService<IRedisSemanticCache>());
         await a.IngestAsync(scope, Handbook);
         await b.IngestAsync(scope, Handbook);
+        await SettleAsync(one.GetRequiredService<IRedisSemanticCache>(), two.GetRequiredService<IRedisSemanticCache>());
 
         RagAnswer first = await a.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));
         RagAnswer shared = await b.AskAsync("How many vacation days do employees get per year?", new AskOptions(scope));

@@ -55,6 +55,10 @@ public static class TestSupport
         OperationTimeout = TimeSpan.FromMilliseconds(500),
         BreakerOpenDuration = TimeSpan.FromMilliseconds(300),
         StreamPollInterval = TimeSpan.FromMilliseconds(5),
+
+        // Wide enough that a loaded test machine does not close the gate between a test's steps; the tests of the gate
+        // itself set their own window.
+        FreshnessWindow = TimeSpan.FromSeconds(2),
     };
 
     public static string Prefix() => "t" + Guid.NewGuid().ToString("N")[..8];
@@ -70,6 +74,24 @@ public static class TestSupport
             }
 
             await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// Waits until each tier has confirmed the change stream: a new instance serves and stores no cached answer before
+    /// its first snapshot of the document versions, which a loaded test machine can delay.
+    /// </summary>
+    public static Task WaitCaughtUpAsync(params ISemanticAnswerCache[] tiers) =>
+        WaitUntilAsync(() => tiers.All(t => t is not IDocumentInvalidationFeed f || f.IsCaughtUp), "the change stream to be confirmed", 15000);
+
+    /// <summary>Waits until each cache has applied everything committed before now (a confirming read began after now).</summary>
+    public static async Task SettleAsync(params IRedisSemanticCache[] caches)
+    {
+        long now = TimeProvider.System.GetTimestamp();
+        foreach (IRedisSemanticCache c in caches)
+        {
+            var impl = (RedisSemanticCacheImpl)c;
+            await WaitUntilAsync(() => impl.ConfirmedAt > now, "the change stream to be confirmed", 15000);
         }
     }
 

@@ -154,6 +154,12 @@ public sealed class TierTests
         Assert.Contains("ConnectionString", e.Message);
         e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", KeyPrefix = "a{b}" }));
         Assert.Contains("KeyPrefix", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", FreshnessWindow = TimeSpan.FromMilliseconds(5) }));
+        Assert.Contains("FreshnessWindow", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", ChangeMarkLifetime = TimeSpan.Zero }));
+        Assert.Contains("ChangeMarkLifetime", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", PublishTimeout = TimeSpan.FromMinutes(1) }));
+        Assert.Contains("PublishTimeout", e.Message);
     }
 
     [RedisFact]

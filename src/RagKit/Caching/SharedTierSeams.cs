@@ -45,19 +45,65 @@ public interface ISingleFlightCoordinator
 /// <summary>Data of <see cref="IDocumentInvalidationFeed.DocumentsInvalidated"/>.</summary>
 public sealed class DocumentsInvalidatedEventArgs : EventArgs
 {
-    /// <summary>Creates the event data.</summary>
-    public DocumentsInvalidatedEventArgs(IReadOnlyCollection<DocumentKey> documents) => Documents = documents;
+    /// <summary>Creates the event data for documents whose new version is not known (they are learned again from retrieval).</summary>
+    public DocumentsInvalidatedEventArgs(IReadOnlyCollection<DocumentKey> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        Documents = documents;
+        Versions = [];
+    }
+
+    /// <summary>Creates the event data for documents with their new versions.</summary>
+    /// <param name="versions">The new versions (content hash, <see cref="DocumentVersion.Deleted"/> or <see cref="DocumentVersion.Changing"/>).</param>
+    /// <param name="reset">
+    /// True when the feed lost track (the shared store lost its data, or invalidations were trimmed before this instance
+    /// read them): every answer cached in-process before now must be dropped, and <paramref name="versions"/> is the
+    /// complete list of known versions.
+    /// </param>
+    public DocumentsInvalidatedEventArgs(IReadOnlyList<DocumentVersion> versions, bool reset = false)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        Versions = versions;
+        Documents = versions.Select(v => v.Document).ToArray();
+        IsReset = reset;
+    }
 
     /// <summary>The documents that changed or were deleted.</summary>
     public IReadOnlyCollection<DocumentKey> Documents { get; }
+
+    /// <summary>The documents' new versions; empty when the feed does not know them.</summary>
+    public IReadOnlyList<DocumentVersion> Versions { get; }
+
+    /// <summary>True when every answer cached in-process before now must be dropped (see the constructor).</summary>
+    public bool IsReset { get; }
 }
 
 /// <summary>
-/// Implemented by a shared tier that learns of document invalidations made by other app instances; the pipeline
-/// subscribes and drops the affected answers from its in-process tiers.
+/// Implemented by a shared tier that carries document versions between app instances. The pipeline publishes a change
+/// before writing the store and its new versions after (and only then returns from the ingest or delete); it applies
+/// other instances' versions from <see cref="DocumentsInvalidated"/>; and it serves no cached answer while
+/// <see cref="IsCaughtUp"/> is false (consistency over availability: the question is still answered by retrieval and
+/// generation).
 /// </summary>
 public interface IDocumentInvalidationFeed
 {
-    /// <summary>Raised when another instance invalidated documents.</summary>
+    /// <summary>Raised, on the feed's own thread and before <see cref="IsCaughtUp"/> can turn true, when another instance changed documents.</summary>
     event EventHandler<DocumentsInvalidatedEventArgs>? DocumentsInvalidated;
+
+    /// <summary>
+    /// True while this instance has applied every version committed more than the feed's freshness window ago; false
+    /// while the feed lags, is disconnected, or has not caught up since it started. A volatile compare: cheap on hit paths.
+    /// </summary>
+    bool IsCaughtUp { get; }
+
+    /// <summary>
+    /// Publishes that <paramref name="documents"/> are about to change (before the store is written), so no instance
+    /// serves or caches answers built from them until the new versions arrive or the mark expires.
+    /// </summary>
+    /// <exception cref="Exception">The change could not be published within the feed's budget; nothing may be written.</exception>
+    ValueTask PublishChangingAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken);
+
+    /// <summary>Publishes the documents' new versions (after the store was written); durable when it returns.</summary>
+    /// <exception cref="Exception">The versions could not be published within the feed's budget.</exception>
+    ValueTask PublishVersionsAsync(IReadOnlyList<DocumentVersion> versions, CancellationToken cancellationToken);
 }

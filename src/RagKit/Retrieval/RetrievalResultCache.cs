@@ -139,6 +139,9 @@ internal sealed class RetrievalResultCache
         return set.Count == 0 ? 0 : RemoveWhere((p, _) => set.Contains((p.Tenant, p.Collection)));
     }
 
+    /// <summary>Drops every result (the invalidation feed lost track of document versions); returns how many.</summary>
+    public int Clear() => RemoveWhere(static (_, _) => true);
+
     private int RemoveWhere(Func<Partition, Entry, bool> predicate)
     {
         int removed = 0;
