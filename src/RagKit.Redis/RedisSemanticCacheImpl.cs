@@ -848,17 +848,18 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         RedisResult[] entries = (RedisResult[])r[2]!;
         List<DocumentVersion>? versions = null;
+        int ownVersions = 0;
         foreach (RedisResult entry in entries)
         {
             var pair = (RedisResult[])entry!;
             _last = (string)pair[0]!;
-            Apply((RedisResult[])pair[1]!, ref versions);
+            Apply((RedisResult[])pair[1]!, ref versions, ref ownVersions);
         }
 
         if (versions is not null)
         {
             Raise(new DocumentsInvalidatedEventArgs(versions));
-            Interlocked.Add(ref _remoteInvalidations, versions.Count);
+            Interlocked.Add(ref _remoteInvalidations, versions.Count - ownVersions);
         }
 
         return entries.Length < VersionRegistry.ReadBatch;
@@ -879,7 +880,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         handlers?.Invoke(this, e);
     }
 
-    private void Apply(RedisResult[] fields, ref List<DocumentVersion>? versions)
+    private void Apply(RedisResult[] fields, ref List<DocumentVersion>? versions, ref int ownVersions)
     {
         string? origin = null, type = null;
         var values = new Dictionary<string, RedisResult>(fields.Length / 2, StringComparer.Ordinal);
@@ -898,12 +899,21 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             type = (string?)t;
         }
 
-        if (string.Equals(origin, _origin, StringComparison.Ordinal))
+        // This instance's own entries are already in its mirror, but its own version events are applied too: a
+        // snapshot of the registry taken while this instance was between its change mark and its commit holds the mark,
+        // and only the commit event that follows in the stream replaces it (otherwise the mark would stand until it
+        // expires, and this instance would cache nothing built on the documents it just wrote).
+        bool own = string.Equals(origin, _origin, StringComparison.Ordinal);
+        if (own && type != "v")
         {
             return;
         }
 
-        Interlocked.Increment(ref _streamEventsApplied);
+        if (!own)
+        {
+            Interlocked.Increment(ref _streamEventsApplied);
+        }
+
         string? Text(string name) => values.TryGetValue(name, out RedisResult? v) ? (string?)v : null;
         if (type == "a")
         {
@@ -938,6 +948,10 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             if (VersionRegistry.TryDecode(Text("r"), out DocumentVersion v))
             {
                 (versions ??= []).Add(v);
+                if (own)
+                {
+                    ownVersions++;
+                }
             }
         }
     }

@@ -172,14 +172,18 @@ public sealed class PipelineTests
             await Task.Delay(100);
         }
 
-        // The tier works again: an answer generated on A after the restart is a semantic hit on a new instance.
-        RagAnswer fresh = await a.AskAsync("How long until the screen locks automatically?", Ask);
-        Assert.Equal(AnswerTier.Generated, fresh.Tier);
-        Assert.Empty(fresh.Report.SkippedTiers);
+        // A new instance with its own store ingests the handbook first: its ingest publishes change marks for the
+        // handbook, which would purge an answer generated on A before it.
         using IRedisSemanticCache cacheC = RedisSemanticCache.Create(options);
         // A loaded test machine can take more than the default 50 ms budget on a new instance's first lookups.
         using IRagPipeline c = Build(cacheC, generations, tierTimeout: TimeSpan.FromSeconds(2));
         await c.IngestAsync(Acme, Handbook);
+        await SettleAsync(cacheA, cacheC); // A applied C's versions of the (separately stored) handbook
+
+        // The tier works again: an answer generated on A after the restart is a semantic hit on the new instance.
+        RagAnswer fresh = await a.AskAsync("How long until the screen locks automatically?", Ask);
+        Assert.Equal(AnswerTier.Generated, fresh.Tier);
+        Assert.Empty(fresh.Report.SkippedTiers);
         // A new instance loads its mirror on first use; this test is about the restarted tier, not cold-start latency.
         await cacheC.FindAsync(new SemanticQuery(scope, "probe", probe, 0.99f), CancellationToken.None);
         await WaitUntilAsync(() => ((RedisSemanticCacheImpl)cacheC).IsMirrorLoaded(scope.Hash), "the new instance's mirror to load");

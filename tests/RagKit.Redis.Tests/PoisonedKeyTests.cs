@@ -222,6 +222,9 @@ public sealed class PoisonedKeyTests
 
         Assert.Equal(1, await a.InvalidateDocumentsAsync([Doc], CancellationToken.None));
         Assert.False(await db.KeyExistsAsync(entry));
+
+        // The pipeline then publishes the new version (here: a deletion) on the change stream; the other instance hears it.
+        await ((IDocumentInvalidationFeed)a).PublishVersionsAsync([new DocumentVersion(Doc, DocumentVersion.Deleted)], CancellationToken.None);
         await WaitUntilAsync(() => ((RedisSemanticCacheImpl)b).RemoteInvalidations >= 1, "the other instance hears of the invalidation");
         Assert.Null(await a.FindAsync(new SemanticQuery(scope, "q", v, 0.9f), CancellationToken.None));
         Assert.True(a.IsAvailable);
