@@ -3,7 +3,12 @@ using Microsoft.Extensions.AI;
 
 namespace RagKit.Benchmarks.Semantic;
 
-internal sealed record LabeledQuery(string Text, string Label);
+/// <summary>A query of an intent data set; <paramref name="Response"/> is its own answer text when the data set has one
+/// (Bitext), otherwise the answer is the label (one answer per intent, BANKING77).</summary>
+internal sealed record LabeledQuery(string Text, string Label, string? Response = null)
+{
+    public string AnswerText => Response ?? Label;
+}
 
 internal sealed record SentencePair(string First, string Second, bool Paraphrase);
 
@@ -97,6 +102,83 @@ internal static class Data
             {
                 rows.Add(new LabeledQuery(fields[0], fields[1]));
             }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Bitext customer-support CSV (header; quoted multi-line fields): instruction, intent, response. The questions are
+    /// split into train and test by a fixed seed (half each), so settings are chosen on train and reported on test.
+    /// </summary>
+    public static (List<LabeledQuery> Train, List<LabeledQuery> Test) ReadBitext(string path, int splitSeed = 5)
+    {
+        List<string[]> rows = ReadCsv(path);
+        string[] header = rows[0];
+        int q = Array.IndexOf(header, "instruction"), intent = Array.IndexOf(header, "intent"), response = Array.IndexOf(header, "response");
+        var all = rows.Skip(1).Where(r => r.Length == header.Length).Select(r => new LabeledQuery(r[q], r[intent], r[response])).ToList();
+        Shuffle(all, splitSeed);
+        int half = all.Count / 2;
+        return (all.Take(half).ToList(), all.Skip(half).ToList());
+    }
+
+    /// <summary>RFC 4180 CSV: quoted fields with "" escapes and line breaks inside quotes.</summary>
+    public static List<string[]> ReadCsv(string path)
+    {
+        var rows = new List<string[]>();
+        string all = File.ReadAllText(path);
+        var fields = new List<string>();
+        var sb = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < all.Length; i++)
+        {
+            char c = all[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < all.Length && all[i + 1] == '"')
+                {
+                    sb.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    sb.Append(c);
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    quoted = true;
+                    break;
+                case ',':
+                    fields.Add(sb.ToString());
+                    sb.Clear();
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    fields.Add(sb.ToString());
+                    sb.Clear();
+                    rows.Add([.. fields]);
+                    fields.Clear();
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        if (sb.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(sb.ToString());
+            rows.Add([.. fields]);
         }
 
         return rows;

@@ -6,11 +6,22 @@ string sem = Path.Combine(dataDir, "semantic");
 List<LabeledQuery> banking = Data.ReadBanking(Path.Combine(sem, "banking77", "test.csv"));
 List<SentencePair> paws = Data.ReadPaws(Path.Combine(sem, "paws", "dev.tsv"));
 List<SentencePair> stsb = Data.ReadStsb(Path.Combine(sem, "stsb", "sts-dev.csv"));
+(List<LabeledQuery> bitextTrain, List<LabeledQuery> bitextTest) = Data.ReadBitext(Path.Combine(sem, "bitext", "Bitext_Sample_Customer_Support_Training_Dataset.csv"));
+Console.Error.WriteLine($"bitext {bitextTrain.Count} train / {bitextTest.Count} test, {bitextTrain.Concat(bitextTest).Select(b => b.Label).Distinct().Count()} intents");
 Console.Error.WriteLine($"banking {banking.Count}, paws {paws.Count} ({paws.Count(p => p.Paraphrase)} paraphrases), stsb {stsb.Count} ({stsb.Count(p => p.Paraphrase)} >= 4)");
 var store = new EmbeddingStore(Path.Combine(Path.GetTempPath(), "ragkit-semantic-embeddings-v1.bin"));
 using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
 {
     await store.EnsureAsync(embedder, banking.Select(b => b.Text).Concat(paws.SelectMany(p => new[] { p.First, p.Second })).Concat(stsb.SelectMany(p => new[] { p.First, p.Second })));
+
+    // Bitext: the questions and, for answer equivalence, every response (what the generator path embeds on a miss).
+    await store.EnsureAsync(embedder, bitextTrain.Concat(bitextTest).SelectMany(b => new[] { b.Text, b.Response! }));
+}
+
+List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
+using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
+{
+    await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
 }
 
 if (args.Contains("--embed-only"))
@@ -27,12 +38,6 @@ if (args.Contains("--guards"))
 {
     GuardDiagnostics.Run(stream, paws, store);
     return;
-}
-
-List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
-using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
-{
-    await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
 }
 
 if (args.Contains("--hotpath"))
