@@ -91,6 +91,17 @@ internal static class QuestionGuards
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
+    /// Verbs that negate the action they replace ("what should i eat" / "what should i avoid"): a question that differs
+    /// from the other by exactly one content word, and that word is one of these on one side, asks the opposite.
+    /// Words that are also ordinary paraphrases in support questions (stop = cancel, reject = decline) are left out.
+    /// </summary>
+    internal static readonly FrozenSet<string> NegatingVerbs = FrozenSet.ToFrozenSet(
+    [
+        "avoid", "avoids", "avoided", "avoiding", "skip", "skips", "skipping", "prevent", "prevents", "prevented",
+        "refrain", "forbid", "forbidden", "prohibit", "prohibited", "ban", "banned", "ignore", "ignored",
+    ], StringComparer.Ordinal);
+
+    /// <summary>
     /// Relation words whose two sides carry roles: "from A to B" / "from B to A", "convert X to Y" / "Y to X". Symmetric
     /// ones (and, or, between) are left out.
     /// </summary>
@@ -214,7 +225,7 @@ internal static class QuestionGuards
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> PolarityLookup = Polarity.GetAlternateLookup<ReadOnlySpan<char>>();
 
         private const ushort NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64,
-            PolarityWord = 128, Relation = 256;
+            PolarityWord = 128, Relation = 256, NegatingVerb = 512;
 
         /// <summary>Every listed word with what it is: one lookup per token instead of one per list.</summary>
         private static readonly FrozenDictionary<string, ushort>.AlternateLookup<ReadOnlySpan<char>> Kinds = BuildKinds().GetAlternateLookup<ReadOnlySpan<char>>();
@@ -234,6 +245,7 @@ internal static class QuestionGuards
             Mark(Ordinals.Keys, NumberWord);
             Mark(Polarity.Keys, PolarityWord);
             Mark(Relations, Relation);
+            Mark(NegatingVerbs, NegatingVerb);
             Mark(Months, Month);
             Mark(Weekdays, Weekday);
             Mark(Currencies.Keys, Currency);
@@ -314,6 +326,11 @@ internal static class QuestionGuards
             if ((enabled & 2) != 0 && (OneWay(a, b) || OneWay(b, a)))
             {
                 return negA == negB ? 2 : 0;
+            }
+
+            if ((enabled & 2) != 0 && NegatingSubstitution(a, b))
+            {
+                return 2;
             }
 
             if ((enabled & 4) != 0 && negA != negB && ContentJaccard(a, b) >= NegationOverlap)
@@ -513,6 +530,36 @@ internal static class QuestionGuards
 
         private static bool IsContent(in Tokens t, int i) =>
             (t.Kind(i) & (Negation | Stopword | PolarityWord)) == 0 && !t[i].EndsWith("n't", StringComparison.Ordinal);
+
+        /// <summary>Exactly one content word differs on each side, and one of the two is a negating verb ("eat" / "avoid").</summary>
+        private static bool NegatingSubstitution(in Tokens a, in Tokens b)
+        {
+            int onlyA = OnlyIn(a, b, out bool negatingA);
+            if (onlyA != 1)
+            {
+                return false;
+            }
+
+            int onlyB = OnlyIn(b, a, out bool negatingB);
+            return onlyB == 1 && negatingA != negatingB;
+        }
+
+        /// <summary>How many distinct content words of <paramref name="from"/> the other side lacks (stops counting at 2).</summary>
+        private static int OnlyIn(in Tokens from, in Tokens to, out bool negating)
+        {
+            negating = false;
+            int count = 0;
+            for (int i = 0; i < from.Count && count < 2; i++)
+            {
+                if (IsContent(from, i) && !to.Contains(from[i]) && from.IsFirst(i))
+                {
+                    count++;
+                    negating = (from.Kind(i) & NegatingVerb) != 0;
+                }
+            }
+
+            return count;
+        }
 
         /// <summary>Both questions use frequency or quantity words, and not of the same classes ("always" / "sometimes").</summary>
         private static bool PolarityDiffers(in Tokens a, in Tokens b)
