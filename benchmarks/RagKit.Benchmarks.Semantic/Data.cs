@@ -233,9 +233,15 @@ internal sealed class EmbeddingStore
 
     public float[] this[string text] => _vectors[text];
 
-    public async Task EnsureAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts)
+    /// <summary>Key of an answer's embedding (answers are embedded with their first <see cref="AnswerTokens"/> tokens).</summary>
+    public static string AnswerKey(string answer) => "answer64:" + answer;
+
+    /// <summary>Tokens of an answer that are embedded: enough to tell answers apart, and 2 shared cores can embed 4,513 of them.</summary>
+    public const int AnswerTokens = 64;
+
+    public async Task EnsureAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts, string keyPrefix = "")
     {
-        List<string> missing = [.. texts.Distinct(StringComparer.Ordinal).Where(t => !_vectors.ContainsKey(t))];
+        List<string> missing = [.. texts.Distinct(StringComparer.Ordinal).Where(t => !_vectors.ContainsKey(keyPrefix + t))];
         if (missing.Count == 0)
         {
             return;
@@ -249,7 +255,7 @@ internal sealed class EmbeddingStore
             GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(batch);
             for (int k = 0; k < batch.Count; k++)
             {
-                _vectors[batch[k]] = e[k].Vector.ToArray();
+                _vectors[keyPrefix + batch[k]] = e[k].Vector.ToArray();
             }
 
             if ((i / 64) % 20 == 0)

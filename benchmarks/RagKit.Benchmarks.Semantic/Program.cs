@@ -1,6 +1,12 @@
 using RagKit.Benchmarks.Semantic;
 using RagKit.Onnx;
 
+if (args.Contains("--probes"))
+{
+    Console.WriteLine(GuardProbes.Table());
+    return;
+}
+
 string dataDir = Data.FindDataDir(args);
 string sem = Path.Combine(dataDir, "semantic");
 List<LabeledQuery> banking = Data.ReadBanking(Path.Combine(sem, "banking77", "test.csv"));
@@ -14,14 +20,19 @@ using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
 {
     await store.EnsureAsync(embedder, banking.Select(b => b.Text).Concat(paws.SelectMany(p => new[] { p.First, p.Second })).Concat(stsb.SelectMany(p => new[] { p.First, p.Second })));
 
-    // Bitext: the questions and, for answer equivalence, every response (what the generator path embeds on a miss).
-    await store.EnsureAsync(embedder, bitextTrain.Concat(bitextTest).SelectMany(b => new[] { b.Text, b.Response! }));
+    await store.EnsureAsync(embedder, bitextTrain.Concat(bitextTest).Select(b => b.Text));
+}
+
+// Bitext answers, for answer equivalence (what the generator path embeds on a miss), cut at 64 tokens.
+using (MiniLmEmbeddingGenerator answerEmbedder = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { MaxTokens = EmbeddingStore.AnswerTokens }))
+{
+    await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), "answer64:");
 }
 
 List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
 using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
 {
-    await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
+    await store.EnsureAsync(embedder, NeighbourhoodSelection.TrainStream(bankingTrain).Select(b => b.Text));
 }
 
 if (args.Contains("--embed-only"))
@@ -37,6 +48,12 @@ Data.Shuffle(stream, 7);
 if (args.Contains("--guards"))
 {
     GuardDiagnostics.Run(stream, paws, store);
+    return;
+}
+
+if (args.Contains("--generalize"))
+{
+    Generalization.Run(dataDir, banking, bankingTrain, bitextTrain, bitextTest, paws, stsb, store, Path.Combine(Report.FindRepoRoot(), "docs", "semantic-evaluation.md"));
     return;
 }
 

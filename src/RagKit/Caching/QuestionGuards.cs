@@ -86,6 +86,7 @@ internal static class QuestionGuards
         ["never"] = 2, ["none"] = 2, ["nothing"] = 2, ["nobody"] = 2, ["nowhere"] = 2,
         ["sometimes"] = 3, ["occasionally"] = 3, ["ever"] = 3, ["some"] = 3, ["someone"] = 3, ["somebody"] = 3,
         ["something"] = 3, ["somewhere"] = 3,
+        ["any"] = 3, ["anyone"] = 3, ["anybody"] = 3, ["anything"] = 3, ["anywhere"] = 3,
         ["often"] = 4, ["frequently"] = 4, ["usually"] = 4, ["generally"] = 4, ["mostly"] = 4, ["regularly"] = 4,
         ["rarely"] = 5, ["seldom"] = 5, ["hardly"] = 5, ["barely"] = 5, ["scarcely"] = 5,
     }.ToFrozenDictionary(StringComparer.Ordinal);
@@ -116,7 +117,10 @@ internal static class QuestionGuards
     /// (embedded resource Antonyms.WordNet.txt). Pairs with a negation word ("ever" / "never") are left to the negation
     /// and polarity checks, so an antonym never cancels against its own negation.
     /// </summary>
-    internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms();
+    internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms(wordNet: true);
+
+    /// <summary>The hand list alone (the guards before WordNet; the benchmark's reference implementation uses it).</summary>
+    internal static readonly FrozenDictionary<string, string[]> HandListAntonyms = BuildAntonyms(wordNet: false);
 
     /// <summary>WordNet's antonym pairs ("a:b" lines, '#' comments) from the embedded resource.</summary>
     private static IEnumerable<string> WordNetAntonyms()
@@ -137,7 +141,7 @@ internal static class QuestionGuards
         }
     }
 
-    private static FrozenDictionary<string, string[]> BuildAntonyms()
+    private static FrozenDictionary<string, string[]> BuildAntonyms(bool wordNet)
     {
         string[] pairs =
         [
@@ -158,7 +162,7 @@ internal static class QuestionGuards
             "refund:charge", "private:public", "internal:external", "minimum:maximum", "add:delete", "create:delete",
         ];
         var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (string p in pairs.Concat(WordNetAntonyms()))
+        foreach (string p in wordNet ? pairs.Concat(WordNetAntonyms()) : pairs)
         {
             int i = p.IndexOf(':', StringComparison.Ordinal);
             string a = p[..i];
