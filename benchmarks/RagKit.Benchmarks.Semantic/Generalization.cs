@@ -69,6 +69,14 @@ internal static class Generalization
         Setting chosen = eligible.OrderByDescending(x => Math.Min(x.BankingRatio, x.BitextRatio)).ThenByDescending(x => x.Bitext.HitRate + x.Banking.HitRate).First().Setting;
         Setting textOnly = chosen with { AnswerSimilarity = 0 };
         Console.Error.WriteLine($"chosen: {chosen}");
+        foreach (var x in eligible.OrderByDescending(x => Math.Min(x.BankingRatio, x.BitextRatio)).Take(8))
+        {
+            Console.Error.WriteLine($"  {x.Setting}: banking {x.Banking.HitRate:P1}/{x.Banking.FalseHitRate:P2}/{x.BankingRatio:F2}x bitext {x.Bitext.HitRate:P1}/{x.Bitext.FalseHitRate:P2}/{x.BitextRatio:F2}x");
+        }
+
+        var shipped = (NeighbourhoodMatchRule)new RagKitOptions().SemanticMatchRule;
+        bool isDefault = shipped.Floor == chosen.Floor && shipped.Margin == chosen.Margin && shipped.AnswerSimilarity == chosen.AnswerSimilarity;
+        string chosenLabel = isDefault ? "chosen = shipped default" : "chosen (NOT the shipped default)";
 
         // 2. Test streams, three shuffles each; held-out intents chosen once by a fixed seed.
         IReadOnlySet<string> bankingHeld = HeldOut(bankingTest, 10, 13);
@@ -89,12 +97,13 @@ internal static class Generalization
                 StreamResult at090 = curve.First(r => Math.Abs(r.Threshold - 0.90f) < 0.001f);
                 foreach ((string label, ISemanticMatchRule rule) in new[]
                 {
-                    ("chosen (shipped default)", new RagKitOptions().SemanticMatchRule),
+                    (chosenLabel, chosen.Rule()),
                     ("chosen, answers by text only", textOnly.Rule()),
                 })
                 {
                     StreamResult r = Simulation.Stream(s.Queries, emb, new StreamConfig(label, rule, false, 0), 0.90f, s.AnswerVectors, s.HeldOut);
                     scored.Add(new Scored(s.Name, seed, label, r, Simulation.InterpolateHitRate(curve, r.FalseHitRate), at090));
+                    Console.Error.WriteLine($"  {s.Name} seed {seed} {label}: hit {r.HitRate:P1} false {r.FalseHitRate:P2} oos {r.OutOfScopeHits}/{r.OutOfScope} ratio {scored[^1].Ratio:F2}");
                 }
             }
 
