@@ -64,19 +64,22 @@ internal static class Generalization
             Console.Error.WriteLine($"selection floor {floor:F2} done at {sw.Elapsed.TotalSeconds:F0} s");
         }
 
-        // The setting whose worse ratio of the two train streams is highest, within the budget on both.
+        // Within the budget on both train streams: floor and margin by the BANKING77 train ratio (answers there are one
+        // text per intent, so it measures the neighbourhood itself), then the answer similarity by the Bitext train ratio
+        // (the only stream with differently worded answers). A first run chose by the worse ratio of the two streams:
+        // Bitext's ratios were all 0.50-0.57x, so its noise picked floor and margin (0.82 / 0.08, BANKING77 train 1.48x).
         var eligible = selection.Where(x => x.Banking.FalseHitRate <= Budget && x.Bitext.FalseHitRate <= Budget).ToList();
-        Setting chosen = eligible.OrderByDescending(x => Math.Min(x.BankingRatio, x.BitextRatio)).ThenByDescending(x => x.Bitext.HitRate + x.Banking.HitRate).First().Setting;
+        var hood = eligible.OrderByDescending(x => x.BankingRatio).ThenByDescending(x => x.Banking.HitRate).First().Setting;
+        Setting chosen = eligible.Where(x => x.Setting.Floor == hood.Floor && x.Setting.Margin == hood.Margin)
+            .OrderByDescending(x => x.BitextRatio).ThenByDescending(x => x.Bitext.HitRate).First().Setting;
         Setting textOnly = chosen with { AnswerSimilarity = 0 };
         Console.Error.WriteLine($"chosen: {chosen}");
-        foreach (var x in eligible.OrderByDescending(x => Math.Min(x.BankingRatio, x.BitextRatio)).Take(8))
+        foreach (var x in eligible.OrderByDescending(x => x.BankingRatio).ThenByDescending(x => x.BitextRatio).Take(8))
         {
             Console.Error.WriteLine($"  {x.Setting}: banking {x.Banking.HitRate:P1}/{x.Banking.FalseHitRate:P2}/{x.BankingRatio:F2}x bitext {x.Bitext.HitRate:P1}/{x.Bitext.FalseHitRate:P2}/{x.BitextRatio:F2}x");
         }
 
-        var shipped = (NeighbourhoodMatchRule)new RagKitOptions().SemanticMatchRule;
-        bool isDefault = shipped.Floor == chosen.Floor && shipped.Margin == chosen.Margin && shipped.AnswerSimilarity == chosen.AnswerSimilarity;
-        string chosenLabel = isDefault ? "chosen = shipped default" : "chosen (NOT the shipped default)";
+        const string chosenLabel = "chosen";
 
         // 2. Test streams, three shuffles each; held-out intents chosen once by a fixed seed.
         IReadOnlySet<string> bankingHeld = HeldOut(bankingTest, 10, 13);
@@ -162,16 +165,16 @@ internal static class Generalization
         sb.AppendLine("Held-out intents (seed 13) are asked but never stored: out-of-scope questions for the cache; every hit on them counts as false.").AppendLine();
 
         sb.AppendLine(string.Create(Inv, $"### Selection (train streams only)")).AppendLine();
-        sb.AppendLine(string.Create(Inv, $"{selection.Count} settings (floor × margin × answer similarity, support 1, guards on, unsupported threshold 0.90) on BANKING77 train (4,000 queries, seed 3) and Bitext train (2,257, seed 3). Chosen: the highest *worse* ratio of the two streams with at most {Budget:P1} false hits on both: **{chosen}**."));
+        sb.AppendLine(string.Create(Inv, $"{selection.Count} settings (floor × margin × answer similarity, support 1, guards on, unsupported threshold 0.90) on BANKING77 train (4,000 queries, seed 3) and Bitext train (2,257, seed 3). Chosen, with at most {Budget:P1} false hits on both: floor and margin by the BANKING77 train ratio, then the answer similarity by the Bitext train ratio: **{chosen}**."));
         sb.AppendLine();
         sb.AppendLine("| setting | BANKING77 train: hit / false / ratio | Bitext train: hit / false / ratio |");
         sb.AppendLine("|---|---|---|");
-        foreach (var x in selection.OrderByDescending(x => Math.Min(x.BankingRatio, x.BitextRatio)).Take(12))
+        foreach (var x in selection.OrderByDescending(x => x.BankingRatio).ThenByDescending(x => x.BitextRatio).Take(12))
         {
             sb.AppendLine(string.Create(Inv, $"| {x.Setting} | {x.Banking.HitRate:P1} / {x.Banking.FalseHitRate:P2} / {x.BankingRatio:F2}× | {x.Bitext.HitRate:P1} / {x.Bitext.FalseHitRate:P2} / {x.BitextRatio:F2}× |"));
         }
 
-        sb.AppendLine().AppendLine("(the 12 best by that score; the chosen one is the best within the budget)").AppendLine();
+        sb.AppendLine().AppendLine("(the 12 best by BANKING77 train ratio, then Bitext train ratio, budget not applied in this list)").AppendLine();
         sb.AppendLine("### Test streams, three shuffles").AppendLine();
         sb.AppendLine("| stream | seed | rule | hit rate | false hits | out-of-scope served | static at the same false-hit rate | ratio | static t = 0.90: hit / false |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|");

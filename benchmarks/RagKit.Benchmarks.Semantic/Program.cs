@@ -51,6 +51,15 @@ if (args.Contains("--guards"))
     return;
 }
 
+if (args.Contains("--guard-cost"))
+{
+    GuardCost.Run("BANKING77 train", NeighbourhoodSelection.TrainStream(bankingTrain), store);
+    var bt = new List<LabeledQuery>(bitextTrain);
+    Data.Shuffle(bt, 3);
+    GuardCost.Run("Bitext train", bt, store);
+    return;
+}
+
 if (args.Contains("--generalize"))
 {
     Generalization.Run(dataDir, banking, bankingTrain, bitextTrain, bitextTest, paws, stsb, store, Path.Combine(Report.FindRepoRoot(), "docs", "semantic-evaluation.md"));
