@@ -52,7 +52,7 @@ internal static class Generalization
                 // BANKM77's answers are one text per intent: the answer similarity does not change its stream.
                 StreamResult banking = Simulation.Stream(bankingSel.Queries, emb, new StreamConfig("n", new Setting(floor, margin, 0).Rule(), false, 0), 0.90f);
                 double bankingRatio = banking.HitRate / Simulation.InterpolateHitRate(bankingSelStatic, banking.FalseHitRate);
-                foreach (float answer in new[] { 0f, 0.80f, 0.85f, 0.88f, 0.90f, 0.92f, 0.95f })
+                foreach (float answer in new[] { 0f, 0.70f, 0.75f, 0.80f, 0.85f, 0.90f, 0.95f })
                 {
                     var s = new Setting(floor, margin, answer);
                     StreamResult bitext = Simulation.Stream(bitextSel.Queries, emb, new StreamConfig("n", s.Rule(), false, 0), 0.90f, answerVectors: true);

@@ -31,7 +31,7 @@ public readonly record struct SemanticNeighbourhood(float NearestOtherAnswer, in
 internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards, float answerSimilarity = 0f) : ISemanticMatchRule
 {
     /// <summary>Default <see cref="AnswerSimilarity"/>, chosen on the Bitext train split (docs/semantic.md).</summary>
-    public const float DefaultAnswerSimilarity = 0.80f;
+    public const float DefaultAnswerSimilarity = 0.70f;
 
     public string Name => Guards ? "neighbourhood + guards" : "neighbourhood";
 
