@@ -1,16 +1,38 @@
 using RagKit.Benchmarks.Semantic;
 using RagKit.Onnx;
 
+if (args.Contains("--probes"))
+{
+    Console.WriteLine(GuardProbes.Table());
+    return;
+}
+
 string dataDir = Data.FindDataDir(args);
 string sem = Path.Combine(dataDir, "semantic");
 List<LabeledQuery> banking = Data.ReadBanking(Path.Combine(sem, "banking77", "test.csv"));
 List<SentencePair> paws = Data.ReadPaws(Path.Combine(sem, "paws", "dev.tsv"));
 List<SentencePair> stsb = Data.ReadStsb(Path.Combine(sem, "stsb", "sts-dev.csv"));
+(List<LabeledQuery> bitextTrain, List<LabeledQuery> bitextTest) = Data.ReadBitext(Path.Combine(sem, "bitext", "Bitext_Sample_Customer_Support_Training_Dataset.csv"));
+Console.Error.WriteLine($"bitext {bitextTrain.Count} train / {bitextTest.Count} test, {bitextTrain.Concat(bitextTest).Select(b => b.Label).Distinct().Count()} intents");
 Console.Error.WriteLine($"banking {banking.Count}, paws {paws.Count} ({paws.Count(p => p.Paraphrase)} paraphrases), stsb {stsb.Count} ({stsb.Count(p => p.Paraphrase)} >= 4)");
 var store = new EmbeddingStore(Path.Combine(Path.GetTempPath(), "ragkit-semantic-embeddings-v1.bin"));
 using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
 {
     await store.EnsureAsync(embedder, banking.Select(b => b.Text).Concat(paws.SelectMany(p => new[] { p.First, p.Second })).Concat(stsb.SelectMany(p => new[] { p.First, p.Second })));
+
+    await store.EnsureAsync(embedder, bitextTrain.Concat(bitextTest).Select(b => b.Text));
+}
+
+// Bitext answers, for answer equivalence (what the generator path embeds on a miss), cut at 64 tokens.
+using (MiniLmEmbeddingGenerator answerEmbedder = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { MaxTokens = EmbeddingStore.AnswerTokens }))
+{
+    await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), "answer64:");
+}
+
+List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
+using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
+{
+    await store.EnsureAsync(embedder, NeighbourhoodSelection.TrainStream(bankingTrain).Select(b => b.Text));
 }
 
 if (args.Contains("--embed-only"))
@@ -29,10 +51,19 @@ if (args.Contains("--guards"))
     return;
 }
 
-List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
-using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
+if (args.Contains("--guard-cost"))
 {
-    await store.EnsureAsync(embedder, bankingTrain.Select(b => b.Text));
+    GuardCost.Run("BANKING77 train", NeighbourhoodSelection.TrainStream(bankingTrain), store);
+    var bt = new List<LabeledQuery>(bitextTrain);
+    Data.Shuffle(bt, 3);
+    GuardCost.Run("Bitext train", bt, store);
+    return;
+}
+
+if (args.Contains("--generalize"))
+{
+    Generalization.Run(dataDir, banking, bankingTrain, bitextTrain, bitextTest, paws, stsb, store, Path.Combine(Report.FindRepoRoot(), "docs", "semantic-evaluation.md"));
+    return;
 }
 
 if (args.Contains("--hotpath"))

@@ -57,7 +57,7 @@ internal static class ReferenceGuards
                 continue;
             }
 
-            if (QuestionGuards.Antonyms.TryGetValue(x, out string[]? opposites))
+            if (QuestionGuards.HandListAntonyms.TryGetValue(x, out string[]? opposites))
             {
                 foreach (string y in opposites)
                 {

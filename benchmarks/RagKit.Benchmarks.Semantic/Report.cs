@@ -179,7 +179,11 @@ internal sealed class Report(string dataDir)
 
         md.AppendLine();
         md.AppendLine(plotError is null ? "![curves](semantic-evaluation.png)" : $"Plot not written: {plotError}");
-        File.WriteAllText(Path.Combine(docs, "semantic-evaluation.md"), md.ToString());
+        // The --generalize section (after its marker) is written by its own run and kept.
+        string mdPath = Path.Combine(docs, "semantic-evaluation.md");
+        string old = File.Exists(mdPath) ? File.ReadAllText(mdPath) : string.Empty;
+        int marker = old.IndexOf("<!-- generalization -->", StringComparison.Ordinal);
+        File.WriteAllText(mdPath, md.ToString() + (marker >= 0 ? Environment.NewLine + old[marker..] : string.Empty));
         Console.WriteLine(md.ToString());
         Console.Error.WriteLine($"wrote {Path.Combine(docs, "semantic-evaluation.md")} and {(plotError is null ? png : "no plot")}");
     }
@@ -215,7 +219,7 @@ internal sealed class Report(string dataDir)
         }
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {

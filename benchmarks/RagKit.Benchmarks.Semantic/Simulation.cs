@@ -14,6 +14,11 @@ internal sealed record StreamResult(string Config, float Threshold, int Queries,
     public double FalseHitRate => (double)FalseHits / Queries;
 
     public double Precision => Hits == 0 ? 1 : (double)(Hits - FalseHits) / Hits;
+
+    /// <summary>Questions of held-out intents (never stored: out of scope for the cache) and how many of them were served.</summary>
+    public int OutOfScope { get; init; }
+
+    public int OutOfScopeHits { get; init; }
 }
 
 internal sealed record PairResult(string Data, string Rule, float Threshold, int Positives, int PositiveHits, int Negatives, int NegativeHits)
@@ -27,24 +32,50 @@ internal static class Simulation
 {
     private static readonly ScopeKey Scope = new("bench", 1);
 
-    /// <summary>Streams the queries through RagKit's real in-process semantic tier (USearch HNSW + rule).</summary>
-    public static StreamResult Stream(IReadOnlyList<LabeledQuery> queries, EmbeddingStore emb, StreamConfig config, float threshold)
+    /// <summary>
+    /// Streams the queries through RagKit's real in-process semantic tier (USearch HNSW + rule). Each miss stores the
+    /// query's own answer (<see cref="LabeledQuery.AnswerText"/>), with its answer embedding when
+    /// <paramref name="answerVectors"/>; a hit whose answer belongs to another intent is false. Questions of
+    /// <paramref name="heldOut"/> intents are asked but never stored (out of scope): every hit on them is false.
+    /// </summary>
+    public static StreamResult Stream(IReadOnlyList<LabeledQuery> queries, EmbeddingStore emb, StreamConfig config, float threshold, bool answerVectors = false, IReadOnlySet<string>? heldOut = null)
     {
+        var labelOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (LabeledQuery q in queries)
+        {
+            labelOf[q.AnswerText] = q.Label;
+        }
+
         using var cache = new InProcessSemanticCache(1_000_000, EvictionPolicyFactory.Lru, TimeProvider.System, config.Rule, config.Clusters);
         var rng = new Random(11);
         int hits = 0;
         int falseHits = 0;
         int reports = 0;
+        int outOfScope = 0, outOfScopeHits = 0;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         foreach (LabeledQuery q in queries)
         {
             string norm = QuestionNormalizer.Normalize(q.Text);
             float[] v = emb[q.Text];
+            bool held = heldOut?.Contains(q.Label) == true;
+            outOfScope += held ? 1 : 0;
             SemanticCacheHit? hit = cache.FindAsync(new SemanticQuery(Scope, norm, v, threshold), default).Result;
+            if (held)
+            {
+                if (hit is not null)
+                {
+                    hits++;
+                    falseHits++;
+                    outOfScopeHits++;
+                }
+
+                continue;
+            }
+
             if (hit is not null)
             {
                 hits++;
-                if (string.Equals(hit.Answer.Text, q.Label, StringComparison.Ordinal))
+                if (string.Equals(labelOf[hit.Answer.Text], q.Label, StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -62,10 +93,15 @@ internal static class Simulation
                 cache.Penalize(Scope, v, threshold);
             }
 
-            cache.StoreAsync(Scope, v, Answer(norm, q.Label), default).AsTask().Wait();
+            CachedAnswer answer = Answer(norm, q.AnswerText, answerVectors && q.Response is not null ? emb[EmbeddingStore.AnswerKey(q.Response)] : default);
+            cache.StoreAsync(Scope, v, answer, default).AsTask().Wait();
         }
 
-        return new StreamResult(config.Name, threshold, queries.Count, hits, falseHits, reports, sw.Elapsed.TotalMicroseconds / queries.Count);
+        return new StreamResult(config.Name, threshold, queries.Count, hits, falseHits, reports, sw.Elapsed.TotalMicroseconds / queries.Count)
+        {
+            OutOfScope = outOfScope,
+            OutOfScopeHits = outOfScopeHits,
+        };
     }
 
     /// <summary>
@@ -268,8 +304,9 @@ internal static class Simulation
         }
     }
 
-    public static CachedAnswer Answer(string question, string text) => new()
+    public static CachedAnswer Answer(string question, string text, ReadOnlyMemory<float> answerEmbedding = default) => new()
     {
+        AnswerEmbedding = answerEmbedding,
         Question = question,
         ScopeId = Scope.Id,
         Text = text,

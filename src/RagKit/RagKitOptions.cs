@@ -28,7 +28,7 @@ public sealed class RagKitOptions
 
     /// <summary>
     /// Cosine similarity at or above which a cached answer to a different question may be served on its own (the
-    /// <see cref="SemanticMatchRule"/> then decides; the default rule also serves down to its floor, 0.78, when another
+    /// <see cref="SemanticMatchRule"/> then decides; the default rule also serves down to its floor, 0.82, when another
     /// nearby question produced the same answer). Default 0.90, chosen with the semantic evaluation harness
     /// (docs/semantic.md): on the BANKING77 test stream with all-MiniLM-L6-v2 a plain threshold of 0.90 serves about 24 % of
     /// questions from cache with under 1 % of all questions answered from the wrong intent; 0.85 serves about 40 % with
@@ -38,7 +38,7 @@ public sealed class RagKitOptions
 
     /// <summary>
     /// Decides whether a cached answer to a similar question is served. Default
-    /// <see cref="SemanticMatchRules.Neighbourhood"/> (floor 0.78, margin 0.10, support 1, guards on), chosen with the
+    /// <see cref="SemanticMatchRules.Neighbourhood"/> (floor 0.82, margin 0.10, support 1, guards on, answers compared by embedding at 0.70), chosen with the
     /// semantic evaluation harness (docs/semantic.md): an answer is served only when the question is clearly nearer to it
     /// than to any cached question with a different answer; between the floor and <see cref="SemanticThreshold"/> only
     /// when another nearby question produced the same answer; the lexical guards (negation, antonyms, different

@@ -923,6 +923,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 GenerationCost = timings.Generation,
                 CreatedAt = now,
                 ExpiresAt = now + _options.AnswerTtl,
+                AnswerEmbedding = await AnswerEmbeddings.TryEmbedAsync(_embedder, _options.SemanticMatchRule, text, cancellationToken).ConfigureAwait(false),
             };
             _exact.Set(scope, cached);
             timings.Cached = cached;

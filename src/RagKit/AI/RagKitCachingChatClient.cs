@@ -278,29 +278,105 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
     {
         if (response.FinishReason == ChatFinishReason.Length
             || response.FinishReason == ChatFinishReason.ToolCalls
-            || response.AdditionalProperties?.TryGetValue("ragkit.incomplete", out object? incomplete) == true && incomplete is true
+            || response.AdditionalProperties?.TryGetValue(RagKitChatCacheOptions.IncompleteProperty, out object? incomplete) == true && incomplete is true
             || response.Messages.Any(m => m.Contents.Any(c => c is not TextContent))
             || string.IsNullOrEmpty(response.Text))
         {
             return;
         }
 
+        ReadOnlyMemory<float> answerEmbedding = await AnswerEmbeddings.TryEmbedAsync(_embedder, _options.SemanticMatchRule, response.Text, cancellationToken).ConfigureAwait(false);
+        await StoreAnswerAsync(scope, question, embedding, response.Text, answerEmbedding, cost, replace: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Imports known question and answer pairs (an FAQ, a reviewed log) into the tiers, as if each question had been asked
+    /// as the only user message with <paramref name="options"/> and answered with its answer: a later request with the
+    /// same options (tenant, model, ...) and a matching or paraphrased question is served from them. A question imported
+    /// again replaces its answer. Questions are embedded in batches when an embedding generator is configured; without
+    /// one, only the exact tier receives them.
+    /// </summary>
+    /// <param name="pairs">Question (key) and answer (value) pairs; neither may be null, empty or white space.</param>
+    /// <param name="options">The chat options later requests will carry; they are part of the scope, as for a request.</param>
+    /// <param name="cancellationToken">Cancels the import; pairs stored so far stay.</param>
+    /// <returns>How many pairs were stored.</returns>
+    /// <exception cref="ArgumentException">A question or answer is null, empty or white space (nothing is imported).</exception>
+    public async Task<int> ImportAsync(IEnumerable<KeyValuePair<string, string>> pairs, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        KeyValuePair<string, string>[] all = [.. pairs];
+        for (int i = 0; i < all.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(all[i].Key) || string.IsNullOrWhiteSpace(all[i].Value))
+            {
+                throw new ArgumentException($"Pair {i} has an empty question or answer; nothing was imported.", nameof(pairs));
+            }
+        }
+
+        int stored = 0;
+        for (int start = 0; start < all.Length; start += ImportBatchSize)
+        {
+            var batch = new ArraySegment<KeyValuePair<string, string>>(all, start, Math.Min(ImportBatchSize, all.Length - start));
+            var scopes = new ScopeKey[batch.Count];
+            var questions = new string[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                _ = TryGetKey([new ChatMessage(ChatRole.User, batch[i].Key)], options, out scopes[i], out questions[i]!);
+            }
+
+            GeneratedEmbeddings<Embedding<float>>? questionVectors = null;
+            GeneratedEmbeddings<Embedding<float>>? answerVectors = null;
+            if (_embedder is not null)
+            {
+                questionVectors = await _embedder.GenerateAsync(questions, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (NeighbourhoodMatchRule.AnswerSimilarityOf(_options.SemanticMatchRule) > 0)
+                {
+                    answerVectors = await _embedder.GenerateAsync(batch.Select(p => p.Value), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            for (int i = 0; i < batch.Count; i++)
+            {
+                await StoreAnswerAsync(scopes[i], questions[i], questionVectors?[i].Vector ?? default, batch[i].Value, answerVectors?[i].Vector ?? default, TimeSpan.Zero, replace: true, cancellationToken).ConfigureAwait(false);
+                stored++;
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>Questions embedded per call when importing.</summary>
+    private const int ImportBatchSize = 32;
+
+    /// <summary>
+    /// Stores an answer in the exact tier and, with a question embedding, in the semantic tiers; <paramref name="replace"/>
+    /// first removes an answer the in-process semantic tier holds for the same question (imports).
+    /// </summary>
+    private async ValueTask StoreAnswerAsync(ScopeKey scope, string question, ReadOnlyMemory<float> embedding, string text, ReadOnlyMemory<float> answerEmbedding, TimeSpan cost, bool replace, CancellationToken cancellationToken)
+    {
         DateTimeOffset now = _time.GetUtcNow();
         var answer = new CachedAnswer
         {
             Question = question,
             ScopeId = scope.Id,
-            Text = response.Text,
+            Text = text,
             Citations = [],
             Provenance = [],
             GenerationCost = cost,
             CreatedAt = now,
             ExpiresAt = now + _options.Ttl,
+            AnswerEmbedding = answerEmbedding,
         };
+        bool replaced = replace && _exact.TryGet(scope, question) is not null;
         _exact.Set(scope, answer);
         if (_embedder is null || embedding.IsEmpty)
         {
             return;
+        }
+
+        if (replaced)
+        {
+            await _semantic.RemoveAsync(scope, question, cancellationToken).ConfigureAwait(false);
         }
 
         await _semantic.StoreAsync(scope, embedding, answer, cancellationToken).ConfigureAwait(false);

@@ -15,6 +15,13 @@ public sealed class RagKitChatCacheOptions
     /// <summary>The response <see cref="ChatResponse.AdditionalProperties"/> key carrying the similarity of a semantic hit.</summary>
     public const string SimilarityProperty = "ragkit.similarity";
 
+    /// <summary>
+    /// The response <see cref="ChatResponse.AdditionalProperties"/> (or streaming update) key that opts a response out of
+    /// caching: set it to <see langword="true"/> on an answer that is incomplete or must not be reused. Value
+    /// <c>"ragkit.incomplete"</c>; the pipeline and the LLamaSharp generator use the same key.
+    /// </summary>
+    public const string IncompleteProperty = "ragkit.incomplete";
+
     /// <summary>Cosine similarity at or above which the answer to another (paraphrased) last user message is served. Default 0.90.</summary>
     public float SemanticThreshold { get; set; } = 0.90f;
 

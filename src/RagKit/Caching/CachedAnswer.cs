@@ -49,6 +49,14 @@ public sealed class CachedAnswer
     /// <summary>When the answer stops being served.</summary>
     public DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>
+    /// The answer text's embedding, when the component that stored the answer made one (empty otherwise). The in-process
+    /// semantic tier treats two answers as the same when their embeddings are close and their values agree, so paraphrases
+    /// with differently worded answers still support each other (see <see cref="SemanticMatchRules.Neighbourhood"/>).
+    /// Counted in <see cref="EstimatedSize"/>.
+    /// </summary>
+    public ReadOnlyMemory<float> AnswerEmbedding { get; init; }
+
     /// <summary>Approximate size in memory, in bytes.</summary>
     public long EstimatedSize
     {
@@ -65,7 +73,7 @@ public sealed class CachedAnswer
                 size += 64 + (2L * (c.Snippet.Length + c.ChunkId.Length + c.DocumentId.Length));
             }
 
-            return _estimatedSize = size + (Provenance.Count * 96L);
+            return _estimatedSize = size + (Provenance.Count * 96L) + (AnswerEmbedding.Length * (long)sizeof(float));
         }
     }
 

@@ -8,7 +8,7 @@ using RagKit.Internal;
 namespace RagKit.Caching;
 
 /// <summary>
-/// The embedded semantic tier: one approximate nearest-neighbour index (USearch HNSW, f16) per scope over
+/// The embedded semantic tier: one approximate nearest-neighbour index (USearch HNSW, int8) per scope over
 /// question embeddings. Candidates from the index are re-scored with exact f32 cosine, so the threshold
 /// decision is not blurred by quantization.
 /// </summary>
@@ -26,6 +26,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly ISemanticMatchRule _rule;
     private readonly bool _clusters;
 
+    /// <summary>Answer-embedding similarity at which two answers share a cluster (0 = normalized text only).</summary>
+    private readonly float _answerSimilarity;
+
     /// <summary>Expire-after-access in <see cref="DateTimeOffset.UtcTicks"/>; 0 = off.</summary>
     private readonly long _idleTicks;
     private long _nextId;
@@ -42,6 +45,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         _time = time;
         _rule = rule ?? SemanticMatchRules.Static;
         _clusters = clusters;
+        _answerSimilarity = NeighbourhoodMatchRule.AnswerSimilarityOf(_rule);
     }
 
     /// <summary>A hit this similar to the matched question adds nothing to the cluster and is not stored.</summary>
@@ -141,7 +145,9 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             }
         }
 
-        int evicted = index.Add(entry, this);
+        // A differently worded answer to a nearby question can still be the same answer: found before the lock is taken.
+        Cluster? similar = _answerSimilarity > 0 && !answer.AnswerEmbedding.IsEmpty ? index.SimilarAnswer(entry, _answerSimilarity, _time.GetUtcNow()) : null;
+        int evicted = index.Add(entry, this, similar);
         if (evicted > 0)
         {
             RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
@@ -584,7 +590,52 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             return changed;
         }
 
-        public int Add(Entry entry, InProcessSemanticCache owner)
+        /// <summary>
+        /// The answer cluster of the nearby cached question (among the entry's question's nearest) whose answer embedding is
+        /// the most similar to the entry's, at least <paramref name="minSimilarity"/>, with the same numbers, amounts, dates
+        /// and currencies in both answers (an order number that differs is a different answer); null when none is.
+        /// </summary>
+        public Cluster? SimilarAnswer(Entry entry, float minSimilarity, DateTimeOffset now)
+        {
+            HnswIndex? index = Volatile.Read(ref _index);
+            ReadOnlySpan<float> answer = entry.Answer.AnswerEmbedding.Span;
+            if (index is null || entry.Vector.Length != index.Dimensions)
+            {
+                return null;
+            }
+
+            Span<ulong> keys = stackalloc ulong[Candidates];
+            Span<float> distances = stackalloc float[Candidates];
+            int found = index.Search(entry.Vector, keys, distances);
+            Cluster? best = null;
+            float bestSimilarity = minSimilarity;
+            for (int i = 0; i < found; i++)
+            {
+                if (!_entries.TryGetValue(keys[i], out Entry? e) || e.Answer.ExpiresAt <= now
+                    || !string.Equals(e.Answer.ScopeId, entry.Answer.ScopeId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<float> other = e.Answer.AnswerEmbedding.Span;
+                if (other.Length != answer.Length)
+                {
+                    continue;
+                }
+
+                float similarity = TensorPrimitives.CosineSimilarity(answer, other);
+                if (similarity >= bestSimilarity && QuestionGuards.SameValues(entry.Answer.Text, e.Answer.Text))
+                {
+                    bestSimilarity = similarity;
+                    best = e.Cluster;
+                }
+            }
+
+            return best;
+        }
+
+        /// <summary>Adds the entry; a fresh cluster joins the scope's cluster of the same answer text, else <paramref name="similar"/>.</summary>
+        public int Add(Entry entry, InProcessSemanticCache owner, Cluster? similar = null)
         {
             List<Entry>? evicted = null;
             lock (_lock)
@@ -601,6 +652,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     if (_answers.TryGetValue(entry.AnswerKey, out Cluster? same))
                     {
                         entry.Cluster = same;
+                    }
+                    else if (similar is not null && Volatile.Read(ref similar.Size) > 0)
+                    {
+                        // An equivalent answer in other words: same cluster, registered under the first answer's text.
+                        entry.Cluster = similar;
                     }
                     else
                     {

@@ -28,8 +28,11 @@ public readonly record struct SemanticNeighbourhood(float NearestOtherAnswer, in
 /// serves only answers that at least one other nearby question already produced. Lexical guards apply on top.
 /// Stateless and allocation-free.
 /// </summary>
-internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards) : ISemanticMatchRule
+internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards, float answerSimilarity = 0f) : ISemanticMatchRule
 {
+    /// <summary>Default <see cref="AnswerSimilarity"/>, chosen on the Bitext train split (docs/semantic.md).</summary>
+    public const float DefaultAnswerSimilarity = 0.70f;
+
     public string Name => Guards ? "neighbourhood + guards" : "neighbourhood";
 
     /// <summary>Lowest similarity at which a supported answer may be served.</summary>
@@ -42,6 +45,12 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
     public int MinSupport { get; } = minSupport;
 
     public bool Guards { get; } = guards;
+
+    /// <summary>Answer-embedding similarity at which two answers are the same answer; 0 = normalized text only.</summary>
+    public float AnswerSimilarity { get; } = answerSimilarity;
+
+    /// <summary>The answer-embedding similarity a rule asks for (0 when it does not compare answers by embedding).</summary>
+    public static float AnswerSimilarityOf(ISemanticMatchRule? rule) => rule is NeighbourhoodMatchRule n ? n.AnswerSimilarity : 0f;
 
     public bool Accept(in SemanticMatchCandidate candidate)
     {

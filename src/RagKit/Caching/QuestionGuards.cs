@@ -66,9 +66,82 @@ internal static class QuestionGuards
         ["thirty"] = 30, ["fifty"] = 50, ["hundred"] = 100, ["thousand"] = 1000, ["million"] = 1_000_000,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms();
+    /// <summary>Ordinal words with their value; they compare equal to digit ordinals ("first" = "1st").</summary>
+    internal static readonly FrozenDictionary<string, int> Ordinals = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["first"] = 1, ["second"] = 2, ["third"] = 3, ["fourth"] = 4, ["fifth"] = 5, ["sixth"] = 6, ["seventh"] = 7,
+        ["eighth"] = 8, ["ninth"] = 9, ["tenth"] = 10, ["eleventh"] = 11, ["twelfth"] = 12, ["twentieth"] = 20,
+        ["hundredth"] = 100, ["thousandth"] = 1000, ["millionth"] = 1_000_000,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static FrozenDictionary<string, string[]> BuildAntonyms()
+    /// <summary>
+    /// Frequency and quantity words by class (1 always / all, 2 never / none, 3 sometimes / some / ever, 4 often /
+    /// usually, 5 rarely / seldom): two questions that use different classes ask different things ("always" /
+    /// "sometimes"), and the words are left out of the content-word overlap so short questions still reach it.
+    /// </summary>
+    internal static readonly FrozenDictionary<string, int> Polarity = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["always"] = 1, ["all"] = 1, ["every"] = 1, ["everything"] = 1, ["everyone"] = 1, ["everybody"] = 1, ["everywhere"] = 1,
+        ["forever"] = 1, ["constantly"] = 1,
+        ["never"] = 2, ["none"] = 2, ["nothing"] = 2, ["nobody"] = 2, ["nowhere"] = 2,
+        ["sometimes"] = 3, ["occasionally"] = 3, ["ever"] = 3, ["some"] = 3, ["someone"] = 3, ["somebody"] = 3,
+        ["something"] = 3, ["somewhere"] = 3,
+        ["any"] = 3, ["anyone"] = 3, ["anybody"] = 3, ["anything"] = 3, ["anywhere"] = 3,
+        ["often"] = 4, ["frequently"] = 4, ["usually"] = 4, ["generally"] = 4, ["mostly"] = 4, ["regularly"] = 4,
+        ["rarely"] = 5, ["seldom"] = 5, ["hardly"] = 5, ["barely"] = 5, ["scarcely"] = 5,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Verbs that negate the action they replace ("what should i eat" / "what should i avoid"): a question that differs
+    /// from the other by exactly one content word, and that word is one of these on one side, asks the opposite.
+    /// Words that are also ordinary paraphrases in support questions (stop = cancel, reject = decline) are left out.
+    /// </summary>
+    internal static readonly FrozenSet<string> NegatingVerbs = FrozenSet.ToFrozenSet(
+    [
+        "avoid", "avoids", "avoided", "avoiding", "skip", "skips", "skipping", "prevent", "prevents", "prevented",
+        "refrain", "forbid", "forbidden", "prohibit", "prohibited", "ban", "banned", "ignore", "ignored",
+    ], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Relation words whose two sides carry roles: "from A to B" / "from B to A", "convert X to Y" / "Y to X". Symmetric
+    /// ones (and, or, between) are left out.
+    /// </summary>
+    internal static readonly FrozenSet<string> Relations = FrozenSet.ToFrozenSet(
+    [
+        "to", "from", "into", "onto", "than", "vs", "versus", "over", "against", "for", "by", "via", "toward", "towards",
+        "per", "of", "with", "at", "in", "on", "before", "after", "above", "below", "under", "beat", "beats",
+    ], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Antonym pairs: a hand list of banking and product words plus WordNet 3.0's direct antonyms with inflections
+    /// (embedded resource Antonyms.WordNet.txt). Pairs with a negation word ("ever" / "never") are left to the negation
+    /// and polarity checks, so an antonym never cancels against its own negation.
+    /// </summary>
+    internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms(wordNet: true);
+
+    /// <summary>The hand list alone (the guards before WordNet; the benchmark's reference implementation uses it).</summary>
+    internal static readonly FrozenDictionary<string, string[]> HandListAntonyms = BuildAntonyms(wordNet: false);
+
+    /// <summary>WordNet's antonym pairs ("a:b" lines, '#' comments) from the embedded resource.</summary>
+    private static IEnumerable<string> WordNetAntonyms()
+    {
+        using Stream? stream = typeof(QuestionGuards).Assembly.GetManifestResourceStream("RagKit.Caching.Antonyms.WordNet.txt");
+        if (stream is null)
+        {
+            yield break;
+        }
+
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                yield return line;
+            }
+        }
+    }
+
+    private static FrozenDictionary<string, string[]> BuildAntonyms(bool wordNet)
     {
         string[] pairs =
         [
@@ -89,13 +162,21 @@ internal static class QuestionGuards
             "refund:charge", "private:public", "internal:external", "minimum:maximum", "add:delete", "create:delete",
         ];
         var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (string p in pairs)
+        foreach (string p in wordNet ? pairs.Concat(WordNetAntonyms()) : pairs)
         {
             int i = p.IndexOf(':', StringComparison.Ordinal);
             string a = p[..i];
             string b = p[(i + 1)..];
-            Add(a, b);
-            Add(b, a);
+            if (i <= 0 || Negations.Contains(a) || Negations.Contains(b) || Polarity.ContainsKey(a) || Polarity.ContainsKey(b))
+            {
+                continue;
+            }
+
+            if (!map.TryGetValue(a, out List<string>? known) || !known.Contains(b))
+            {
+                Add(a, b);
+                Add(b, a);
+            }
         }
 
         return map.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
@@ -121,6 +202,13 @@ internal static class QuestionGuards
         return Fast.Check(question, candidate) == 0;
     }
 
+    /// <summary>
+    /// True when two texts (answers) mention the same numbers and ordinals, and the same months, weekdays and currencies
+    /// where both mention any: the entity check of answer equivalence. Texts beyond <see cref="Fast.MaxLargeTokens"/>
+    /// words are not the same.
+    /// </summary>
+    public static bool SameValues(string first, string second) => Fast.Check(first, second, valuesOnly: true) == 0;
+
     /// <summary>The decision as a code (0 none, 1 number, 2 antonym, 3 negation, 4 order, 5 too many words to compare).</summary>
     internal static int CheckCode(string question, string candidate) => Fast.Check(question, candidate);
 
@@ -137,23 +225,31 @@ internal static class QuestionGuards
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> NumberWordsLookup = NumberWords.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> AntonymsLookup = Antonyms.GetAlternateLookup<ReadOnlySpan<char>>();
 
-        private const byte NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64;
+        private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> OrdinalsLookup = Ordinals.GetAlternateLookup<ReadOnlySpan<char>>();
+        private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> PolarityLookup = Polarity.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        private const ushort NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64,
+            PolarityWord = 128, Relation = 256, NegatingVerb = 512;
 
         /// <summary>Every listed word with what it is: one lookup per token instead of one per list.</summary>
-        private static readonly FrozenDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> Kinds = BuildKinds().GetAlternateLookup<ReadOnlySpan<char>>();
+        private static readonly FrozenDictionary<string, ushort>.AlternateLookup<ReadOnlySpan<char>> Kinds = BuildKinds().GetAlternateLookup<ReadOnlySpan<char>>();
 
-        private static FrozenDictionary<string, byte> BuildKinds()
+        private static FrozenDictionary<string, ushort> BuildKinds()
         {
-            var d = new Dictionary<string, byte>(StringComparer.Ordinal);
-            void Mark(IEnumerable<string> words, byte kind)
+            var d = new Dictionary<string, ushort>(StringComparer.Ordinal);
+            void Mark(IEnumerable<string> words, ushort kind)
             {
                 foreach (string w in words)
                 {
-                    d[w] = (byte)(d.GetValueOrDefault(w) | kind);
+                    d[w] = (ushort)(d.GetValueOrDefault(w) | kind);
                 }
             }
 
             Mark(NumberWords.Keys, NumberWord);
+            Mark(Ordinals.Keys, NumberWord);
+            Mark(Polarity.Keys, PolarityWord);
+            Mark(Relations, Relation);
+            Mark(NegatingVerbs, NegatingVerb);
             Mark(Months, Month);
             Mark(Weekdays, Weekday);
             Mark(Currencies.Keys, Currency);
@@ -166,7 +262,7 @@ internal static class QuestionGuards
         /// <summary>Inputs with more tokens than this are not compared word by word: the guard blocks (a miss, never a wrong hit).</summary>
         public const int MaxLargeTokens = 1024;
 
-        public static int Check(string question, string candidate)
+        public static int Check(string question, string candidate, bool valuesOnly = false)
         {
             if (question.Length <= MaxChars && candidate.Length <= MaxChars)
             {
@@ -176,15 +272,15 @@ internal static class QuestionGuards
                 Span<Range> tb = stackalloc Range[MaxTokens];
                 if (Tokenize(question, bufA, ta, out int na) && Tokenize(candidate, bufB, tb, out int nb))
                 {
-                    return Check(bufA, ta[..na], bufB, tb[..nb]);
+                    return Check(bufA, ta[..na], bufB, tb[..nb], valuesOnly);
                 }
             }
 
-            return CheckLarge(question, candidate);
+            return CheckLarge(question, candidate, valuesOnly);
         }
 
         /// <summary>Long questions: the same decision on pooled buffers (rare; the pipeline caps questions at 2,048 characters by default).</summary>
-        private static int CheckLarge(string question, string candidate)
+        private static int CheckLarge(string question, string candidate, bool valuesOnly)
         {
             char[] bufA = ArrayPool<char>.Shared.Rent(question.Length);
             char[] bufB = ArrayPool<char>.Shared.Rent(candidate.Length);
@@ -197,7 +293,7 @@ internal static class QuestionGuards
                     return 5;
                 }
 
-                return Check(bufA, ta.AsSpan(0, na), bufB, tb.AsSpan(0, nb));
+                return Check(bufA, ta.AsSpan(0, na), bufB, tb.AsSpan(0, nb), valuesOnly);
             }
             finally
             {
@@ -208,20 +304,25 @@ internal static class QuestionGuards
             }
         }
 
-        private static int Check(ReadOnlySpan<char> bufA, ReadOnlySpan<Range> ta, ReadOnlySpan<char> bufB, ReadOnlySpan<Range> tb)
+        private static int Check(ReadOnlySpan<char> bufA, ReadOnlySpan<Range> ta, ReadOnlySpan<char> bufB, ReadOnlySpan<Range> tb, bool valuesOnly)
         {
             int na = ta.Length;
             int nb = tb.Length;
-            Span<byte> fa = stackalloc byte[na];
-            Span<byte> fb = stackalloc byte[nb];
+            Span<ushort> fa = stackalloc ushort[na];
+            Span<ushort> fb = stackalloc ushort[nb];
             var a = new Tokens(bufA, ta[..na], fa);
             var b = new Tokens(bufB, tb[..nb], fb);
             a.Classify(fa);
             b.Classify(fb);
-            int enabled = Enabled;
+            int enabled = valuesOnly ? 1 : Enabled;
             if ((enabled & 1) != 0 && (Differs(a, b, 0) || Differs(a, b, 1) || Differs(a, b, 2) || Differs(a, b, 3)))
             {
                 return 1;
+            }
+
+            if ((enabled & 4) != 0 && PolarityDiffers(a, b) && ContentJaccard(a, b) >= NegationOverlap)
+            {
+                return 3;
             }
 
             bool negA = HasNegation(a);
@@ -231,12 +332,17 @@ internal static class QuestionGuards
                 return negA == negB ? 2 : 0;
             }
 
+            if ((enabled & 2) != 0 && NegatingSubstitution(a, b))
+            {
+                return 2;
+            }
+
             if ((enabled & 4) != 0 && negA != negB && ContentJaccard(a, b) >= NegationOverlap)
             {
                 return 3;
             }
 
-            if ((enabled & 8) != 0 && Swapped(a, b))
+            if ((enabled & 8) != 0 && (Swapped(a, b) || FrameSwapped(a, b)))
             {
                 return 4;
             }
@@ -244,21 +350,35 @@ internal static class QuestionGuards
             return 0;
         }
 
-        private readonly ref struct Tokens(ReadOnlySpan<char> text, ReadOnlySpan<Range> ranges, ReadOnlySpan<byte> kinds)
+        private readonly ref struct Tokens(ReadOnlySpan<char> text, ReadOnlySpan<Range> ranges, ReadOnlySpan<ushort> kinds)
         {
             private readonly ReadOnlySpan<char> _text = text;
             private readonly ReadOnlySpan<Range> _ranges = ranges;
-            private readonly ReadOnlySpan<byte> _kinds = kinds;
+            private readonly ReadOnlySpan<ushort> _kinds = kinds;
 
             /// <summary>What the token is (list membership bits).</summary>
-            public byte Kind(int i) => _kinds[i];
+            public ushort Kind(int i) => _kinds[i];
 
-            public void Classify(Span<byte> kinds)
+            public void Classify(Span<ushort> kinds)
             {
                 for (int i = 0; i < _ranges.Length; i++)
                 {
-                    kinds[i] = Kinds.TryGetValue(this[i], out byte k) ? k : (byte)0;
+                    kinds[i] = Kinds.TryGetValue(this[i], out ushort k) ? k : (ushort)0;
                 }
+            }
+
+            /// <summary>True when tokens [<paramref name="start"/>, start + length) equal <paramref name="other"/>'s from <paramref name="otherStart"/>.</summary>
+            public bool RunEquals(int start, in Tokens other, int otherStart, int length)
+            {
+                for (int k = 0; k < length; k++)
+                {
+                    if (!this[start + k].SequenceEqual(other[otherStart + k]))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             }
 
             public int Count => _ranges.Length;
@@ -413,7 +533,100 @@ internal static class QuestionGuards
         }
 
         private static bool IsContent(in Tokens t, int i) =>
-            (t.Kind(i) & (Negation | Stopword)) == 0 && !t[i].EndsWith("n't", StringComparison.Ordinal);
+            (t.Kind(i) & (Negation | Stopword | PolarityWord)) == 0 && !t[i].EndsWith("n't", StringComparison.Ordinal);
+
+        /// <summary>Exactly one content word differs on each side, and one of the two is a negating verb ("eat" / "avoid").</summary>
+        private static bool NegatingSubstitution(in Tokens a, in Tokens b)
+        {
+            int onlyA = OnlyIn(a, b, out bool negatingA);
+            if (onlyA != 1)
+            {
+                return false;
+            }
+
+            int onlyB = OnlyIn(b, a, out bool negatingB);
+            return onlyB == 1 && negatingA != negatingB;
+        }
+
+        /// <summary>How many distinct content words of <paramref name="from"/> the other side lacks (stops counting at 2).</summary>
+        private static int OnlyIn(in Tokens from, in Tokens to, out bool negating)
+        {
+            negating = false;
+            int count = 0;
+            for (int i = 0; i < from.Count && count < 2; i++)
+            {
+                if (IsContent(from, i) && !to.Contains(from[i]) && from.IsFirst(i))
+                {
+                    count++;
+                    negating = (from.Kind(i) & NegatingVerb) != 0;
+                }
+            }
+
+            return count;
+        }
+
+        /// <summary>Both questions use frequency or quantity words, and not of the same classes ("always" / "sometimes").</summary>
+        private static bool PolarityDiffers(in Tokens a, in Tokens b)
+        {
+            int ca = PolarityClasses(a);
+            int cb = PolarityClasses(b);
+            return ca != 0 && cb != 0 && ca != cb;
+        }
+
+        private static int PolarityClasses(in Tokens t)
+        {
+            int classes = 0;
+            for (int i = 0; i < t.Count; i++)
+            {
+                if ((t.Kind(i) & PolarityWord) != 0 && PolarityLookup.TryGetValue(t[i], out int c))
+                {
+                    classes |= 1 << c;
+                }
+            }
+
+            return classes;
+        }
+
+        /// <summary>
+        /// Two content-word runs (up to <see cref="SwapMaxBlock"/> words each) on either side of the same relation word
+        /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd". A clause
+        /// that moves with its relation word ("to london from paris") keeps its roles and passes.
+        /// </summary>
+        private static bool FrameSwapped(in Tokens a, in Tokens b)
+        {
+            for (int i = 1; i < a.Count - 1; i++)
+            {
+                if ((a.Kind(i) & Relation) == 0)
+                {
+                    continue;
+                }
+
+                for (int k = 1; k <= SwapMaxBlock && i - k >= 0 && IsRole(a, i - k); k++)
+                {
+                    for (int l = 1; l <= SwapMaxBlock && i + l < a.Count && IsRole(a, i + l); l++)
+                    {
+                        if (k == l && a.RunEquals(i - k, a, i + 1, k))
+                        {
+                            continue;
+                        }
+
+                        // In b: Y (a's right run) before the same relation word, X (a's left run) after it.
+                        for (int j = l; j + k < b.Count; j++)
+                        {
+                            if (b[j].SequenceEqual(a[i]) && b.RunEquals(j - l, a, i + 1, l) && b.RunEquals(j + 1, a, i - k, k))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A word that can fill a role around a relation word: a content word that is not itself a relation word.</summary>
+        private static bool IsRole(in Tokens t, int i) => IsContent(t, i) && (t.Kind(i) & Relation) == 0;
 
         private static double ContentJaccard(in Tokens a, in Tokens b)
         {
@@ -445,7 +658,7 @@ internal static class QuestionGuards
         }
 
         /// <summary>Writes the token's key of the kind (0 number, 1 month, 2 weekday, 3 currency); -1 when it has none.</summary>
-        private static int Key(ReadOnlySpan<char> t, byte flags, int kind, Span<char> key)
+        private static int Key(ReadOnlySpan<char> t, ushort flags, int kind, Span<char> key)
         {
             if (kind != 0 && (flags & (Month << (kind - 1))) == 0)
             {
@@ -457,7 +670,15 @@ internal static class QuestionGuards
                 case 0:
                     if (t.Length > 0 && char.IsAsciiDigit(t[0]))
                     {
+                        // Digit ordinals ("1st", "22nd") key as "#1", like the words ("first").
                         int n = 0;
+                        bool ordinal = IsDigitOrdinal(t);
+                        if (ordinal)
+                        {
+                            key[n++] = '#';
+                            t = t[..^2];
+                        }
+
                         foreach (char c in t)
                         {
                             if (c != ',')
@@ -469,7 +690,23 @@ internal static class QuestionGuards
                         return n;
                     }
 
-                    return (flags & NumberWord) != 0 && NumberWordsLookup.TryGetValue(t, out int value) && value.TryFormat(key, out int w, default, System.Globalization.CultureInfo.InvariantCulture) ? w : -1;
+                    if ((flags & NumberWord) == 0)
+                    {
+                        return -1;
+                    }
+
+                    if (NumberWordsLookup.TryGetValue(t, out int value))
+                    {
+                        return value.TryFormat(key, out int w, default, System.Globalization.CultureInfo.InvariantCulture) ? w : -1;
+                    }
+
+                    if (OrdinalsLookup.TryGetValue(t, out int position))
+                    {
+                        key[0] = '#';
+                        return position.TryFormat(key[1..], out int w, default, System.Globalization.CultureInfo.InvariantCulture) ? w + 1 : -1;
+                    }
+
+                    return -1;
                 case 1:
                     if (!MonthsLookup.Contains(t))
                     {
@@ -497,7 +734,22 @@ internal static class QuestionGuards
             }
         }
 
-        /// <summary>Both sides mention values of the kind and the sets of values differ.</summary>
+        /// <summary>"1st", "2nd", "3rd", "4th": digits and an ordinal suffix.</summary>
+        private static bool IsDigitOrdinal(ReadOnlySpan<char> t)
+        {
+            if (t.Length < 3 || !char.IsAsciiDigit(t[^3]))
+            {
+                return false;
+            }
+
+            ReadOnlySpan<char> suffix = t[^2..];
+            return suffix is "st" or "nd" or "rd" or "th";
+        }
+
+        /// <summary>
+        /// The sets of values of the kind differ: for numbers and ordinals also when only one side has any ("withdraw 100"
+        /// / "withdraw cash"); months, weekdays and currencies only when both sides mention some.
+        /// </summary>
         private static bool Differs(in Tokens a, in Tokens b, int kind)
         {
             Span<char> k1 = stackalloc char[MaxToken];
@@ -513,7 +765,8 @@ internal static class QuestionGuards
                 anyB = Key(b[i], b.Kind(i), kind, k1) >= 0;
             }
 
-            return anyA && anyB && (!Covered(a, b, kind) || !Covered(b, a, kind));
+            bool compared = kind == 0 ? anyA || anyB : anyA && anyB;
+            return compared && (!Covered(a, b, kind) || !Covered(b, a, kind));
         }
 
         /// <summary>Every key of <paramref name="from"/> is a key of <paramref name="to"/>.</summary>

@@ -54,10 +54,13 @@ public static class SemanticMatchRules
     public static ISemanticMatchRule Static { get; } = new StaticMatchRule();
 
     /// <summary>
-    /// The default: the static rule plus lexical guards that block near-identical questions with a different meaning:
-    /// a negation present on one side only, an antonym pair (enable/disable, deposit/withdraw, un-/dis-/de- prefixes),
-    /// differing numbers, amounts, currencies, months or weekdays, and a swapped word order around shared words.
-    /// See docs/semantic.md for how it was chosen.
+    /// The static rule plus lexical guards that block near-identical questions with a different meaning: a negation
+    /// present on one side only, different frequency or quantity words (always / sometimes / never), an antonym pair
+    /// (WordNet's antonyms, a banking list such as deposit/withdraw, un-/dis-/de- prefixes), differing numbers, amounts,
+    /// currencies, months or weekdays or a number or ordinal on one side only, and swapped roles (word blocks exchanged
+    /// around shared words or around a relation word: "from A to B" / "from B to A"). Not the default (that is
+    /// <see cref="Neighbourhood"/>, which applies these guards too); what the default does where a scope has no
+    /// neighbourhood yet. See docs/semantic.md.
     /// </summary>
     public static ISemanticMatchRule Guarded { get; } = new GuardedMatchRule();
 
@@ -73,8 +76,18 @@ public static class SemanticMatchRules
     /// <param name="margin">Required similarity gap to the nearest different answer; in [0, 1].</param>
     /// <param name="minSupport">Same-answer neighbours needed below the threshold; 0 serves down to the floor without support.</param>
     /// <param name="guards">Also apply the lexical guards.</param>
-    public static ISemanticMatchRule Neighbourhood(float floor = 0.78f, float margin = 0.10f, int minSupport = 1, bool guards = true)
+    /// <param name="answerSimilarity">
+    /// Cosine similarity of two answers' embeddings (<see cref="CachedAnswer.AnswerEmbedding"/>) at or above which they count
+    /// as the same answer, when their numbers, amounts, dates and currencies agree; in (0, 1], or 0 to compare answers by
+    /// their normalized text only. The pipeline and the chat middleware embed answers when this is above 0.
+    /// </param>
+    public static ISemanticMatchRule Neighbourhood(float floor = 0.82f, float margin = 0.10f, int minSupport = 1, bool guards = true, float answerSimilarity = NeighbourhoodMatchRule.DefaultAnswerSimilarity)
     {
+        if (answerSimilarity is < 0 or > 1 || float.IsNaN(answerSimilarity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(answerSimilarity), answerSimilarity, "The answer similarity must be in [0, 1] (0 = compare answer text only).");
+        }
+
         if (floor is <= 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(floor), floor, "The floor must be a cosine similarity in (0, 1].");
@@ -86,7 +99,7 @@ public static class SemanticMatchRules
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(minSupport);
-        return new NeighbourhoodMatchRule(floor, margin, minSupport, guards);
+        return new NeighbourhoodMatchRule(floor, margin, minSupport, guards, answerSimilarity);
     }
 
     /// <summary>

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using RagKit.Caching;
+
+namespace RagKit.Benchmarks.Semantic;
+
+/// <summary>
+/// Hand-written probes for each class of guard hole (pairs with a different meaning that must be blocked) and
+/// paraphrase controls of the same shapes (which must pass), decided by the guards now and by the previous guards
+/// (the reference implementation). Written for the classes, not taken from any data set.
+/// </summary>
+internal static class GuardProbes
+{
+    private static readonly (string Class, (string A, string B)[] Blocked, (string A, string B)[] Controls)[] Probes =
+    [
+        ("two roles swapped with only a relation word between",
+        [
+            ("flights from paris to london", "flights from london to paris"), ("convert usd to eur", "convert eur to usd"),
+            ("celsius to fahrenheit", "fahrenheit to celsius"), ("move files from drive c to drive d", "move files from drive d to drive c"),
+            ("is a dog bigger than a cat", "is a cat bigger than a dog"), ("translate spanish into french", "translate french into spanish"),
+            ("how many miles in a kilometer", "how many kilometers in a mile"), ("ship from canada to mexico", "ship from mexico to canada"),
+            ("exchange rate of yen to rupee", "exchange rate of rupee to yen"), ("did brazil beat germany", "did germany beat brazil"),
+        ],
+        [
+            ("flights from paris to london", "flights to london from paris"), ("convert usd to eur", "how do i convert usd to eur"),
+            ("difference between tea and coffee", "difference between coffee and tea"), ("send money to my brother", "how to send money to my brother"),
+            ("cats and dogs as pets", "dogs and cats as pets"), ("top up my card with cash", "top up my card using cash"),
+        ]),
+        ("polarity words in short questions",
+        [
+            ("have you ever lied", "have you never lied"), ("is it always open", "is it never open"), ("do birds always fly", "do birds sometimes fly"),
+            ("does it often snow", "does it rarely snow"), ("is everything free", "is nothing free"), ("do all cards work", "do no cards work"),
+            ("are you usually late", "are you seldom late"), ("is anyone home", "is nobody home"),
+        ],
+        [
+            ("have you been to rome", "have you ever been to rome"), ("is it cold in june", "is it usually cold in june"),
+            ("do you work weekends", "do you usually work weekends"), ("is it open on sunday", "is it ever open on sunday"),
+        ]),
+        ("antonyms missing from the hand list",
+        [
+            ("is milk good for cats", "is milk bad for cats"), ("which foods should i eat", "which foods should i avoid"),
+            ("is the lake deep", "is the lake shallow"), ("how to win at chess", "how to lose at chess"),
+            ("why is my laptop so slow", "why is my laptop so fast"), ("when does the museum open", "when does the museum close"),
+            ("who bought the team", "who sold the team"), ("is the soup hot", "is the soup cold"), ("is this plant alive", "is this plant dead"),
+            ("is the store busy today", "is the store quiet today"), ("how to make the text bigger", "how to make the text smaller"),
+        ],
+        [
+            ("is milk good for cats", "is milk healthy for cats"), ("why is my laptop slow", "why is my laptop sluggish"),
+            ("when does the museum open", "what time does the museum open"), ("who bought the team", "who purchased the team"),
+        ]),
+        ("a number or an ordinal on one side only",
+        [
+            ("withdraw 200 euros", "withdraw euros"), ("who won the first race", "who won the race"), ("who came 2nd", "who came"),
+            ("what happened in 1969", "what happened then"), ("who was the third king", "who was the fifth king"),
+            ("book a table for 4", "book a table"), ("is my 10th payment late", "is my payment late"), ("cancel order 5512", "cancel my order"),
+        ],
+        [
+            ("who was the 3rd king", "who was the third king"), ("withdraw 200 euros", "take out 200 euros"),
+            ("book a table for 4", "reserve a table for 4"),
+        ]),
+    ];
+
+    /// <summary>The markdown table: per class, how many probes the guards block now and before, and controls passed.</summary>
+    public static string Table()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("| class | blocked now | blocked by the previous guards | paraphrase controls passed now | controls passed before |");
+        sb.AppendLine("|---|---|---|---|---|");
+        var misses = new List<string>();
+        foreach ((string name, (string A, string B)[] blocked, (string A, string B)[] controls) in Probes)
+        {
+            int now = blocked.Count(p => !New(p.A, p.B)), before = blocked.Count(p => !Old(p.A, p.B));
+            int passNow = controls.Count(p => New(p.A, p.B)), passBefore = controls.Count(p => Old(p.A, p.B));
+            sb.AppendLine(string.Create(inv, $"| {name} | {now} of {blocked.Length} | {before} of {blocked.Length} | {passNow} of {controls.Length} | {passBefore} of {controls.Length} |"));
+            misses.AddRange(blocked.Where(p => New(p.A, p.B)).Select(p => $"not blocked: \"{p.A}\" / \"{p.B}\""));
+            misses.AddRange(controls.Where(p => !New(p.A, p.B)).Select(p => $"control blocked: \"{p.A}\" / \"{p.B}\""));
+        }
+
+        if (misses.Count > 0)
+        {
+            sb.AppendLine().AppendLine("Where the guards are still wrong: " + string.Join("; ", misses) + ".");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Both directions pass the guards now.</summary>
+    private static bool New(string a, string b) => QuestionGuards.Compatible(a, b) && QuestionGuards.Compatible(b, a);
+
+    /// <summary>Both directions pass the previous guards.</summary>
+    private static bool Old(string a, string b) => ReferenceGuards.Check(a, b) is null && ReferenceGuards.Check(b, a) is null;
+}
