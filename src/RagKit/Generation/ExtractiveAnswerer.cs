@@ -18,6 +18,9 @@ internal static class ExtractiveAnswerer
     /// <summary>The start of every refusal; callers and tests look for it.</summary>
     public const string DontKnow = "I don't know";
 
+    /// <summary>At most this many blocks are embedded per question.</summary>
+    private const int MaxEmbeddedBlocks = 24;
+
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
 
     /// <summary>The numbers it decides with; the harness replaces them while it calibrates.</summary>
@@ -40,8 +43,12 @@ internal static class ExtractiveAnswerer
     };
 
     /// <summary>Answers from the words of the question alone (no embeddings).</summary>
-    public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources) =>
-        Decide(question, sources, Candidates(sources), semantic: false);
+    public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources)
+    {
+        List<Candidate> candidates = Candidates(sources);
+        double total = ScoreWords(question, candidates);
+        return Decide(question, sources, candidates, total, semantic: false);
+    }
 
     /// <summary>
     /// Answers with the question's embedding: every block is embedded too, and its similarity to the question counts
@@ -55,20 +62,23 @@ internal static class ExtractiveAnswerer
         CancellationToken cancellationToken)
     {
         List<Candidate> candidates = Candidates(sources);
+        double total = ScoreWords(question, candidates);
         bool semantic = false;
         if (candidates.Count > 0 && !questionVector.IsEmpty)
         {
             try
             {
+                // Only the blocks whose words match best are embedded: it bounds the cost of a long chunk.
+                Candidate[] embedded = candidates.OrderByDescending(c => c.Coverage).ThenBy(c => c.Source).Take(MaxEmbeddedBlocks).ToArray();
                 GeneratedEmbeddings<Embedding<float>> vectors = await embedder
-                    .GenerateAsync(candidates.Select(c => c.EmbeddingText), cancellationToken: cancellationToken)
+                    .GenerateAsync(embedded.Select(c => c.EmbeddingText), cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
-                for (int i = 0; i < candidates.Count; i++)
+                for (int i = 0; i < embedded.Length; i++)
                 {
-                    candidates[i].Similarity = TensorPrimitives.CosineSimilarity(questionVector.Span, vectors[i].Vector.Span);
+                    embedded[i].Similarity = TensorPrimitives.CosineSimilarity(questionVector.Span, vectors[i].Vector.Span);
                 }
 
-                semantic = vectors.Count == candidates.Count;
+                semantic = vectors.Count == embedded.Length;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -76,10 +86,27 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return Decide(question, sources, candidates, semantic);
+        return Decide(question, sources, candidates, total, semantic);
     }
 
-    private static ExtractiveAnswer Decide(string question, IReadOnlyList<ChunkMatch> sources, List<Candidate> candidates, bool semantic)
+    // Sets each block's coverage of the question's weighted words; returns the question's total weight.
+    private static double ScoreWords(string question, List<Candidate> candidates)
+    {
+        Dictionary<string, double> weights = Weights(question, candidates);
+        double total = weights.Values.Sum();
+        HashSet<string> questionWords = Words(question);
+        foreach (Candidate c in candidates)
+        {
+            c.Coverage = total > 0 ? Coverage(c, weights, Calibration.ContextWeight) / total : 0;
+
+            // "RagKit is a .NET library ..." answers "What is RagKit?": a sentence whose subject the question names.
+            c.NamesSubject = c.Kind == BlockKind.Prose && Words(Opening(c.Text)).Overlaps(questionWords);
+        }
+
+        return total;
+    }
+
+    private static ExtractiveAnswer Decide(string question, IReadOnlyList<ChunkMatch> sources, List<Candidate> candidates, double total, bool semantic)
     {
         ExtractiveCalibration k = Calibration;
         if (sources.Count == 0)
@@ -87,8 +114,6 @@ internal static class ExtractiveAnswerer
             return new(DontKnow + ": no ingested document matches this question.", [], sources, 0, Refused: true, semantic);
         }
 
-        Dictionary<string, double> weights = Weights(question, candidates);
-        double total = weights.Values.Sum();
         if (candidates.Count == 0 || (total <= 0 && !semantic))
         {
             return new(NotInSources, [], sources, 0, Refused: true, semantic);
@@ -97,9 +122,8 @@ internal static class ExtractiveAnswerer
         bool wantsCommand = Words(question).Overlaps(CommandWords);
         foreach (Candidate c in candidates)
         {
-            c.Coverage = total > 0 ? Coverage(c, weights, k.ContextWeight) / total : 0;
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
-            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
+            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
         }
 
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
@@ -280,6 +304,14 @@ internal static class ExtractiveAnswerer
         return candidates;
     }
 
+    // The first two words of a sentence: its subject, after an article ("The SunBox stores ...").
+    private static string Opening(string sentence)
+    {
+        int space = sentence.IndexOf(' ', StringComparison.Ordinal);
+        space = space < 0 ? -1 : sentence.IndexOf(' ', space + 1);
+        return space < 0 ? sentence : sentence[..space];
+    }
+
     /// <summary>Content words of a text, lower-cased and lightly stemmed so "tables" meets "table".</summary>
     internal static HashSet<string> Words(string text)
     {
@@ -287,7 +319,9 @@ internal static class ExtractiveAnswerer
         int start = -1;
         for (int i = 0; i <= text.Length; i++)
         {
-            bool letter = i < text.Length && char.IsLetterOrDigit(text[i]);
+            // "ragkit.ask" and "cache_ttl" are names, not the words "ragkit" and "cache": a joiner between letters stays.
+            bool letter = i < text.Length && (char.IsLetterOrDigit(text[i])
+                || (start >= 0 && text[i] is '.' or '_' && i + 1 < text.Length && char.IsLetterOrDigit(text[i + 1])));
             if (letter && start < 0)
             {
                 start = i;
@@ -357,6 +391,8 @@ internal static class ExtractiveAnswerer
         public double Coverage { get; set; }
 
         public double Similarity { get; set; }
+
+        public bool NamesSubject { get; set; }
 
         public double Score { get; set; }
     }

@@ -10,7 +10,8 @@ namespace RagKit.Generation;
 /// <param name="MinCoverage">Below this share of the question's weighted words the answer is "I don't know" (without embeddings).</param>
 /// <param name="ContextWeight">How much a question word counts when it is only in a block's breadcrumb, lead-in or title.</param>
 /// <param name="SecondBlockShare">A second block is quoted only when it scores at least this share of the best one.</param>
-internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare)
+/// <param name="SubjectBonus">Added for a sentence whose first word the question names ("RagKit is ..." for "What is RagKit?").</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.6, MinScore: 0.375, MinCoverage: 0.5, ContextWeight: 0.6, SecondBlockShare: 0.9);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.39, MinCoverage: 0.5, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05);
 }
