@@ -100,7 +100,7 @@ internal static class ExtractiveAnswerer
             c.Coverage = total > 0 ? Coverage(c, weights, Calibration.ContextWeight) / total : 0;
 
             // "RagKit is a .NET library ..." answers "What is RagKit?": a sentence whose subject the question names.
-            c.NamesSubject = c.Kind == BlockKind.Prose && Words(Opening(c.Text)).Overlaps(questionWords);
+            c.NamesSubject = c.Kind == BlockKind.Prose && Subject(c.Text) is { } subject && questionWords.Contains(Stem(subject.ToLowerInvariant()));
         }
 
         return total;
@@ -114,7 +114,7 @@ internal static class ExtractiveAnswerer
             return new(DontKnow + ": no ingested document matches this question.", [], sources, 0, Refused: true, semantic);
         }
 
-        if (candidates.Count == 0 || (total <= 0 && !semantic))
+        if (candidates.Count == 0 || (total <= 0 && !semantic) || NamesSomethingUnmentioned(question, sources))
         {
             return new(NotInSources, [], sources, 0, Refused: true, semantic);
         }
@@ -304,12 +304,41 @@ internal static class ExtractiveAnswerer
         return candidates;
     }
 
-    // The first two words of a sentence: its subject, after an article ("The SunBox stores ...").
-    private static string Opening(string sentence)
+    // The subject of a sentence that states what something is or does: "RagKit is ...", "The SunBox stores ...".
+    private static string? Subject(string sentence)
     {
-        int space = sentence.IndexOf(' ', StringComparison.Ordinal);
-        space = space < 0 ? -1 : sentence.IndexOf(' ', space + 1);
-        return space < 0 ? sentence : sentence[..space];
+        string[] tokens = sentence.Split(' ', 4);
+        int i = tokens.Length > 0 && tokens[0] is "The" or "A" or "An" ? 1 : 0;
+        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
+            ? tokens[i].TrimEnd(',', ':', ';')
+            : null;
+    }
+
+    // A name in the question (a capitalised word after the first) that no source mentions: the sources are about something else.
+    private static bool NamesSomethingUnmentioned(string question, IReadOnlyList<ChunkMatch> sources)
+    {
+        string[] tokens = question.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int t = 1; t < tokens.Length; t++)
+        {
+            string name = tokens[t].Trim('?', '.', ',', '!', ':', ';', '"', '\'', '(', ')');
+            if (name.Length < 2 || !char.IsUpper(name[0]) || name == "I" || StopWords.Contains(name))
+            {
+                continue;
+            }
+
+            bool mentioned = false;
+            foreach (ChunkMatch source in sources)
+            {
+                mentioned |= source.Text.Contains(name, StringComparison.OrdinalIgnoreCase) || (source.Title?.Contains(name, StringComparison.OrdinalIgnoreCase) ?? false);
+            }
+
+            if (!mentioned)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Content words of a text, lower-cased and lightly stemmed so "tables" meets "table".</summary>
