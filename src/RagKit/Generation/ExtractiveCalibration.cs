@@ -13,5 +13,5 @@ namespace RagKit.Generation;
 /// <param name="SubjectBonus">Added for a sentence whose first word the question names ("RagKit is ..." for "What is RagKit?").</param>
 internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.36, MinCoverage: 0.5, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.36, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05);
 }
