@@ -29,7 +29,7 @@ public abstract class PromptTemplate
 
     private sealed class NumberedSourcesTemplate : PromptTemplate
     {
-        public override string Version => "numbered-sources-2";
+        public override string Version => "numbered-sources-breadcrumbs-1";
 
         public override string SystemPrompt =>
             "You answer questions using only the numbered sources provided. " +
