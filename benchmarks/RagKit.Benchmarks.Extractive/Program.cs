@@ -51,11 +51,11 @@ foreach (string splitDir in Directory.GetDirectories(root).Order(StringComparer.
 }
 
 Console.WriteLine();
-Console.WriteLine("| split | facts found / answerable | correct refusals / unanswerable | answers with markup | citations numbered 1..n and resolvable |");
-Console.WriteLine("|---|---|---|---|---|");
+Console.WriteLine("| split | facts found / answerable | correct refusals / unanswerable | answers with markup | citations numbered 1..n and resolvable | mean generation (ms) |");
+Console.WriteLine("|---|---|---|---|---|---|");
 foreach ((string name, Tally t) in totals)
 {
-    Console.WriteLine($"| {name} | {t.Found} / {t.Answerable} | {t.Refused} / {t.Unanswerable} | {t.WithMarkup} / {t.Asked} | {t.CitationsOk} / {t.Asked} |");
+    Console.WriteLine($"| {name} | {t.Found} / {t.Answerable} | {t.Refused} / {t.Unanswerable} | {t.WithMarkup} / {t.Asked} | {t.CitationsOk} / {t.Asked} | {t.GenerationMs / Math.Max(1, t.Asked):F1} |");
 }
 
 return 0;
@@ -84,6 +84,7 @@ async Task<Tally> RunFolderAsync(string folder)
         tally.Refused += !q.Answerable && refused ? 1 : 0;
         tally.WithMarkup += markup is null ? 0 : 1;
         tally.CitationsOk += citationsOk ? 1 : 0;
+        tally.GenerationMs += answer.Report.Generation.TotalMilliseconds;
         bool ok = (q.Answerable ? found : refused) && markup is null && citationsOk;
         if (verbose || !ok)
         {
@@ -130,6 +131,8 @@ internal sealed class Tally
 
     public int CitationsOk { get; set; }
 
+    public double GenerationMs { get; set; }
+
     public void Add(Tally t)
     {
         Asked += t.Asked;
@@ -139,5 +142,6 @@ internal sealed class Tally
         Refused += t.Refused;
         WithMarkup += t.WithMarkup;
         CitationsOk += t.CitationsOk;
+        GenerationMs += t.GenerationMs;
     }
 }

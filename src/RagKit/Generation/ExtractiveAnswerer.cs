@@ -19,7 +19,7 @@ internal static class ExtractiveAnswerer
     public const string DontKnow = "I don't know";
 
     /// <summary>At most this many blocks are embedded per question.</summary>
-    private const int MaxEmbeddedBlocks = 24;
+    private const int MaxEmbeddedBlocks = 12;
 
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
 
