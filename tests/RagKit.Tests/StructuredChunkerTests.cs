@@ -105,4 +105,11 @@ public sealed class StructuredChunkerTests
 
         Assert.Equal(SentenceChunker.Chunk(abstractText, 800, 120), StructuredChunker.Chunk(abstractText, 800, 120));
     }
+
+    [Fact]
+    public void ADocumentOfHeadingsAloneIsKeptAsOneChunk()
+    {
+        Assert.Equal(["Release notes › Version 4.2"], StructuredChunker.Chunk("# Release notes\n\n## Version 4.2\n", 800, 120));
+        Assert.Empty(StructuredChunker.Chunk("  \n\n ", 800, 120));
+    }
 }

@@ -49,6 +49,12 @@ internal static class StructuredChunker
         }
 
         Flush(chunks, breadcrumb, pieces);
+        if (chunks.Count == 0 && breadcrumb is not null)
+        {
+            // A document of headings alone still says something: it is kept as one chunk of its headings.
+            chunks.Add(breadcrumb);
+        }
+
         return chunks;
     }
 
