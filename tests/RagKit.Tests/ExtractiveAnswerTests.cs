@@ -103,4 +103,17 @@ public sealed class ExtractiveAnswerTests
         Assert.DoesNotContain("```", answer.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("sh\n", answer.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ACommandWithAPipeIsStillQuoted()
+    {
+        var sources = new[]
+        {
+            Chunk("logs", "§ Troubleshooting › Reading the logs\nTo list only errors, run:\n\n```\njournalctl -u acme | grep ERROR\n```", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Which command lists only the errors in the logs?", sources);
+
+        Assert.Equal("To list only errors, run: journalctl -u acme | grep ERROR [1]", answer.Text);
+    }
 }

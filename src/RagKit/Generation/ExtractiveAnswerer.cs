@@ -218,6 +218,12 @@ internal static class ExtractiveAnswerer
 
     private static bool Overlaps(Candidate a, Candidate b)
     {
+        // A lead-in is quoted with what it introduces, and the other way round.
+        if ((a.Lead is not null && a.Lead.EndsWith(b.Text, StringComparison.Ordinal)) || (b.Lead is not null && b.Lead.EndsWith(a.Text, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
         if (a.Text.Contains(b.Text, StringComparison.OrdinalIgnoreCase) || b.Text.Contains(a.Text, StringComparison.OrdinalIgnoreCase))
         {
             return true;
@@ -411,8 +417,8 @@ internal static class ExtractiveAnswerer
 
         public string? Lead { get; } = lead;
 
-        /// <summary>Leftovers of flattened tables or markup (chunks stored by older versions) are never quoted.</summary>
-        public bool LooksLikeMarkup { get; } = text.Contains('|', StringComparison.Ordinal) || text.Contains("```", StringComparison.Ordinal);
+        /// <summary>Leftovers of flattened tables or markup (chunks stored by older versions) are never quoted; a command may hold a pipe.</summary>
+        public bool LooksLikeMarkup { get; } = kind != BlockKind.Code && (text.Contains('|', StringComparison.Ordinal) || text.Contains("```", StringComparison.Ordinal));
 
         /// <summary>What is embedded: an item or command with its lead-in, so that it reads as a statement.</summary>
         public string EmbeddingText => Lead is null ? Text : Lead + " " + Text;
