@@ -116,4 +116,17 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("To list only errors, run: journalctl -u acme | grep ERROR [1]", answer.Text);
     }
+
+    [Fact]
+    public void TwoSentencesOfOneSourceAreQuotedInReadingOrder()
+    {
+        var sources = new[]
+        {
+            Chunk("changes", "§ Changing a booking\nYou can change an Advance ticket up to 6pm the day before travel for a fee of 10 pounds. Anytime tickets can be changed for free.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Can tickets be changed?", sources);
+
+        Assert.Equal("You can change an Advance ticket up to 6pm the day before travel for a fee of 10 pounds. [1] Anytime tickets can be changed for free. [1]", answer.Text);
+    }
 }

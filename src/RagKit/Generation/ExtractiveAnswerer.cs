@@ -150,7 +150,7 @@ internal static class ExtractiveAnswerer
         }
 
         // Quote in reading order when both come from one source; cite 1..n in the order the citations appear.
-        if (picks.Count == 2 && picks[0].Source == picks[1].Source && picks[1].Unit < picks[0].Unit)
+        if (picks.Count == 2 && picks[0].Source == picks[1].Source && picks[1].Position < picks[0].Position)
         {
             picks.Reverse();
         }
@@ -204,7 +204,7 @@ internal static class ExtractiveAnswerer
 
         if (pick.Kind == BlockKind.Prose && text.EndsWith(':'))
         {
-            List<Candidate> next = all.Where(c => c.Source == pick.Source && c.Lead is not null && c.Lead.EndsWith(text, StringComparison.Ordinal) && c.Kind is BlockKind.Item or BlockKind.Code).OrderBy(c => c.Unit).ToList();
+            List<Candidate> next = all.Where(c => c.Source == pick.Source && c.Lead is not null && c.Lead.EndsWith(text, StringComparison.Ordinal) && c.Kind is BlockKind.Item or BlockKind.Code).OrderBy(c => c.Position).ToList();
             if (next.Count > 0)
             {
                 return text + " " + string.Join("; ", next.Select(c => c.Text.Trim()));
@@ -266,10 +266,8 @@ internal static class ExtractiveAnswerer
             HashSet<string> sectionWords = Words(string.Concat(breadcrumb, " ", sources[s].Title));
             HashSet<string> context = sectionWords;
             string? lead = null;
-            int unit = 0;
             foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
             {
-                unit++;
                 switch (b.Kind)
                 {
                     case BlockKind.Heading or BlockKind.Question:
@@ -286,7 +284,7 @@ internal static class ExtractiveAnswerer
                             if (!sentence.EndsWith('?'))
                             {
                                 HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, unit, Words(sentence), sentenceContext, null));
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), sentenceContext, null));
                             }
 
                             previous = sentence;
@@ -296,7 +294,7 @@ internal static class ExtractiveAnswerer
                         break;
                     default:
                         var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, unit, Words(b.Text), itemContext, lead));
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), itemContext, lead));
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -376,32 +374,30 @@ internal static class ExtractiveAnswerer
         return words;
     }
 
+    // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
     private static string Stem(string w)
     {
         if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
         {
-            return w[..^3];
+            w = w[..^3];
         }
-
-        if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal))
+        else if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal))
         {
-            return w[..^2];
+            w = w[..^2];
         }
-
-        if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal))
+        else if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal))
         {
-            return w[..^3] + "y";
+            w = w[..^3] + "y";
         }
-
-        if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) && !w.EndsWith("us", StringComparison.Ordinal))
+        else if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) && !w.EndsWith("us", StringComparison.Ordinal))
         {
-            return w[..^1];
+            w = w[..^1];
         }
 
-        return w;
+        return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
     }
 
-    private sealed class Candidate(string text, BlockKind kind, int source, int unit, HashSet<string> words, HashSet<string> context, string? lead)
+    private sealed class Candidate(string text, BlockKind kind, int source, int position, HashSet<string> words, HashSet<string> context, string? lead)
     {
         public string Text { get; } = text;
 
@@ -409,7 +405,8 @@ internal static class ExtractiveAnswerer
 
         public int Source { get; } = source;
 
-        public int Unit { get; } = unit;
+        /// <summary>Reading order over all sources.</summary>
+        public int Position { get; } = position;
 
         public HashSet<string> Words { get; } = words;
 
