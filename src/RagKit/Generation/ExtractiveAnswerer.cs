@@ -9,9 +9,9 @@ namespace RagKit.Generation;
 /// <summary>
 /// The answerer used when no chat client is configured. It reads each retrieved chunk back into its blocks (prose
 /// sentences, list items, table-row sentences, code), scores every block by the question words it contains (weighted
-/// by how rare they are among the sources; a word found only in the block's section breadcrumb or list lead-in counts
-/// for less), and quotes the best one or two without markup, citing them 1..n in order. When even the best block
-/// covers too little of the question, it answers "I don't know" (see docs/extractive.md for the calibration).
+/// by how rare they are among the sources; a word found only in the block's breadcrumb or lead-in counts for less) and
+/// by the similarity of its embedding to the question's, and quotes the best one or two without markup, citing them
+/// 1..n in order. When even the best block scores too low, it answers "I don't know" (docs/extractive.md).
 /// </summary>
 internal static class ExtractiveAnswerer
 {
@@ -32,15 +32,15 @@ internal static class ExtractiveAnswerer
         "what", "which", "who", "whom", "how", "why", "when", "where", "do", "does", "did", "can", "could", "should", "would",
         "will", "shall", "may", "might", "must", "i", "it", "its", "my", "we", "our", "us", "you", "your", "they", "their",
         "this", "that", "these", "those", "there", "by", "as", "at", "from", "me", "about", "into", "any", "some", "if",
-        "has", "have", "had", "get", "use", "used", "using", "need", "there", "than", "then", "so", "not", "no", "yes",
+        "has", "have", "had", "get", "use", "used", "using", "need", "than", "then", "so", "not", "no", "yes",
         "tell", "please", "know", "want", "much", "many", "also", "all", "one", "s", "happen", "happens", "work", "works",
         "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
     };
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "command", "commands", "run", "type", "execute", "cli", "terminal", "shell", "install", "invoke", "start",
-    };
+    // Stemmed like the question's words.
+    private static readonly HashSet<string> CommandWords = new(
+        ((string[])["command", "run", "type", "execute", "cli", "terminal", "shell", "install", "invoke", "start"]).Select(Stem),
+        StringComparer.Ordinal);
 
     /// <summary>Answers from the words of the question alone (no embeddings).</summary>
     public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources)
