@@ -103,4 +103,17 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
         Assert.Equal("install.md", answer.Citations.Single().DocumentId); // the model cited [1]
         Assert.DoesNotContain("§", answer.Citations.Single().Snippet, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WhenTheEmbedderFailsOnTheSentencesTheWordsAloneStillAnswer()
+    {
+        var embedder = new FailingAfterOneCallEmbedder(model.Embedder);
+        using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(embedder).Build();
+        await rag.IngestAsync(Docs, [new RagDocument("install.md", Install), new RagDocument("faq.txt", Faq)]);
+        embedder.FailAfterNextCall = true; // the question is embedded, the sentences are not
+
+        RagAnswer answer = await rag.AskAsync("How do I reset my router password?", new AskOptions(Docs));
+
+        Assert.Equal("Hold the reset button on the back of the router for ten seconds. [1]", answer.Text);
+    }
 }
