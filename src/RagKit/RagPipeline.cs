@@ -274,7 +274,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 replaced.Add(key);
             }
 
-            pending.Add((doc, key, hash, groups, SentenceChunker.Chunk(doc.Text, _options.ChunkSize, _options.ChunkOverlap)));
+            pending.Add((doc, key, hash, groups, StructuredChunker.Chunk(doc.Text, _options.ChunkSize, _options.ChunkOverlap)));
         }
 
         // Embed in batches across documents, then write each batch of finished documents.
@@ -857,7 +857,9 @@ internal sealed partial class RagPipeline : IRagPipeline
         bool extractive = _chat is null || prepared.Sources.Count == 0;
         if (extractive)
         {
-            (text, _) = ExtractiveAnswerer.Answer(question, prepared.Sources);
+            ExtractiveAnswer extracted = await ExtractiveAnswerer.AnswerAsync(question, prepared.Vector, prepared.Sources, _embedder, cancellationToken).ConfigureAwait(false);
+            text = extracted.Text;
+            prepared = prepared with { Sources = extracted.Sources }; // the same sources, cited ones first: [n] is the n-th of them
         }
         else
         {

@@ -1,120 +1,360 @@
+using System.Numerics.Tensors;
 using System.Text;
+using Microsoft.Extensions.AI;
 using RagKit.Ingestion;
 using RagKit.Retrieval;
 
 namespace RagKit.Generation;
 
 /// <summary>
-/// The answerer used when no chat client is configured: from each of the best sources it takes the sentence
-/// that shares the most words with the question, and cites it.
+/// The answerer used when no chat client is configured. It reads each retrieved chunk back into its blocks (prose
+/// sentences, list items, table-row sentences, code), scores every block by the question words it contains (weighted
+/// by how rare they are among the sources; a word found only in the block's breadcrumb or lead-in counts for less) and
+/// by the similarity of its embedding to the question's, and quotes the best one or two without markup, citing them
+/// 1..n in order. When even the best block scores too low, it answers "I don't know" (docs/extractive.md).
 /// </summary>
 internal static class ExtractiveAnswerer
 {
+    /// <summary>The start of every refusal; callers and tests look for it.</summary>
+    public const string DontKnow = "I don't know";
+
+    /// <summary>At most this many blocks are embedded per question.</summary>
+    private const int MaxEmbeddedBlocks = 12;
+
+    private const string NotInSources = DontKnow + ": the sources do not answer this question.";
+
+    /// <summary>The numbers it decides with; the harness replaces them while it calibrates.</summary>
+    internal static ExtractiveCalibration Calibration { get; set; } = ExtractiveCalibration.Default;
+
     private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
     {
-        "a", "an", "the", "is", "are", "was", "were", "be", "to", "of", "and", "or", "in", "on", "for", "with",
-        "what", "which", "who", "how", "why", "when", "where", "do", "does", "did", "can", "i", "it", "its", "my",
-        "you", "your", "this", "that", "by", "as", "at", "from", "me", "about",
+        "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "and", "or", "in", "on", "for", "with",
+        "what", "which", "who", "whom", "how", "why", "when", "where", "do", "does", "did", "can", "could", "should", "would",
+        "will", "shall", "may", "might", "must", "i", "it", "its", "my", "we", "our", "us", "you", "your", "they", "their",
+        "this", "that", "these", "those", "there", "by", "as", "at", "from", "me", "about", "into", "any", "some", "if",
+        "has", "have", "had", "get", "use", "used", "using", "need", "than", "then", "so", "not", "no", "yes",
+        "tell", "please", "know", "want", "much", "many", "also", "all", "one", "s", "happen", "happens", "work", "works",
+        "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
     };
 
-    public const int MaxSources = 3;
+    // Stemmed like the question's words.
+    private static readonly HashSet<string> CommandWords = new(
+        ((string[])["command", "run", "type", "execute", "cli", "terminal", "shell", "install", "invoke", "start"]).Select(Stem),
+        StringComparer.Ordinal);
 
-    public static (string Text, List<Citation> Citations) Answer(string question, IReadOnlyList<ChunkMatch> sources)
+    /// <summary>Answers from the words of the question alone (no embeddings).</summary>
+    public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources)
     {
-        if (sources.Count == 0)
-        {
-            return ("I don't know: no ingested document matches this question.", []);
-        }
+        List<Candidate> candidates = Candidates(sources);
+        double total = ScoreWords(question, candidates);
+        return Decide(question, sources, candidates, total, semantic: false);
+    }
 
-        HashSet<string> questionWords = Words(question);
-        var picks = new List<(string Sentence, int Score, int Source)>(MaxSources);
-        for (int i = 0; i < Math.Min(MaxSources, sources.Count); i++)
+    /// <summary>
+    /// Answers with the question's embedding: every block is embedded too, and its similarity to the question counts
+    /// with its words. If the embedder fails, the words alone decide.
+    /// </summary>
+    public static async ValueTask<ExtractiveAnswer> AnswerAsync(
+        string question,
+        ReadOnlyMemory<float> questionVector,
+        IReadOnlyList<ChunkMatch> sources,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        CancellationToken cancellationToken)
+    {
+        List<Candidate> candidates = Candidates(sources);
+        double total = ScoreWords(question, candidates);
+        bool semantic = false;
+        if (candidates.Count > 0 && !questionVector.IsEmpty)
         {
-            (string best, int score) = BestSentence(sources[i].Text, questionWords);
-            if (best.Length > 0)
+            try
             {
-                picks.Add((best, score, i));
+                // Only the blocks whose words match best are embedded: it bounds the cost of a long chunk.
+                Candidate[] embedded = candidates.OrderByDescending(c => c.Coverage).ThenBy(c => c.Source).Take(MaxEmbeddedBlocks).ToArray();
+                GeneratedEmbeddings<Embedding<float>> vectors = await embedder
+                    .GenerateAsync(embedded.Select(c => c.EmbeddingText), cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                for (int i = 0; i < embedded.Length; i++)
+                {
+                    embedded[i].Similarity = TensorPrimitives.CosineSimilarity(questionVector.Span, vectors[i].Vector.Span);
+                }
+
+                semantic = vectors.Count == embedded.Length;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The words alone still answer.
             }
         }
 
-        // A sentence that shares no word with the question is noise once another one does.
-        if (picks.Exists(p => p.Score > 0))
+        return Decide(question, sources, candidates, total, semantic);
+    }
+
+    // Sets each block's coverage of the question's weighted words; returns the question's total weight.
+    private static double ScoreWords(string question, List<Candidate> candidates)
+    {
+        Dictionary<string, double> weights = Weights(question, candidates);
+        double total = weights.Values.Sum();
+        HashSet<string> questionWords = Words(question);
+        foreach (Candidate c in candidates)
         {
-            picks.RemoveAll(p => p.Score <= 0);
+            c.Coverage = total > 0 ? Coverage(c, weights, Calibration.ContextWeight) / total : 0;
+
+            // "RagKit is a .NET library ..." answers "What is RagKit?": a sentence whose subject the question names.
+            c.NamesSubject = c.Kind == BlockKind.Prose && Subject(c.Text) is { } subject && questionWords.Contains(Stem(subject.ToLowerInvariant()));
         }
 
-        // The most relevant sentence first; citation numbers stay the sources' retrieval ranks.
-        picks.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Source.CompareTo(y.Source));
-        var sb = new StringBuilder();
-        foreach ((string sentence, _, int source) in picks)
+        return total;
+    }
+
+    private static ExtractiveAnswer Decide(string question, IReadOnlyList<ChunkMatch> sources, List<Candidate> candidates, double total, bool semantic)
+    {
+        ExtractiveCalibration k = Calibration;
+        if (sources.Count == 0)
         {
+            return new(DontKnow + ": no ingested document matches this question.", [], sources, 0, Refused: true, semantic);
+        }
+
+        if (candidates.Count == 0 || (total <= 0 && !semantic) || NamesSomethingUnmentioned(question, sources))
+        {
+            return new(NotInSources, [], sources, 0, Refused: true, semantic);
+        }
+
+        bool wantsCommand = Words(question).Overlaps(CommandWords);
+        foreach (Candidate c in candidates)
+        {
+            double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
+            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
+        }
+
+        candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
+        Candidate best = candidates[0];
+        double min = semantic ? k.MinScore : k.MinCoverage;
+        if (best.Score < min)
+        {
+            return new(NotInSources, [], sources, best.Score, Refused: true, semantic);
+        }
+
+        var picks = new List<Candidate> { best };
+        foreach (Candidate c in candidates.Skip(1))
+        {
+            if (c.Score < best.Score * k.SecondBlockShare || c.Score < min)
+            {
+                break;
+            }
+
+            if (!picks.Exists(p => Overlaps(p, c)))
+            {
+                picks.Add(c);
+                break;
+            }
+        }
+
+        // Quote in reading order when both come from one source; cite 1..n in the order the citations appear.
+        if (picks.Count == 2 && picks[0].Source == picks[1].Source && picks[1].Position < picks[0].Position)
+        {
+            picks.Reverse();
+        }
+
+        var order = new List<int>();
+        var sb = new StringBuilder();
+        foreach (Candidate pick in picks)
+        {
+            int number = order.IndexOf(pick.Source) + 1;
+            if (number == 0)
+            {
+                order.Add(pick.Source);
+                number = order.Count;
+            }
+
             if (sb.Length > 0)
             {
                 sb.Append(' ');
             }
 
-            sb.Append(sentence).Append(" [").Append(source + 1).Append(']');
+            sb.Append(Present(pick, candidates)).Append(" [").Append(number).Append(']');
         }
 
-        var citations = new List<Citation>(picks.Count);
-        foreach ((_, _, int source) in picks.OrderBy(p => p.Source))
+        var ordered = new List<ChunkMatch>(sources.Count);
+        var citations = new List<Citation>(order.Count);
+        foreach (int source in order)
         {
-            citations.Add(CitationParser.ToCitation(source + 1, sources[source]));
+            ordered.Add(sources[source]);
+            citations.Add(CitationParser.ToCitation(ordered.Count, sources[source]));
         }
 
-        return (sb.ToString(), citations);
+        for (int i = 0; i < sources.Count; i++)
+        {
+            if (!order.Contains(i))
+            {
+                ordered.Add(sources[i]);
+            }
+        }
+
+        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic);
     }
 
-    private static (string Sentence, int Score) BestSentence(string text, HashSet<string> questionWords)
+    // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in.
+    private static string Present(Candidate pick, List<Candidate> all)
     {
-        string best = string.Empty;
-        int bestScore = -1;
-        foreach (string sentence in SentenceChunker.SplitSentences(text, 1000))
+        string text = pick.Kind == BlockKind.Code ? pick.Text.Trim() : pick.Text;
+        if (pick.Kind is BlockKind.Item or BlockKind.Code && pick.Lead is { } lead)
         {
-            // Headings, table rows and code fences name or list things; a sentence answers.
-            int score = sentence.StartsWith('#') || sentence.StartsWith('|') || sentence.StartsWith("```", StringComparison.Ordinal) ? -100 : 0;
-            foreach (string w in Words(sentence))
+            return EndWithColon(lead) + " " + text;
+        }
+
+        if (pick.Kind == BlockKind.Prose && text.EndsWith(':'))
+        {
+            List<Candidate> next = all.Where(c => c.Source == pick.Source && c.Lead is not null && c.Lead.EndsWith(text, StringComparison.Ordinal) && c.Kind is BlockKind.Item or BlockKind.Code).OrderBy(c => c.Position).ToList();
+            if (next.Count > 0)
             {
-                if (questionWords.Contains(w))
+                return text + " " + string.Join("; ", next.Select(c => c.Text.Trim()));
+            }
+        }
+
+        return text;
+    }
+
+    private static string EndWithColon(string lead) => lead.EndsWith(':') ? lead : lead.TrimEnd('.') + ":";
+
+    private static bool Overlaps(Candidate a, Candidate b)
+    {
+        // A lead-in is quoted with what it introduces, and the other way round.
+        if ((a.Lead is not null && a.Lead.EndsWith(b.Text, StringComparison.Ordinal)) || (b.Lead is not null && b.Lead.EndsWith(a.Text, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        if (a.Text.Contains(b.Text, StringComparison.OrdinalIgnoreCase) || b.Text.Contains(a.Text, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        int shared = a.Words.Count(b.Words.Contains);
+        return shared >= 0.6 * Math.Min(a.Words.Count, b.Words.Count);
+    }
+
+    private static double Coverage(Candidate c, Dictionary<string, double> weights, double contextWeight)
+    {
+        double covered = 0;
+        foreach ((string word, double weight) in weights)
+        {
+            covered += c.Words.Contains(word) ? weight : c.Context.Contains(word) ? weight * contextWeight : 0;
+        }
+
+        return covered;
+    }
+
+    // Rare words say more: a question word found in few blocks weighs more; one found in none weighs most.
+    private static Dictionary<string, double> Weights(string question, List<Candidate> candidates)
+    {
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string word in Words(question))
+        {
+            int df = candidates.Count(c => c.Words.Contains(word) || c.Context.Contains(word));
+            weights[word] = Math.Log(1 + ((candidates.Count + 1.0) / (df + 1.0)));
+        }
+
+        return weights;
+    }
+
+    private static List<Candidate> Candidates(IReadOnlyList<ChunkMatch> sources)
+    {
+        var candidates = new List<Candidate>();
+        for (int s = 0; s < sources.Count; s++)
+        {
+            (string? breadcrumb, string body) = ChunkText.Split(sources[s].Text);
+            HashSet<string> sectionWords = Words(string.Concat(breadcrumb, " ", sources[s].Title));
+            HashSet<string> context = sectionWords;
+            string? lead = null;
+            foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
+            {
+                switch (b.Kind)
                 {
-                    score++;
+                    case BlockKind.Heading or BlockKind.Question:
+                        // A heading inside the text (chunks stored before breadcrumbs) is context, never an answer.
+                        context = new HashSet<string>(sectionWords, StringComparer.Ordinal);
+                        context.UnionWith(Words(b.Text));
+                        lead = null;
+                        break;
+                    case BlockKind.Prose:
+                        // The sentence before is context too: "it" in "We feed it with rye flour" is the starter.
+                        string? previous = null;
+                        foreach (string sentence in SentenceChunker.SplitSentences(b.Text, 1000))
+                        {
+                            if (!sentence.EndsWith('?'))
+                            {
+                                HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous)), StringComparer.Ordinal);
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), sentenceContext, null));
+                            }
+
+                            previous = sentence;
+                        }
+
+                        lead = b.Text.EndsWith(':') ? b.Text : null;
+                        break;
+                    default:
+                        var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead)), StringComparer.Ordinal);
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), itemContext, lead));
+                        if (b.Kind is not (BlockKind.Item or BlockKind.Code))
+                        {
+                            lead = null;
+                        }
+
+                        break;
                 }
             }
-
-            // A sentence whose subject is a word of the question ("RagKit is ...") says what the question asks about.
-            if (score > 0 && sentence.Length > 0 && char.IsLetter(sentence[0]) && questionWords.Contains(FirstWord(sentence)))
-            {
-                score++;
-            }
-
-            if (score > bestScore)
-            {
-                bestScore = score;
-                best = sentence;
-            }
         }
 
-        return (best, bestScore);
+        return candidates;
     }
 
-    private static string FirstWord(string sentence)
+    // The subject of a sentence that states what something is or does: "RagKit is ...", "The SunBox stores ...".
+    private static string? Subject(string sentence)
     {
-        int end = 0;
-        while (end < sentence.Length && char.IsLetterOrDigit(sentence[end]))
+        string[] tokens = sentence.Split(' ', 4);
+        int i = tokens.Length > 0 && tokens[0] is "The" or "A" or "An" ? 1 : 0;
+        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
+            ? tokens[i].TrimEnd(',', ':', ';')
+            : null;
+    }
+
+    // A name in the question (a capitalised word after the first) that no source mentions: the sources are about something else.
+    private static bool NamesSomethingUnmentioned(string question, IReadOnlyList<ChunkMatch> sources)
+    {
+        string[] tokens = question.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int t = 1; t < tokens.Length; t++)
         {
-            end++;
+            string name = tokens[t].Trim('?', '.', ',', '!', ':', ';', '"', '\'', '(', ')');
+            if (name.Length < 2 || !char.IsUpper(name[0]) || name == "I" || StopWords.Contains(name))
+            {
+                continue;
+            }
+
+            bool mentioned = false;
+            foreach (ChunkMatch source in sources)
+            {
+                mentioned |= source.Text.Contains(name, StringComparison.OrdinalIgnoreCase) || (source.Title?.Contains(name, StringComparison.OrdinalIgnoreCase) ?? false);
+            }
+
+            if (!mentioned)
+            {
+                return true;
+            }
         }
 
-        return sentence[..end];
+        return false;
     }
 
-    private static HashSet<string> Words(string text)
+    /// <summary>Content words of a text, lower-cased and lightly stemmed so "tables" meets "table".</summary>
+    internal static HashSet<string> Words(string text)
     {
-        var words = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var words = new HashSet<string>(StringComparer.Ordinal);
         int start = -1;
         for (int i = 0; i <= text.Length; i++)
         {
-            bool letter = i < text.Length && char.IsLetterOrDigit(text[i]);
+            // "ragkit.ask" and "cache_ttl" are names, not the words "ragkit" and "cache": a joiner between letters stays.
+            bool letter = i < text.Length && (char.IsLetterOrDigit(text[i])
+                || (start >= 0 && text[i] is '.' or '_' && i + 1 < text.Length && char.IsLetterOrDigit(text[i + 1])));
             if (letter && start < 0)
             {
                 start = i;
@@ -124,7 +364,7 @@ internal static class ExtractiveAnswerer
                 string w = text[start..i];
                 if (!StopWords.Contains(w))
                 {
-                    words.Add(w);
+                    words.Add(Stem(w.ToLowerInvariant()));
                 }
 
                 start = -1;
@@ -132,5 +372,60 @@ internal static class ExtractiveAnswerer
         }
 
         return words;
+    }
+
+    // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
+    private static string Stem(string w)
+    {
+        if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
+        {
+            w = w[..^3];
+        }
+        else if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal))
+        {
+            w = w[..^2];
+        }
+        else if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal))
+        {
+            w = w[..^3] + "y";
+        }
+        else if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) && !w.EndsWith("us", StringComparison.Ordinal))
+        {
+            w = w[..^1];
+        }
+
+        return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
+    }
+
+    private sealed class Candidate(string text, BlockKind kind, int source, int position, HashSet<string> words, HashSet<string> context, string? lead)
+    {
+        public string Text { get; } = text;
+
+        public BlockKind Kind { get; } = kind;
+
+        public int Source { get; } = source;
+
+        /// <summary>Reading order over all sources.</summary>
+        public int Position { get; } = position;
+
+        public HashSet<string> Words { get; } = words;
+
+        public HashSet<string> Context { get; } = context;
+
+        public string? Lead { get; } = lead;
+
+        /// <summary>Leftovers of flattened tables or markup (chunks stored by older versions) are never quoted; a command may hold a pipe.</summary>
+        public bool LooksLikeMarkup { get; } = kind != BlockKind.Code && (text.Contains('|', StringComparison.Ordinal) || text.Contains("```", StringComparison.Ordinal));
+
+        /// <summary>What is embedded: an item or command with its lead-in, so that it reads as a statement.</summary>
+        public string EmbeddingText => Lead is null ? Text : Lead + " " + Text;
+
+        public double Coverage { get; set; }
+
+        public double Similarity { get; set; }
+
+        public bool NamesSubject { get; set; }
+
+        public double Score { get; set; }
     }
 }

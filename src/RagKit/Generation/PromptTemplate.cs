@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using RagKit.Ingestion;
 using RagKit.Retrieval;
 
 namespace RagKit.Generation;
@@ -28,7 +29,7 @@ public abstract class PromptTemplate
 
     private sealed class NumberedSourcesTemplate : PromptTemplate
     {
-        public override string Version => "numbered-sources-1";
+        public override string Version => "numbered-sources-breadcrumbs-1";
 
         public override string SystemPrompt =>
             "You answer questions using only the numbered sources provided. " +
@@ -41,13 +42,16 @@ public abstract class PromptTemplate
             sb.AppendLine("Sources:");
             for (int i = 0; i < sources.Count; i++)
             {
+                // The section breadcrumb tells the model where the passage sits ("Install › Supported platforms").
+                (string? section, string body) = ChunkText.Split(sources[i].Text);
                 sb.Append('[').Append(i + 1).Append("] ");
-                if (sources[i].Title is { Length: > 0 } title)
+                string heading = string.Join(ChunkText.Separator, new[] { sources[i].Title, section }.Where(s => !string.IsNullOrEmpty(s)));
+                if (heading.Length > 0)
                 {
-                    sb.Append(title).Append(": ");
+                    sb.Append(heading).Append(": ");
                 }
 
-                sb.AppendLine(sources[i].Text);
+                sb.AppendLine(body);
             }
 
             sb.AppendLine().Append("Question: ").AppendLine(question).Append("Answer:");
@@ -80,7 +84,12 @@ internal static partial class CitationParser
     public static Citation ToCitation(int number, ChunkMatch source) =>
         new(number, source.Document.DocumentId, source.ChunkId, Snippet(source.Text), source.Score);
 
-    private static string Snippet(string text) => text.Length <= 160 ? text : string.Concat(text.AsSpan(0, 157), "...");
+    // The snippet shows the passage itself; its section breadcrumb is part of the chunk's text, not of what it says.
+    private static string Snippet(string text)
+    {
+        text = ChunkText.Split(text).Body;
+        return text.Length <= 160 ? text : string.Concat(text.AsSpan(0, 157), "...");
+    }
 
     [GeneratedRegex(@"\[(\d+(?:\s*,\s*\d+)*)\]")]
     private static partial Regex CitationMarker();

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using RagKit;
+using RagKit.Caching;
+using RagKit.Generation;
+using RagKit.Retrieval;
+
+/// <summary>
+/// Sweeps the extractive answerer's lexical weight on one split: for each weight, every question is answered with
+/// refusals off, and the "I don't know" threshold that gets the most questions right (fact found, or correctly refused)
+/// is chosen. Retrieval is the pipeline's own (same store, top 4, minimum score 0.2).
+/// </summary>
+internal static class Calibration
+{
+    public static async Task RunAsync(string splitDir, IEmbeddingGenerator<string, Embedding<float>> embedder)
+    {
+        var asked = new List<(DevSetQuestion Q, ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources)>();
+        foreach (string folder in Directory.GetDirectories(splitDir).Order(StringComparer.Ordinal))
+        {
+            IVectorStore store = EmbeddedVectorStore.InMemory();
+            using var storeOwner = (IDisposable)store;
+            using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(embedder).UseVectorStore(store).Build();
+            var scope = new RagScope("harness", Path.GetFileName(folder));
+            await rag.IngestAsync(scope, Harness.Documents(folder));
+            foreach (DevSetQuestion q in DevSetQuestion.Read(Path.Combine(folder, "questions.tsv")))
+            {
+                ReadOnlyMemory<float> vector = (await embedder.GenerateAsync([QuestionNormalizer.Normalize(q.Question)]))[0].Vector;
+                asked.Add((q, vector, await store.SearchAsync(vector, new VectorQuery(scope, 4, 0.2f), default)));
+            }
+        }
+
+        ExtractiveCalibration original = ExtractiveAnswerer.Calibration;
+        Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"right",8} {"facts found",12} {"refusals",9}");
+        foreach (double lexical in new[] { 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0 })
+        {
+            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity };
+            var scored = new List<(double Score, bool Answerable, bool Found)>();
+            foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
+            {
+                ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
+                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
+            }
+
+            (double threshold, int right, int found, int refused) best = (0, -1, 0, 0);
+            double[] observed = scored.Select(s => s.Score).Where(double.IsFinite).Distinct().Order().ToArray();
+            for (int i = 0; i < observed.Length; i++)
+            {
+                // A threshold halfway between two observed scores.
+                double cut = i == 0 ? observed[0] - 0.01 : (observed[i - 1] + observed[i]) / 2;
+                int found = scored.Count(s => s.Found && s.Score >= cut);
+                int refused = scored.Count(s => !s.Answerable && s.Score < cut);
+                if (found + refused > best.right)
+                {
+                    best = (cut, found + refused, found, refused);
+                }
+            }
+
+            int answerable = scored.Count(s => s.Answerable);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{lexical,15:F1} {best.threshold,15:F3} {best.right,4}/{scored.Count,-3} {best.found,6}/{answerable,-5} {best.refused,4}/{scored.Count - answerable,-4}"));
+        }
+
+        ExtractiveAnswerer.Calibration = original;
+    }
+}

@@ -1,0 +1,12 @@
+using RagKit.Retrieval;
+
+namespace RagKit.Generation;
+
+/// <summary>What the extractive answerer decided.</summary>
+/// <param name="Text">The answer, or a refusal starting with <see cref="ExtractiveAnswerer.DontKnow"/>.</param>
+/// <param name="Citations">Citations numbered 1..n in the order they appear in the text.</param>
+/// <param name="Sources">The sources, cited ones first in citation order, so that [n] names the n-th.</param>
+/// <param name="Score">The best block's score (0 to 1); below <see cref="ExtractiveCalibration.MinScore"/> the answer is a refusal.</param>
+/// <param name="Refused">True when the answer is "I don't know".</param>
+/// <param name="Semantic">True when sentence embeddings took part in the score.</param>
+internal sealed record ExtractiveAnswer(string Text, List<Citation> Citations, IReadOnlyList<ChunkMatch> Sources, double Score, bool Refused, bool Semantic);

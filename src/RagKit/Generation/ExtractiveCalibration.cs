@@ -1,0 +1,17 @@
+namespace RagKit.Generation;
+
+/// <summary>
+/// The numbers the extractive answerer decides with. The defaults were calibrated on the dev split of
+/// benchmarks/RagKit.Benchmarks.Extractive (see docs/extractive.md); the harness sweeps them.
+/// </summary>
+/// <param name="LexicalWeight">Share of the score that comes from the question words a block contains (the rest is the
+/// cosine similarity of the block's and the question's embeddings).</param>
+/// <param name="MinScore">Below this best score the answer is "I don't know" (with embeddings).</param>
+/// <param name="MinCoverage">Below this share of the question's weighted words the answer is "I don't know" (without embeddings).</param>
+/// <param name="ContextWeight">How much a question word counts when it is only in a block's breadcrumb, lead-in or title.</param>
+/// <param name="SecondBlockShare">A second block is quoted only when it scores at least this share of the best one.</param>
+/// <param name="SubjectBonus">Added for a sentence whose first word the question names ("RagKit is ..." for "What is RagKit?").</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus)
+{
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.36, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05);
+}

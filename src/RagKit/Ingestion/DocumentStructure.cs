@@ -1,0 +1,366 @@
+using System.Text;
+using Markdig;
+using Markdig.Extensions.Tables;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
+
+namespace RagKit.Ingestion;
+
+/// <summary>
+/// Reads markdown or plain text into blocks (headings, FAQ questions, prose, list items, table rows, code) with the
+/// markup removed, using Markdig's CommonMark parser. Plain text is valid markdown, so one reader serves both.
+/// </summary>
+internal static class DocumentStructure
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseYamlFrontMatter().Build();
+
+    /// <summary>Longest line that still counts as an FAQ question.</summary>
+    private const int MaxQuestionLength = 200;
+
+    /// <summary>Reads a document into blocks.</summary>
+    /// <param name="text">Markdown or plain text.</param>
+    /// <param name="keepInlineCode">Keep backticks around inline code (for chunk text that is read again); false gives plain prose.</param>
+    public static List<StructuredBlock> Read(string text, bool keepInlineCode)
+    {
+        MarkdownDocument document = Markdown.Parse(text, Pipeline);
+        var reader = new Reader(keepInlineCode);
+        reader.Walk(document);
+        MarkQuestionParagraphs(reader.Blocks);
+        return reader.Blocks;
+    }
+
+    // A paragraph that is one short question and is followed by its answer starts an FAQ entry.
+    private static void MarkQuestionParagraphs(List<StructuredBlock> blocks)
+    {
+        for (int i = 0; i + 1 < blocks.Count; i++)
+        {
+            StructuredBlock b = blocks[i];
+            if (b.Kind == BlockKind.Prose && IsQuestionLine(b.Text) && blocks[i + 1].Kind is BlockKind.Prose or BlockKind.Item or BlockKind.Code or BlockKind.Row)
+            {
+                blocks[i] = b with { Kind = BlockKind.Question };
+            }
+        }
+    }
+
+    private static bool IsQuestionLine(string line) =>
+        line.Length is > 3 and <= MaxQuestionLength && line[^1] == '?' && char.IsUpper(line[0]) && !ContainsSentenceEnd(line);
+
+    private static bool ContainsSentenceEnd(string line)
+    {
+        for (int i = 0; i < line.Length - 1; i++)
+        {
+            if (line[i] is '.' or '!' or '?' && line[i + 1] == ' ')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class Reader(bool keepInlineCode)
+    {
+        private int _lists;
+
+        public List<StructuredBlock> Blocks { get; } = [];
+
+        public void Walk(ContainerBlock container, int listId = 0)
+        {
+            foreach (Block block in container)
+            {
+                Visit(block, listId);
+            }
+        }
+
+        private void Visit(Block block, int listId)
+        {
+            switch (block)
+            {
+                case HeadingBlock heading:
+                    AddText(BlockKind.Heading, Inline(heading.Inline, singleLine: true), heading.Level);
+                    break;
+                case YamlFrontMatterBlock:
+                    break;
+                case CodeBlock code:
+                    AddText(BlockKind.Code, code.Lines.ToString().TrimEnd(), 0, listId);
+                    break;
+                case ParagraphBlock paragraph:
+                    AddParagraph(Inline(paragraph.Inline, singleLine: false), listId);
+                    break;
+                case ListBlock list:
+                    int id = ++_lists;
+                    foreach (Block item in list)
+                    {
+                        if (item is ListItemBlock listItem)
+                        {
+                            AddListItem(listItem, id);
+                        }
+                    }
+
+                    break;
+                case Table table:
+                    AddTable(table);
+                    break;
+                case ContainerBlock inner:
+                    Walk(inner, listId);
+                    break;
+                case LeafBlock leaf when leaf.Inline is not null:
+                    AddParagraph(Inline(leaf.Inline, singleLine: false), listId);
+                    break;
+            }
+        }
+
+        // The item's first paragraph is the item; anything nested under it (a sub-list, code) follows as its own blocks.
+        private void AddListItem(ListItemBlock item, int listId)
+        {
+            bool first = true;
+            foreach (Block child in item)
+            {
+                if (first && child is ParagraphBlock p)
+                {
+                    // "1. How early can I book?" with its answer on the next line is an FAQ entry, not an item.
+                    string text = Inline(p.Inline, singleLine: false);
+                    int lineEnd = text.IndexOf('\n', StringComparison.Ordinal);
+                    if (lineEnd > 0 && IsQuestionLine(text[..lineEnd].Trim()))
+                    {
+                        AddParagraph(text, 0);
+                    }
+                    else
+                    {
+                        AddText(BlockKind.Item, text, 0, listId);
+                    }
+                }
+                else
+                {
+                    Visit(child, listId);
+                }
+
+                first = false;
+            }
+        }
+
+        private void AddTable(Table table)
+        {
+            List<string>? header = null;
+            foreach (Block rowBlock in table)
+            {
+                if (rowBlock is not TableRow row)
+                {
+                    continue;
+                }
+
+                var cells = new List<string>();
+                foreach (Block cellBlock in row)
+                {
+                    var sb = new StringBuilder();
+                    if (cellBlock is TableCell cell)
+                    {
+                        foreach (Block inCell in cell)
+                        {
+                            if (inCell is LeafBlock { Inline: not null } leaf)
+                            {
+                                sb.Append(sb.Length > 0 ? " " : "").Append(Inline(leaf.Inline, singleLine: true));
+                            }
+                        }
+                    }
+
+                    cells.Add(Collapse(sb.ToString()));
+                }
+
+                if (row.IsHeader && header is null)
+                {
+                    header = cells;
+                    continue;
+                }
+
+                string sentence = RowSentence(header, cells);
+                if (sentence.Length > 0)
+                {
+                    AddText(BlockKind.Row, sentence);
+                }
+            }
+        }
+
+        // "Ubuntu: minimum version 20.04; architectures x64 and arm64." The first cell names the row; the header labels the rest.
+        private static string RowSentence(List<string>? header, List<string> cells)
+        {
+            var sb = new StringBuilder();
+            int first = cells.FindIndex(c => c.Length > 0);
+            if (first < 0)
+            {
+                return string.Empty;
+            }
+
+            sb.Append(cells[first]);
+            bool any = false;
+            for (int i = first + 1; i < cells.Count; i++)
+            {
+                if (cells[i].Length == 0)
+                {
+                    continue;
+                }
+
+                sb.Append(any ? "; " : ": ");
+                any = true;
+                string label = header is not null && i < header.Count ? Label(header[i]) : string.Empty;
+                if (label.Length > 0 && !cells[i].StartsWith(label, StringComparison.OrdinalIgnoreCase))
+                {
+                    sb.Append(label).Append(' ');
+                }
+
+                sb.Append(cells[i]);
+            }
+
+            if (!EndsWithPunctuation(sb[^1]))
+            {
+                sb.Append('.');
+            }
+
+            return sb.ToString();
+        }
+
+        // Header words read as part of the sentence ("Minimum version" -> "minimum version"), acronyms kept ("OS").
+        private static string Label(string header)
+        {
+            if (header.Length < 2 || char.IsUpper(header[1]) || header.Contains('`', StringComparison.Ordinal))
+            {
+                return header;
+            }
+
+            return char.ToLowerInvariant(header[0]) + header[1..];
+        }
+
+        private static bool EndsWithPunctuation(char c) => c is '.' or '!' or '?' or ':' or ';';
+
+        // Splits a paragraph at "Q:"/"A:" lines and at a leading question line followed by its answer (plain-text FAQs).
+        private void AddParagraph(string text, int listId)
+        {
+            string[] lines = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var prose = new StringBuilder();
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string line = lines[i];
+                if (StripPrefix(line, "Q", "Question") is { } question)
+                {
+                    FlushProse(prose, listId);
+                    AddText(BlockKind.Question, question);
+                }
+                else if (StripPrefix(line, "A", "Answer") is { } answer)
+                {
+                    FlushProse(prose, listId);
+                    prose.Append(answer);
+                }
+                else if (prose.Length == 0 && i + 1 < lines.Length && IsQuestionLine(line))
+                {
+                    AddText(BlockKind.Question, line);
+                }
+                else
+                {
+                    prose.Append(prose.Length > 0 ? " " : "").Append(line);
+                }
+            }
+
+            FlushProse(prose, listId);
+        }
+
+        private void FlushProse(StringBuilder prose, int listId)
+        {
+            if (prose.Length > 0)
+            {
+                AddText(BlockKind.Prose, Collapse(prose.ToString()), 0, listId);
+                prose.Clear();
+            }
+        }
+
+        private static string? StripPrefix(string line, string shortName, string longName)
+        {
+            foreach (string name in (ReadOnlySpan<string>)[longName, shortName])
+            {
+                if (line.Length > name.Length + 1 && line.StartsWith(name, StringComparison.OrdinalIgnoreCase) && line[name.Length] is ':' or '.' or ')')
+                {
+                    string rest = line[(name.Length + 1)..].Trim();
+                    return rest.Length > 0 ? rest : null;
+                }
+            }
+
+            return null;
+        }
+
+        private void AddText(BlockKind kind, string text, int level = 0, int listId = 0)
+        {
+            text = kind == BlockKind.Code ? text : Collapse(text);
+            if (text.Length > 0)
+            {
+                Blocks.Add(new StructuredBlock(kind, text, level, listId));
+            }
+        }
+
+        private string Inline(ContainerInline? inline, bool singleLine)
+        {
+            var sb = new StringBuilder();
+            Append(inline, sb, singleLine);
+            return sb.ToString();
+        }
+
+        private void Append(ContainerInline? container, StringBuilder sb, bool singleLine)
+        {
+            if (container is null)
+            {
+                return;
+            }
+
+            foreach (Inline inline in container)
+            {
+                switch (inline)
+                {
+                    case LiteralInline literal:
+                        sb.Append(literal.Content.AsSpan());
+                        break;
+                    case CodeInline code when keepInlineCode:
+                        sb.Append('`').Append(code.Content).Append('`');
+                        break;
+                    case CodeInline code:
+                        sb.Append(code.Content);
+                        break;
+                    case LineBreakInline:
+                        sb.Append(singleLine ? ' ' : '\n');
+                        break;
+                    case HtmlEntityInline entity:
+                        sb.Append(entity.Transcoded.AsSpan());
+                        break;
+                    case AutolinkInline link:
+                        sb.Append(link.Url);
+                        break;
+                    case HtmlInline:
+                        break;
+                    case ContainerInline inner:
+                        Append(inner, sb, singleLine);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Collapses runs of whitespace to one space and trims.</summary>
+    internal static string Collapse(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                if (sb.Length > 0 && sb[^1] != ' ')
+                {
+                    sb.Append(' ');
+                }
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+}
