@@ -607,7 +607,8 @@ internal sealed partial class RagPipeline : IRagPipeline
             ?? (SingleFlight is not null && options.UseCache && !timings.Unconfirmed
                 ? await GenerateSingleFlightAsync(SingleFlight, question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false)
                 : await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false));
-        activity?.SetTag("ragkit.tier", answer.Tier.ToString());
+        // The same value as the metrics' `tier` tag: the name of the tier that served, or "generated".
+        activity?.SetTag("ragkit.tier", answer.Tier == AnswerTier.Generated ? RagKitTelemetry.GeneratedTier : timings.ServedBy ?? answer.Tier.ToString().ToLowerInvariant());
         return answer;
     }
 
@@ -713,6 +714,7 @@ internal sealed partial class RagPipeline : IRagPipeline
 
                 TimeSpan elapsed = Stopwatch.GetElapsedTime(t);
                 RecordHit(tier.Name, elapsed);
+                timings.ServedBy = tier.Name;
                 _exact.Set(scope, shared);
                 return new Prepared(ReadOnlyMemory<float>.Empty, [], FromCache(shared, new TierReport
                 {
@@ -764,6 +766,7 @@ internal sealed partial class RagPipeline : IRagPipeline
 
                 timings.SemanticLookup = Stopwatch.GetElapsedTime(t);
                 RecordHit(tier.Name, timings.SemanticLookup);
+                timings.ServedBy = tier.Name;
                 CachedAnswer promoted = Rekey(hit.Answer, normalized);
                 _exact.Set(scope, promoted);
                 if (!ReferenceEquals(tier, _localSemantic))
@@ -899,7 +902,7 @@ internal sealed partial class RagPipeline : IRagPipeline
             },
         };
 
-        RagKitTelemetry.AskDuration.Record(answer.Report.Total.TotalMilliseconds, RagKitTelemetry.Tier("generated"));
+        RagKitTelemetry.AskDuration.Record(answer.Report.Total.TotalMilliseconds, RagKitTelemetry.Tier(RagKitTelemetry.GeneratedTier));
 
         bool sameAsExplored = false;
         if (complete && timings.Exploration.IsExplore && _options.AnswerVerifier is { } verifier)
@@ -1314,6 +1317,9 @@ internal sealed partial class RagPipeline : IRagPipeline
     private sealed class StageTimings
     {
         private List<string>? _skipped;
+
+        /// <summary>The name of the cache tier that served the ask (the metrics' and traces' `tier` value); null on a miss.</summary>
+        public string? ServedBy { get; set; }
 
         public TimeSpan Embedding { get; set; }
 

@@ -31,5 +31,8 @@ public static class RagKitTelemetry
     internal static readonly Histogram<double> GenerationDuration = Meter.CreateHistogram<double>("ragkit.generation.duration", unit: "ms", description: "Time to generate an answer on a miss.");
     internal static readonly Histogram<double> LookupDuration = Meter.CreateHistogram<double>("ragkit.lookup.duration", unit: "ms", description: "Time of a cache tier lookup (tag: tier).");
 
+    /// <summary>The `tier` tag value of an answer that was generated (no cache tier served it).</summary>
+    internal const string GeneratedTier = "generated";
+
     internal static KeyValuePair<string, object?> Tier(string name) => new("tier", name);
 }
