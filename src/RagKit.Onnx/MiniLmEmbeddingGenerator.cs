@@ -149,6 +149,19 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     /// <summary>Number of floats read from the session's outputs (pooled embeddings, or token states to pool).</summary>
     internal long FloatsCopiedOut => Interlocked.Read(ref _floatsCopiedOut);
 
+    /// <summary>Tokenizes texts as a request does (truncation included), runs nothing; for the GPU harness's profile.</summary>
+    /// <returns>The number of tokens kept.</returns>
+    internal long TokenizeOnly(string[] texts)
+    {
+        long tokens = 0;
+        foreach (Tokenized t in TokenizeAll(texts))
+        {
+            tokens += t.Ids.Length;
+        }
+
+        return tokens;
+    }
+
     /// <summary>Whether the session runs on the CUDA execution provider.</summary>
     internal bool UsesCuda { get; }
 
