@@ -52,7 +52,6 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private readonly ILogger _logger;
     private readonly BertTokenizer _tokenizer;
     private readonly InferenceSession _session;
-    private readonly InferenceSession[] _sessions;
     private readonly string[] _inputNames;
     private readonly InputKind[] _inputKinds;
     private readonly string[] _outputNames;
@@ -116,28 +115,6 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         UsesCuda = provider == "CUDA";
-
-        // More sessions on CUDA: each has its own streams and kernel launches, so batches in flight do not queue
-        // behind one session's per-call overhead.
-        _sessions = new InferenceSession[UsesCuda || options.PipelineBatches == true ? options.CudaSessions : 1];
-        _sessions[0] = _session;
-        try
-        {
-            for (int i = 1; i < _sessions.Length; i++)
-            {
-                _sessions[i] = new InferenceSession(model, sessionOptions);
-            }
-        }
-        catch
-        {
-            foreach (InferenceSession? session in _sessions)
-            {
-                session?.Dispose();
-            }
-
-            throw;
-        }
-
         Log.ModelLoaded(_logger, ModelId, provider);
     }
 
@@ -318,10 +295,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         _disposed = true;
-        foreach (InferenceSession session in _sessions)
-        {
-            session.Dispose();
-        }
+        _session.Dispose();
     }
 
     /// <summary>
@@ -517,9 +491,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         try
         {
             var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = consumers };
-            Parallel.For(0, consumers, parallel, consumer =>
+            Parallel.For(0, consumers, parallel, _ =>
             {
-                InferenceSession session = _sessions[consumer % _sessions.Length];
                 foreach (int[] indices in ready.GetConsumingEnumerable(cancellationToken))
                 {
                     var batch = new Tokenized[indices.Length];
@@ -528,7 +501,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
                         batch[j] = work[indices[j]];
                     }
 
-                    CachedEmbedding[] batchResults = RunBatch(session, batch, cancellationToken);
+                    CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
                     for (int j = 0; j < indices.Length; j++)
                     {
                         computed[indices[j]] = batchResults[j];
@@ -619,7 +592,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             try
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                CachedEmbedding[] results = RunBatch(_session, [.. batch.Select(p => p.Text)], CancellationToken.None);
+                CachedEmbedding[] results = RunBatch([.. batch.Select(p => p.Text)], CancellationToken.None);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(results[i]);
@@ -637,7 +610,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
     }
 
-    private CachedEmbedding[] RunBatch(InferenceSession session, Tokenized[] batch, CancellationToken cancellationToken)
+    private CachedEmbedding[] RunBatch(Tokenized[] batch, CancellationToken cancellationToken)
     {
         int n = batch.Length;
         int seq = 0;
@@ -690,7 +663,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try
             {
-                outputs = session.Run(runOptions, _inputNames, inputs, _outputNames);
+                outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {

@@ -53,12 +53,6 @@ public sealed class OnnxEmbeddingOptions
     internal int CudaBatchesInFlight { get; set; } = 3;
 
     /// <summary>
-    /// On CUDA (or with <see cref="PipelineBatches"/> forced on), how many inference sessions share the batches in
-    /// flight, each with its own streams and launches. Default 1; the GPU harness varies it.
-    /// </summary>
-    internal int CudaSessions { get; set; } = 1;
-
-    /// <summary>
     /// Whether mean pooling and normalization run inside the ONNX graph (<see cref="PoolingGraph"/>), so only
     /// [batch, 384] leaves the session. On by default; off gives the earlier host pooling for the GPU harness's A/B.
     /// </summary>
@@ -104,12 +98,6 @@ public sealed class OnnxEmbeddingOptions
         {
             throw new ArgumentOutOfRangeException(nameof(CudaBatchesInFlight), CudaBatchesInFlight,
                 $"{nameof(OnnxEmbeddingOptions)}.{nameof(CudaBatchesInFlight)} must be at least 1.");
-        }
-
-        if (CudaSessions < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(CudaSessions), CudaSessions,
-                $"{nameof(OnnxEmbeddingOptions)}.{nameof(CudaSessions)} must be at least 1.");
         }
 
         if (CudaDeviceId < 0)

@@ -42,11 +42,11 @@ int cpuQuestions = quick ? 128 : 2048;
 int singles = quick ? 20 : 300;
 var rows = new List<string>();
 
-MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null, int sessions = 1) =>
+MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null) =>
     MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions
     {
         UseCuda = cuda, BatchSize = batch, MaxTokens = 256, CacheCapacity = 0, HostParallelism = levers,
-        PoolInGraph = poolInGraph, CudaBatchesInFlight = inFlight, IntraOpThreads = intraOpThreads, PipelineBatches = pipeline, CudaSessions = sessions,
+        PoolInGraph = poolInGraph, CudaBatchesInFlight = inFlight, IntraOpThreads = intraOpThreads, PipelineBatches = pipeline,
     });
 
 double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int reps)
@@ -130,19 +130,17 @@ foreach (bool parallel in new[] { false, true })
 
 // GPU throughput, A/B in one run: (host levers, pooling in the graph, batch, batches in flight).
 var gpuConfigs = quick
-    ? new[] { (false, false, 64, 1, false, 1), (true, false, 64, 3, false, 1), (true, true, 64, 3, true, 3) }
+    ? new[] { (false, false, 64, 1, false), (true, false, 64, 3, false), (true, true, 64, 3, true) }
     : new[]
     {
-        (false, false, 128, 1, false, 1), (true, false, 128, 3, false, 1),
-        (true, true, 128, 3, false, 1), (true, true, 256, 3, false, 1),
-        (true, true, 64, 3, true, 1), (true, true, 128, 3, true, 1), (true, true, 256, 3, true, 1),
-        (true, true, 64, 3, true, 3), (true, true, 128, 3, true, 3), (true, true, 256, 3, true, 3), (true, true, 512, 3, true, 3),
-        (true, true, 64, 4, true, 4), (true, true, 128, 4, true, 4), (true, true, 256, 4, true, 4),
-        (true, true, 128, 6, true, 6), (true, true, 256, 6, true, 6),
+        (false, false, 128, 1, false), (true, false, 128, 3, false),
+        (true, true, 128, 3, false), (true, true, 256, 3, false),
+        (true, true, 64, 3, true), (true, true, 128, 3, true), (true, true, 256, 3, true), (true, true, 512, 3, true),
+        (true, true, 128, 2, true), (true, true, 256, 2, true), (true, true, 256, 4, true),
     };
-foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline, int sessions) in gpuConfigs)
+foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline) in gpuConfigs)
 {
-    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline, sessions: sessions);
+    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline);
     if (!gpu.UsesCuda && !allowCpu)
     {
         Console.WriteLine("CUDA did not start: see the warning above.");
@@ -152,14 +150,9 @@ foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline, int se
     double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
     double q = Throughput(gpu, questions, gpuQuestions, 2);
     string tag = !levers ? "GPU baseline (host levers off, host pooling)"
-        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "") + (sessions > 1 ? $", {sessions} sessions" : "");
+        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "");
     rows.Add($"| {tag} | {batch} | {(levers ? inFlight : 1)} | {a:N0} | {q:N0} |");
     Console.WriteLine(rows[^1]);
-}
-
-if (args.Contains("--throughput-only"))
-{
-    return 0;
 }
 
 var singleRows = new List<string>();
