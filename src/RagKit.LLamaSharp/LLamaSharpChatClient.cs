@@ -22,7 +22,7 @@ namespace RagKit.LLamaSharp;
 /// An answer cut off by the token limit or the generation timeout is returned with
 /// <see cref="ChatFinishReason.Length"/> and <c>AdditionalProperties["ragkit.incomplete"] = true</c>.
 /// </remarks>
-public sealed partial class LLamaSharpChatClient : IChatClient
+public sealed partial class LLamaSharpChatClient : IChatClient, IAsyncDisposable
 {
     /// <summary>Key of the additional property set to <c>true</c> on an answer that was cut off.</summary>
     public const string IncompletePropertyName = "ragkit.incomplete";
@@ -39,6 +39,7 @@ public sealed partial class LLamaSharpChatClient : IChatClient
     private readonly Task _loop;
     private readonly DecodeLoop _decodeLoop;
     private int _disposed;
+    private int _released;
 
     /// <summary>Loads the model and starts the decode loop.</summary>
     /// <param name="options">Model path, runtime and sampling settings; validated here.</param>
@@ -214,21 +215,59 @@ public sealed partial class LLamaSharpChatClient : IChatClient
     }
 
     /// <summary>Stops the decode loop (pending requests are cancelled) and frees the model.</summary>
+    /// <summary>
+    /// Stops accepting requests and stops the decode loop without waiting for it: the step in flight ends first, then
+    /// the model and context are released (use <see cref="DisposeAsync"/> to wait for that).
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!BeginDispose())
         {
             return;
         }
 
-        _incoming.Writer.TryComplete();
-        _shutdown.Cancel();
+        if (_loop.IsCompleted)
+        {
+            ReleaseNative();
+        }
+        else
+        {
+            _ = _loop.ContinueWith(static (_, state) => ((LLamaSharpChatClient)state!).ReleaseNative(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Stops the decode loop, waits (asynchronously) until it has stopped, and releases the model and context.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        BeginDispose();
         try
         {
-            _loop.GetAwaiter().GetResult();
+            await _loop.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
+        }
+
+        ReleaseNative();
+    }
+
+    private bool BeginDispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        _incoming.Writer.TryComplete();
+        _shutdown.Cancel();
+        return true;
+    }
+
+    private void ReleaseNative()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
         }
 
         _decodeLoop.Dispose();

@@ -5,7 +5,7 @@ using RagKit.Caching;
 namespace RagKit.Redis;
 
 /// <summary>The shared Redis tier of one app instance: semantic answers, a shared exact tier and distributed single-flight.</summary>
-public interface IRedisSemanticCache : ISemanticAnswerCache, IDisposable
+public interface IRedisSemanticCache : ISemanticAnswerCache, IDisposable, IAsyncDisposable
 {
     /// <summary>Distributed single-flight over the same Redis (lease with expiry).</summary>
     ISingleFlightCoordinator SingleFlight { get; }

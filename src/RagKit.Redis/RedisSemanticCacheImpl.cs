@@ -16,7 +16,7 @@ namespace RagKit.Redis;
 /// change stream. A lookup searches the mirror locally and fetches the candidates with one MGET (one round trip;
 /// a scope's keys share a hash tag, so this works on Redis Cluster), then re-scores them against the stored embedding.
 /// </summary>
-internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInvalidationFeed
+internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInvalidationFeed, IAsyncDisposable
 {
     /// <summary>Candidates this far below the threshold (by the int8 mirror's estimate) are still re-scored exactly.</summary>
     internal const float MirrorMargin = 0.03f;
@@ -35,6 +35,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     private readonly TaskCompletionSource _streamReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RedisCache _distributed;
     private readonly Thread _follower;
+    private readonly TaskCompletionSource _followerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+    private int _released;
     private readonly long _windowTicks;
     private readonly object _subscribers = new();
     private EventHandler<DocumentsInvalidatedEventArgs>? _documentsInvalidated;
@@ -137,6 +140,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     public bool IsAvailable => !_breaker.IsOpen;
 
     internal RedisSemanticCacheOptions Options => _o;
+
+    /// <summary>True once the change-stream follower has stopped (after disposal).</summary>
+    internal bool FollowerStopped => _followerExited.Task.IsCompleted;
 
     internal ILogger Logger => _log;
 
@@ -722,6 +728,18 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// </summary>
     private void FollowStream()
     {
+        try
+        {
+            FollowStreamUntilStopped();
+        }
+        finally
+        {
+            _followerExited.TrySetResult();
+        }
+    }
+
+    private void FollowStreamUntilStopped()
+    {
         CancellationToken ct = _stop.Token;
         TimeSpan budget = _o.OperationTimeout > TimeSpan.FromSeconds(1) ? _o.OperationTimeout : TimeSpan.FromSeconds(1);
         bool failing = false;
@@ -956,15 +974,54 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
     }
 
+    /// <summary>
+    /// Stops the change-stream follower without waiting for it: a read in flight ends within its budget, and the
+    /// connection and mirrors are released once it has (use <see cref="DisposeAsync"/> to wait for that).
+    /// </summary>
     public void Dispose()
     {
-        if (_stop.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
         _stop.Cancel();
-        _follower.Join(TimeSpan.FromSeconds(2) + _o.OperationTimeout);
+        if (_followerExited.Task.IsCompleted)
+        {
+            ReleaseResources();
+        }
+        else
+        {
+            _ = _followerExited.Task.ContinueWith(static (_, state) => ((RedisSemanticCacheImpl)state!).ReleaseResources(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Stops the follower, waits (asynchronously, within its read budget) until it has stopped, and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stop.Cancel();
+        }
+
+        try
+        {
+            await _followerExited.Task.WaitAsync(TimeSpan.FromSeconds(2) + _o.OperationTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A read stuck past its budget: release anyway; the follower sees the disposed connection and ends.
+        }
+
+        ReleaseResources();
+    }
+
+    private void ReleaseResources()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
 
         foreach (ScopeMirror m in _mirrors.Values)
         {

@@ -154,6 +154,24 @@ public sealed class ChatClientTests(TinyModelFixture model)
     }
 
     [Fact]
+    public async Task Dispose_during_a_generation_does_not_wait_for_it_and_DisposeAsync_releases_after_the_loop()
+    {
+        var client = new LLamaSharpChatClient(model.Options(o => o.MaxTokens = 400));
+        Task<ChatResponse> inFlight = client.GetResponseAsync(Ask("Take your time"));
+        await Task.Delay(50);
+
+        client.Dispose(); // returns; the decode loop stops after its current step and then releases the model
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.GetResponseAsync(Ask("After dispose")));
+        Exception? outcome = await Record.ExceptionAsync(() => inFlight);
+        Assert.True(outcome is null or OperationCanceledException or ObjectDisposedException, outcome?.ToString());
+
+        await using var other = new LLamaSharpChatClient(model.Options(o => o.MaxTokens = 4));
+        Assert.NotEmpty((await other.GetResponseAsync(Ask("Short"))).Text);
+        await other.DisposeAsync();
+        await other.DisposeAsync(); // idempotent
+    }
+
+    [Fact]
     public async Task Cancellation_throws_OperationCanceledException()
     {
         using var client = new LLamaSharpChatClient(model.Options(o => o.MaxTokens = 400));
