@@ -64,8 +64,14 @@ await AnsiConsole.Progress()
     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
     .StartAsync(async ctx =>
     {
-        ProgressTask task = ctx.AddTask($"Ingesting {documents.Length} documents", maxValue: Math.Max(1, documents.Length));
-        var progress = new Progress<IngestProgress>(p => task.Value = p.DocumentsDone);
+        ProgressTask task = ctx.AddTask($"Ingesting {documents.Length} documents", maxValue: 1);
+        var progress = new Progress<IngestProgress>(p =>
+        {
+            // By chunk: embedding is where the time goes.
+            task.MaxValue = Math.Max(1, p.ChunksTotal);
+            task.Value = p.ChunksEmbedded;
+            task.Description = $"Ingesting {p.DocumentsTotal} documents: {p.ChunksEmbedded:N0} of {p.ChunksTotal:N0} chunks embedded";
+        });
         ingested = await rag.IngestAsync(scope, documents, progress);
         task.Value = task.MaxValue;
     });

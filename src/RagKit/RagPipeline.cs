@@ -279,7 +279,8 @@ internal sealed partial class RagPipeline : IRagPipeline
 
         // Embed in batches across documents, then write each batch of finished documents.
         int done = unchanged;
-        progress?.Report(new IngestProgress(done, docs.Count, 0));
+        int chunksTotal = pending.Sum(p => p.Chunks.Count);
+        progress?.Report(new IngestProgress(done, docs.Count, 0, chunksTotal));
         var batchDocs = new List<StoredDocument>();
         var texts = new List<string>(_options.EmbeddingBatchSize);
         foreach (var p in pending)
@@ -303,6 +304,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 }
 
                 embedded += texts.Count;
+                progress?.Report(new IngestProgress(done, docs.Count, embedded, chunksTotal));
             }
 
             batchDocs.Add(new StoredDocument(p.Key, p.Hash, p.Groups, chunks, p.Doc.Title));
@@ -312,7 +314,7 @@ internal sealed partial class RagPipeline : IRagPipeline
                 invalidated += await WriteDocumentsAsync(batchDocs, replaced, cancellationToken).ConfigureAwait(false);
                 done += batchDocs.Count;
                 batchDocs.Clear();
-                progress?.Report(new IngestProgress(done, docs.Count, embedded));
+                progress?.Report(new IngestProgress(done, docs.Count, embedded, chunksTotal));
             }
         }
 
@@ -322,7 +324,7 @@ internal sealed partial class RagPipeline : IRagPipeline
             done += batchDocs.Count;
         }
 
-        progress?.Report(new IngestProgress(done, docs.Count, embedded));
+        progress?.Report(new IngestProgress(done, docs.Count, embedded, chunksTotal));
         RagKitTelemetry.IngestedChunks.Add(chunkCount);
         return new IngestResult(added, updated, unchanged, chunkCount, invalidated);
     }

@@ -73,8 +73,9 @@ public sealed class RagDocument
 /// <param name="InvalidatedAnswers">Cached answers removed because they were built from an updated document.</param>
 public sealed record IngestResult(int Added, int Updated, int Unchanged, int Chunks, int InvalidatedAnswers);
 
-/// <summary>Progress of an ingestion, reported after each batch.</summary>
-/// <param name="DocumentsDone">Documents finished so far.</param>
+/// <summary>Progress of an ingestion, reported once chunking is done and then after each embedding call and each write.</summary>
+/// <param name="DocumentsDone">Documents finished (written, or unchanged) so far.</param>
 /// <param name="DocumentsTotal">Documents in this ingestion.</param>
 /// <param name="ChunksEmbedded">Chunks embedded so far.</param>
-public readonly record struct IngestProgress(int DocumentsDone, int DocumentsTotal, int ChunksEmbedded);
+/// <param name="ChunksTotal">Chunks to embed in this ingestion (of new and changed documents); a progress bar's maximum.</param>
+public readonly record struct IngestProgress(int DocumentsDone, int DocumentsTotal, int ChunksEmbedded, int ChunksTotal);
