@@ -247,7 +247,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         var embeddings = new List<Embedding<float>>(results.Length);
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = (_options.TimeProvider ?? TimeProvider.System).GetUtcNow();
         foreach (CachedEmbedding r in results)
         {
             var embedding = new Embedding<float>(r.Vector) { ModelId = ModelId, CreatedAt = now };

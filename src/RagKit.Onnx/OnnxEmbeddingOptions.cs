@@ -39,6 +39,9 @@ public sealed class OnnxEmbeddingOptions
     /// <summary>The CUDA device used when <see cref="UseCuda"/> is true. At least 0; default 0.</summary>
     public int CudaDeviceId { get; set; }
 
+    /// <summary>The clock for <see cref="Microsoft.Extensions.AI.Embedding.CreatedAt"/>; null is the system clock (with DI, the container's <see cref="System.TimeProvider"/>).</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
     /// <summary>
     /// Host-side work in parallel: tokenization of large requests across cores and, on CUDA, several batches in
     /// flight so that padding, copies and pooling overlap the GPU. On by default; the GPU harness turns it off for

@@ -30,9 +30,12 @@ public static class OnnxRagKitBuilderExtensions
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OnnxEmbeddingOptions>, EmbeddingOptionsValidator>());
 
-        return builder.UseEmbeddingGenerator(sp => MiniLmEmbeddingGenerator.Create(
-            sp.GetRequiredService<IOptionsMonitor<OnnxEmbeddingOptions>>().Get(optionsName),
-            sp.GetService<ILoggerFactory>()?.CreateLogger<MiniLmEmbeddingGenerator>()));
+        return builder.UseEmbeddingGenerator(sp =>
+        {
+            OnnxEmbeddingOptions o = sp.GetRequiredService<IOptionsMonitor<OnnxEmbeddingOptions>>().Get(optionsName);
+            o.TimeProvider ??= sp.GetService<TimeProvider>();
+            return MiniLmEmbeddingGenerator.Create(o, sp.GetService<ILoggerFactory>()?.CreateLogger<MiniLmEmbeddingGenerator>());
+        });
     }
 
     private sealed class EmbeddingOptionsValidator : IValidateOptions<OnnxEmbeddingOptions>

@@ -25,6 +25,17 @@ public sealed class EmbeddingTests(GeneratorFixture fixture) : IClassFixture<Gen
     }
 
     [Fact]
+    public async Task CreatedAt_comes_from_the_injected_TimeProvider()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        using var generator = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { TimeProvider = time, CacheCapacity = 0 });
+
+        GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync(["A question about the clock."]);
+
+        Assert.Equal(time.GetUtcNow(), Assert.Single(embeddings).CreatedAt);
+    }
+
+    [Fact]
     public async Task Paraphrases_are_closer_than_unrelated_sentences()
     {
         GeneratedEmbeddings<Embedding<float>> result = await _generator.GenerateAsync(
