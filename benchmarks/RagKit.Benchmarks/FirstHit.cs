@@ -40,6 +40,9 @@ internal static class FirstHit
         foreach ((string question, string paraphrase) in Pairs)
         {
             await rag.AskAsync(question, new AskOptions(scope));
+
+            // Let the write-back of the generated answer finish: this measures the lookup, not its overlap with a store.
+            await Task.Delay(100);
             RagAnswer hit = await rag.AskAsync(paraphrase, new AskOptions(scope));
             if (hit.Tier != AnswerTier.Semantic)
             {
