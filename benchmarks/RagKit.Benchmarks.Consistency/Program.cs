@@ -14,6 +14,7 @@ using RagKit.Benchmarks.Consistency;
 using RagKit.Caching;
 using RagKit.Redis;
 using RagKit.Retrieval;
+using RagKit.Redis.Tests;
 
 int instances = Arg("--instances", 3), askers = Arg("--askers", 12), seconds = Arg("--seconds", 10);
 int updateMs = Arg("--update-ms", 250), genMs = Arg("--gen-ms", 30), windowMs = Arg("--window-ms", 50);
