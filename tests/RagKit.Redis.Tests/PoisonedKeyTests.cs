@@ -191,8 +191,12 @@ public sealed class PoisonedKeyTests
 
         // The entry stored before the poisoning is rebuilt into the hash (and B's mirror) from the entries.
         await WaitUntilAsync(() => db.KeyType(vectors) == RedisType.Hash && db.HashLength(vectors) == 1, "the vector hash is rebuilt", 3000);
-        await WaitUntilAsync(() => implB.MirrorCount(scope.Hash) == 1, "B's mirror gets the rebuilt entry (after the hash)", 3000);
-        Assert.Equal("Your manager.", (await b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None))?.Answer.Text);
+        // B serves it again: from the mirror the rebuild fills, or (when a slow repair failed the load) from a reload that
+        // the next lookup starts.
+        await WaitUntilAsync(
+            () => b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None).AsTask().GetAwaiter().GetResult()?.Answer.Text == "Your manager.",
+            "B serves the rebuilt entry",
+            5000);
 
         // Poisoned again after the load: a store repairs it and goes through; a new instance finds the answer.
         await PoisonAsync(db, vectors);
