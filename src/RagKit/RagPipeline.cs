@@ -1020,41 +1020,42 @@ internal sealed partial class RagPipeline : IRagPipeline
     }
 
     /// <summary>Tells every feed that documents are about to change; when one cannot be told, nothing is written.</summary>
-    private async Task PublishChangingAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken)
-    {
-        foreach (IDocumentInvalidationFeed feed in _feeds)
-        {
-            try
-            {
-                await feed.PublishChangingAsync(documents, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogPublishFailed(_logger, documents.Count, "change", ex);
-                throw new InvalidOperationException(
-                    $"RagKit could not tell the other instances that {documents.Count} document(s) are changing, so none of them was written: "
-                    + "the shared tier that carries invalidations is unreachable or too slow. For cached answers RagKit chooses consistency over "
-                    + "availability; retry the ingest or delete when the tier is back.", ex);
-            }
-        }
-    }
+    private Task PublishChangingAsync(IReadOnlyCollection<DocumentKey> documents, CancellationToken cancellationToken) =>
+        PublishToFeedsAsync(
+            (documents, cancellationToken),
+            static (feed, s) => feed.PublishChangingAsync(s.documents, s.cancellationToken),
+            documents.Count,
+            "change",
+            $"RagKit could not tell the other instances that {documents.Count} document(s) are changing, so none of them was written: "
+            + "the shared tier that carries invalidations is unreachable or too slow. For cached answers RagKit chooses consistency over "
+            + "availability; retry the ingest or delete when the tier is back.",
+            cancellationToken);
 
     /// <summary>Publishes new versions to every feed; the ingest or delete returns only once they are durable.</summary>
-    private async Task PublishVersionsAsync(IReadOnlyList<DocumentVersion> versions, CancellationToken cancellationToken)
+    private Task PublishVersionsAsync(IReadOnlyList<DocumentVersion> versions, CancellationToken cancellationToken) =>
+        PublishToFeedsAsync(
+            (versions, cancellationToken),
+            static (feed, s) => feed.PublishVersionsAsync(s.versions, s.cancellationToken),
+            versions.Count,
+            "version",
+            $"RagKit wrote {versions.Count} document(s) but could not publish their new versions to the other instances. They serve no "
+            + "answer built from these documents until the change mark expires, then learn the versions from retrieval; retry the ingest "
+            + "or delete to commit at once.",
+            cancellationToken);
+
+    /// <summary>Runs one publish on every feed; a failure is logged and thrown as an <see cref="InvalidOperationException"/> saying what it means.</summary>
+    private async Task PublishToFeedsAsync<TState>(TState state, Func<IDocumentInvalidationFeed, TState, ValueTask> publish, int count, string what, string failure, CancellationToken cancellationToken)
     {
         foreach (IDocumentInvalidationFeed feed in _feeds)
         {
             try
             {
-                await feed.PublishVersionsAsync(versions, cancellationToken).ConfigureAwait(false);
+                await publish(feed, state).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                LogPublishFailed(_logger, versions.Count, "version", ex);
-                throw new InvalidOperationException(
-                    $"RagKit wrote {versions.Count} document(s) but could not publish their new versions to the other instances. They serve no "
-                    + "answer built from these documents until the change mark expires, then learn the versions from retrieval; retry the ingest "
-                    + "or delete to commit at once.", ex);
+                LogPublishFailed(_logger, count, what, ex);
+                throw new InvalidOperationException(failure, ex);
             }
         }
     }
