@@ -9,12 +9,20 @@ internal static class TierWarmUp
 {
     private const int Dimensions = 384;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Policy, string PolicyName, Type? Rule), byte> Warmed = new();
+
     /// <summary>Warms the exact and semantic hit paths with the given settings; never throws.</summary>
     /// <param name="policy">The eviction policy the real tiers use.</param>
     /// <param name="rule">The semantic match rule the real tiers use.</param>
     /// <param name="time">The clock.</param>
     public static void Run(EvictionPolicyFactory policy, ISemanticMatchRule? rule, TimeProvider time)
     {
+        // What it warms is per process (JIT, the native library, static tables), per policy and rule type: once each.
+        if (!Warmed.TryAdd((policy.GetType(), policy.Name, rule?.GetType()), 0))
+        {
+            return;
+        }
+
         try
         {
             var scope = new ScopeKey("ragkit-warm-up", 1);
