@@ -708,7 +708,15 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         try
         {
             _mirrors.TryGetValue(scopeHex, out ScopeMirror? mirror);
-            int restored = await ScopeIndexRebuild.RunAsync(_mux, _db, ScopeTag(scopeHex), VectorsKey(scopeHex), _o.Dimensions, mirror, _stop.Token).ConfigureAwait(false);
+            // Announced under an origin of its own, so this instance applies the inserts too (a mirror of the scope it
+            // created after the rebuild began, and loaded from the emptied hash, gets them); a mirror ignores a repeated insert.
+            string origin = _origin + ":rebuild";
+            int restored = await ScopeIndexRebuild.RunAsync(
+                _mux, _db, ScopeTag(scopeHex), VectorsKey(scopeHex), _o.Dimensions, mirror,
+                (batch, id, vector, cost, size) => batch.StreamAddAsync(_stream,
+                    [new("o", origin), new("t", "a"), new("s", scopeHex), new("i", EntryCodec.Hex(id)), new("v", vector), new("c", cost.ToString("R", CultureInfo.InvariantCulture)), new("z", size)],
+                    maxLength: _o.StreamMaxLength, useApproximateMaxLength: true),
+                _stop.Token).ConfigureAwait(false);
             Log.ScopeIndexRebuilt(_log, restored, scopeHex);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)

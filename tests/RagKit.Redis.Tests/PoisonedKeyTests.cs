@@ -212,6 +212,37 @@ public sealed class PoisonedKeyTests
     }
 
     [RedisFact]
+    public async Task An_instance_that_loaded_the_scope_before_the_rebuild_gets_the_restored_entries()
+    {
+        string prefix = Prefix();
+        using ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(_f.Server!.Endpoint);
+        IDatabase db = mux.GetDatabase();
+        ScopeKey scope = Scope("acme");
+        float[] first = await EmbedAsync(_f.Embedder, "Who approves vacation?");
+        float[] second = await EmbedAsync(_f.Embedder, "Where do I submit travel receipts?");
+        using IRedisSemanticCache a = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
+        await a.StoreAsync(scope, first, Answer(scope, "Who approves vacation?", "Your manager.", Doc), CancellationToken.None);
+        RedisKey vectors = ((RedisSemanticCacheImpl)a).VectorsKey(EntryCodec.Hex(scope.Hash));
+
+        // The window between a repair that deleted the poisoned hash and the rebuild: B loads the scope from nothing.
+        await db.KeyDeleteAsync(vectors);
+        using IRedisSemanticCache b = RedisSemanticCache.Create(Options(_f.Server!.Endpoint, prefix));
+        Assert.Null(await b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None));
+        await WaitUntilAsync(() => ((RedisSemanticCacheImpl)b).IsMirrorLoaded(scope.Hash), "B loads the scope", 3000);
+
+        // A meets the poisoned hash on a store: it repairs it and rebuilds it from the entries. B's mirror gets the entry
+        // stored before the repair (before: the rebuild filled only the hash and A's mirror, and B never served it).
+        await PoisonAsync(db, vectors);
+        await a.StoreAsync(scope, second, Answer(scope, "Where do I submit travel receipts?", "In the expense tool.", Doc), CancellationToken.None);
+        await WaitUntilAsync(() => db.HashLength(vectors) == 2, "the vector hash is rebuilt", 3000);
+        await WaitUntilAsync(
+            () => b.FindAsync(new SemanticQuery(scope, "q", first, 0.9f), CancellationToken.None).AsTask().GetAwaiter().GetResult()?.Answer.Text == "Your manager.",
+            "B serves the entry stored before the repair",
+            5000);
+        Assert.Equal("In the expense tool.", (await b.FindAsync(new SemanticQuery(scope, "q", second, 0.9f), CancellationToken.None))?.Answer.Text);
+    }
+
+    [RedisFact]
     public async Task A_scope_vector_hash_of_another_type_does_not_block_invalidation()
     {
         string prefix = Prefix();
