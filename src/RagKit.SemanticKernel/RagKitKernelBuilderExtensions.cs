@@ -31,7 +31,8 @@ public static class RagKitKernelBuilderExtensions
     /// <summary>
     /// Serves the kernel's prompt functions from RagKit's exact and semantic tiers: a hit sets the function's result
     /// without calling the model; a miss is written back when the function completes. The semantic tier uses the
-    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> in the kernel's services when there is one.
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> in the kernel's services when there is one; shared
+    /// exact and semantic tiers registered there (for example Redis) are consulted after the in-process ones.
     /// </summary>
     /// <param name="kernelBuilder">The kernel builder.</param>
     /// <param name="configure">Changes settings.</param>
@@ -44,7 +45,12 @@ public static class RagKitKernelBuilderExtensions
         {
             var options = new RagKitPromptCacheOptions();
             configure?.Invoke(options);
-            return new RagKitPromptCacheFilter(options, sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(), sp.GetService<TimeProvider>());
+            return new RagKitPromptCacheFilter(
+                options,
+                sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetService<IEnumerable<RagKit.Caching.IExactAnswerCache>>(),
+                sp.GetService<IEnumerable<RagKit.Caching.ISemanticAnswerCache>>());
         });
         kernelBuilder.Services.AddSingleton<IPromptRenderFilter>(sp => sp.GetRequiredService<RagKitPromptCacheFilter>());
         kernelBuilder.Services.AddSingleton<IFunctionInvocationFilter>(sp => sp.GetRequiredService<RagKitPromptCacheFilter>());

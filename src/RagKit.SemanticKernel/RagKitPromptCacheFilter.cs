@@ -3,14 +3,16 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 using RagKit.Caching;
-using RagKit.Diagnostics;
+using RagKit.Tiers;
 
 namespace RagKit.SemanticKernel;
 
 /// <summary>
-/// Serves prompt functions from RagKit's exact and semantic tiers. The prompt-render filter looks the request up after
-/// rendering and, on a hit, sets <see cref="PromptRenderContext.Result"/> so the model is not called; the function-invocation
-/// filter writes fresh results back. Keys are scoped by tenant, function, the other arguments and the execution settings.
+/// Serves prompt functions from RagKit's tiers, the same <see cref="TierEngine"/> the pipeline and the chat middleware run
+/// on (in-process exact and semantic tiers, and the shared tiers registered in the kernel's services, each within its
+/// budget). The prompt-render filter looks the request up after rendering and, on a hit, sets
+/// <see cref="PromptRenderContext.Result"/> so the model is not called; the function-invocation filter writes fresh
+/// results back. Keys are scoped by tenant, function, the other arguments and the execution settings.
 /// </summary>
 internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionInvocationFilter, IDisposable
 {
@@ -21,17 +23,34 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
     private readonly RagKitPromptCacheOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private readonly TimeProvider _time;
-    private readonly ExactAnswerCache _exact;
-    private readonly InProcessSemanticCache _semantic;
+    private readonly TierEngine _tiers;
 
-    public RagKitPromptCacheFilter(RagKitPromptCacheOptions options, IEmbeddingGenerator<string, Embedding<float>>? embedder, TimeProvider? time)
+    public RagKitPromptCacheFilter(
+        RagKitPromptCacheOptions options,
+        IEmbeddingGenerator<string, Embedding<float>>? embedder,
+        TimeProvider? time,
+        IEnumerable<IExactAnswerCache>? sharedExactTiers = null,
+        IEnumerable<ISemanticAnswerCache>? sharedSemanticTiers = null)
     {
         options.Validate();
         _options = options;
         _embedder = embedder;
         _time = time ?? TimeProvider.System;
-        _exact = new ExactAnswerCache(options.Capacity, long.MaxValue / 4, EvictionPolicyFactory.Lru, _time, options.SlidingExpiration);
-        _semantic = new InProcessSemanticCache(options.Capacity, EvictionPolicyFactory.Lru, _time, options.SemanticMatchRule, slidingExpiration: options.SlidingExpiration);
+        _tiers = new TierEngine(new TierEngineOptions
+        {
+            ExactCapacity = options.Capacity,
+            ExactMaxBytes = options.MaxBytes,
+            SemanticCapacityPerScope = options.Capacity,
+            SemanticMaxBytesPerScope = options.MaxBytes,
+            EvictionPolicy = options.EvictionPolicy,
+            SemanticMatchRule = options.SemanticMatchRule,
+            SlidingExpiration = options.SlidingExpiration,
+            TierTimeout = options.TierTimeout,
+            SharedExactTiers = sharedExactTiers?.ToArray() ?? [],
+            SharedSemanticTiers = sharedSemanticTiers?.ToArray() ?? [],
+            Component = "semantic-kernel",
+            TimeProvider = _time,
+        });
     }
 
     public async Task OnPromptRenderAsync(PromptRenderContext context, Func<PromptRenderContext, Task> next)
@@ -49,38 +68,29 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         string normalized = QuestionNormalizer.Normalize(source);
         var pending = Current.Value;
 
-        CachedAnswer? hit = _exact.TryGet(scope, normalized);
-        string tier = "exact";
-        float similarity = 1f;
+        // The tiers in order: exact (in-process, then shared), then with an embedding generator the semantic ones.
+        TierHit? hit = null;
         ReadOnlyMemory<float> vector = default;
-        KeyValuePair<string, object?> component = new("component", "semantic-kernel");
-        if (hit is null)
+        var skips = new TierSkips();
+        if (_tiers.CachesServable)
         {
-            RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier("exact"), component);
-            if (_embedder is not null)
+            hit = _tiers.FindExact(scope, normalized) is { } exact ? new TierHit(exact, "exact", 1f)
+                : await _tiers.FindSharedExactAsync(scope, normalized, skips, context.CancellationToken).ConfigureAwait(false) is { } shared ? shared with { Tier = "exact" }
+                : null;
+            if (hit is null && _embedder is not null)
             {
                 vector = (await _embedder.GenerateAsync(normalized, cancellationToken: context.CancellationToken).ConfigureAwait(false)).Vector;
-                SemanticCacheHit? s = await _semantic.FindAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule }, context.CancellationToken).ConfigureAwait(false);
-                if (s is not null)
-                {
-                    hit = s.Answer;
-                    tier = "semantic";
-                    similarity = s.Similarity;
-                }
-                else
-                {
-                    RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier("semantic"), component);
-                }
+                TierHit? similar = await _tiers.FindSemanticAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule }, skips, context.CancellationToken).ConfigureAwait(false);
+                hit = similar is null ? null : similar with { Tier = "semantic" };
             }
         }
 
         if (hit is not null)
         {
-            RagKitTelemetry.Hits.Add(1, RagKitTelemetry.Tier(tier), component);
-            context.Result = new FunctionResult(context.Function, hit.Text, metadata: new Dictionary<string, object?>
+            context.Result = new FunctionResult(context.Function, hit.Answer.Text, metadata: new Dictionary<string, object?>
             {
-                [TierMetadataKey] = tier,
-                [SimilarityMetadataKey] = similarity,
+                [TierMetadataKey] = hit.Tier,
+                [SimilarityMetadataKey] = hit.Similarity,
             });
             return;
         }
@@ -130,14 +140,13 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
             CreatedAt = now,
             ExpiresAt = now + _options.Ttl,
         };
-        _exact.Set(pending.Scope, answer);
-        if (!pending.Vector.IsEmpty)
+        if (_tiers.CachesServable)
         {
-            await _semantic.StoreAsync(pending.Scope, pending.Vector, answer, context.CancellationToken).ConfigureAwait(false);
+            await _tiers.StoreAsync(pending.Scope, pending.Vector, answer, context.CancellationToken).ConfigureAwait(false);
         }
     }
 
-    public void Dispose() => _semantic.Dispose();
+    public void Dispose() => _tiers.Dispose();
 
     private ScopeKey GetScope(KernelFunction function, KernelArguments arguments)
     {
@@ -163,8 +172,7 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         }
 
         sb.Append("|h:").Append(hasher.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
-        string id = sb.ToString();
-        return new ScopeKey(id, XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+        return ScopeKey.FromId(sb.ToString());
     }
 
     private sealed class Pending

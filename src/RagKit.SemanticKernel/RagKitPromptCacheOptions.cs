@@ -32,6 +32,15 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>Capacity of the exact tier and of the semantic tier per scope, in entries. Default 10,000.</summary>
     public int Capacity { get; set; } = 10_000;
 
+    /// <summary>Byte budget of the exact tier, and of the semantic tier per scope (results plus stored vectors). Default 64 MiB.</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
+    public RagKit.Caching.EvictionPolicyFactory EvictionPolicy { get; set; } = RagKit.Caching.EvictionPolicyFactory.Lru;
+
+    /// <summary>Time budget of each call to a shared tier (from the kernel's services); a slower or failing tier is skipped. Default 50 ms.</summary>
+    public TimeSpan TierTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Decides whether a function is cached; the default caches every prompt function.</summary>
     public Func<KernelFunction, bool>? Filter { get; set; }
 
@@ -43,6 +52,21 @@ public sealed class RagKitPromptCacheOptions
         if (Capacity <= 0)
         {
             throw new ArgumentException($"{nameof(Capacity)} must be positive; got {Capacity}.", nameof(Capacity));
+        }
+
+        if (MaxBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(MaxBytes)} must be positive; got {MaxBytes}.", nameof(MaxBytes));
+        }
+
+        if (EvictionPolicy is null)
+        {
+            throw new ArgumentException($"{nameof(EvictionPolicy)} must be set.", nameof(EvictionPolicy));
+        }
+
+        if (TierTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(TierTimeout)} must be positive; got {TierTimeout}.", nameof(TierTimeout));
         }
 
         if (string.IsNullOrWhiteSpace(TenantArgument))

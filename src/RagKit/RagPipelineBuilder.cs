@@ -119,10 +119,6 @@ public sealed class RagPipelineBuilder
         }
 
         Options.Validate();
-        return new RagPipeline(Options, _embedder, _chat, _store, _template, _semanticTiers.ToArray(), _time, _loggers.CreateLogger("RagKit"))
-        {
-            SharedExactTiers = _exactTiers.ToArray(),
-            SingleFlight = _singleFlight,
-        };
+        return new RagPipeline(Options, _embedder, _chat, _store, _template, _semanticTiers.ToArray(), _time, _loggers.CreateLogger("RagKit"), _exactTiers.ToArray(), _singleFlight);
     }
 }

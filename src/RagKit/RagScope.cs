@@ -104,8 +104,7 @@ public sealed class RagScope : IEquatable<RagScope>
             return last.Key;
         }
 
-        string id = _canonical + "|v:" + versionStamp;
-        var key = new ScopeKey(id, XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+        var key = ScopeKey.FromId(_canonical + "|v:" + versionStamp);
         Volatile.Write(ref _lastKey, new VersionedKey(versionStamp, key));
         return key;
     }
@@ -155,4 +154,14 @@ public sealed class RagScope : IEquatable<RagScope>
 /// <summary>A scope together with the pipeline's versions, in the form caches key on.</summary>
 /// <param name="Id">The full text form; compared on every hit so that a hash collision can never cross scopes.</param>
 /// <param name="Hash">A 64-bit hash of <paramref name="Id"/>.</param>
-public readonly record struct ScopeKey(string Id, ulong Hash);
+public readonly record struct ScopeKey(string Id, ulong Hash)
+{
+    /// <summary>The key of a scope id: the id and its 64-bit XxHash3 hash (over UTF-8), as every RagKit front end forms it.</summary>
+    /// <param name="id">The scope's full text form.</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null or empty.</exception>
+    public static ScopeKey FromId(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new ScopeKey(id, XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+    }
+}

@@ -27,7 +27,9 @@ public static class RagKitAIBuilderExtensions
                 services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
                 options,
                 services.GetService<IEnumerable<ISemanticAnswerCache>>(),
-                services.GetService<TimeProvider>());
+                services.GetService<TimeProvider>(),
+                services.GetService<IEnumerable<IExactAnswerCache>>(),
+                services.GetService<ISingleFlightCoordinator>());
         });
     }
 
@@ -46,7 +48,14 @@ public static class RagKitAIBuilderExtensions
         {
             var options = new RagKitChatCacheOptions();
             configure?.Invoke(options);
-            return new RagKitCachingChatClient(inner, embeddingGenerator, options, services.GetService<IEnumerable<ISemanticAnswerCache>>(), services.GetService<TimeProvider>());
+            return new RagKitCachingChatClient(
+                inner,
+                embeddingGenerator,
+                options,
+                services.GetService<IEnumerable<ISemanticAnswerCache>>(),
+                services.GetService<TimeProvider>(),
+                services.GetService<IEnumerable<IExactAnswerCache>>(),
+                services.GetService<ISingleFlightCoordinator>());
         });
     }
 

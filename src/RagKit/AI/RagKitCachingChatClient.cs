@@ -1,58 +1,81 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
 using RagKit.Caching;
-using RagKit.Diagnostics;
+using RagKit.Tiers;
 
 namespace RagKit.AI;
 
 /// <summary>
-/// A delegating <see cref="IChatClient"/> that serves repeated and paraphrased requests from RagKit's tiers:
-/// an in-process exact tier keyed on the normalized last user message, then an in-process semantic tier
-/// (and any shared <see cref="ISemanticAnswerCache"/>) keyed on its embedding. Every key carries a scope made of the
-/// tenant (see <see cref="RagKitChatCacheOptions.ScopeResolver"/>), a hash of the prior conversation and a hash of the
-/// chat options that change the answer (model, temperature, top-p, top-k, max tokens, penalties, seed, stop sequences,
-/// response format, tools, instructions). Identical concurrent misses make one call to the inner client (single-flight).
-/// Streaming hits replay the cached text as updates; streaming misses pass through and are cached when complete.
-/// Truncated responses (finish reason <see cref="ChatFinishReason.Length"/>) and responses with tool calls are not cached.
+/// A delegating <see cref="IChatClient"/> that serves repeated and paraphrased requests from RagKit's tiers, the same
+/// <see cref="TierEngine"/> the pipeline runs on: the in-process exact tier keyed on the normalized last user message,
+/// the shared exact tiers, then the in-process and shared semantic tiers keyed on its embedding, each shared tier within
+/// <see cref="RagKitChatCacheOptions.TierTimeout"/>. Every key carries a scope made of the tenant (see
+/// <see cref="RagKitChatCacheOptions.ScopeResolver"/>), a hash of the prior conversation and a hash of the chat options
+/// that change the answer (model, temperature, top-p, top-k, max tokens, penalties, seed, stop sequences, response
+/// format, tools, instructions). Identical concurrent misses make one call to the inner client (single-flight; across
+/// instances too with an <see cref="ISingleFlightCoordinator"/>). Streaming hits replay the cached text as updates;
+/// streaming misses pass through and are cached when complete. Truncated responses (finish reason
+/// <see cref="ChatFinishReason.Length"/>) and responses with tool calls are not cached.
 /// </summary>
 public sealed class RagKitCachingChatClient : DelegatingChatClient
 {
+    /// <summary>The <c>component</c> tag of this front end's metrics.</summary>
+    private const string Component = "chat";
+    private const string ExactTierValue = "exact";
+    private const string SemanticTierValue = "semantic";
+
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private readonly RagKitChatCacheOptions _options;
     private readonly TimeProvider _time;
-    private readonly ExactAnswerCache _exact;
-    private readonly InProcessSemanticCache _semantic;
-    private readonly ISemanticAnswerCache[] _shared;
-    private readonly ConcurrentDictionary<(ulong Scope, string Question), Task<ChatResponse>> _inFlight = new();
+    private readonly TierEngine _tiers;
+    private readonly InFlight<ChatResponse> _inFlight = new();
 
     /// <summary>Creates the caching client.</summary>
     /// <param name="innerClient">The client that answers misses.</param>
-    /// <param name="embeddingGenerator">Embeds last user messages for the semantic tier; without one only the exact tier is used.</param>
+    /// <param name="embeddingGenerator">Embeds last user messages for the semantic tiers; without one only the exact tiers are used.</param>
     /// <param name="options">Settings; validated here.</param>
     /// <param name="sharedTiers">Shared semantic tiers consulted after the in-process one (for example Redis).</param>
     /// <param name="timeProvider">The clock for TTLs.</param>
+    /// <param name="sharedExactTiers">Shared exact tiers consulted after the in-process one (for example Redis).</param>
+    /// <param name="singleFlight">Lets concurrent misses on different instances make one call to the inner client.</param>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public RagKitCachingChatClient(
         IChatClient innerClient,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
         RagKitChatCacheOptions? options = null,
         IEnumerable<ISemanticAnswerCache>? sharedTiers = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IEnumerable<IExactAnswerCache>? sharedExactTiers = null,
+        ISingleFlightCoordinator? singleFlight = null)
         : base(innerClient)
     {
         _options = options ?? new RagKitChatCacheOptions();
         _options.Validate();
         _embedder = embeddingGenerator;
         _time = timeProvider ?? TimeProvider.System;
-        _exact = new ExactAnswerCache(_options.ExactCapacity, _options.ExactMaxBytes, _options.EvictionPolicy, _time, _options.SlidingExpiration);
-        _semantic = new InProcessSemanticCache(_options.SemanticCapacityPerScope, _options.EvictionPolicy, _time, _options.SemanticMatchRule, slidingExpiration: _options.SlidingExpiration, maxBytesPerScope: _options.SemanticMaxBytesPerScope);
-        _shared = sharedTiers?.ToArray() ?? [];
-        TierWarmUp.Run(_options.EvictionPolicy, _options.SemanticMatchRule, _time);
+        _tiers = new TierEngine(new TierEngineOptions
+        {
+            ExactCapacity = _options.ExactCapacity,
+            ExactMaxBytes = _options.ExactMaxBytes,
+            SemanticCapacityPerScope = _options.SemanticCapacityPerScope,
+            SemanticMaxBytesPerScope = _options.SemanticMaxBytesPerScope,
+            EvictionPolicy = _options.EvictionPolicy,
+            SemanticMatchRule = _options.SemanticMatchRule,
+            SlidingExpiration = _options.SlidingExpiration,
+            TierTimeout = _options.TierTimeout,
+            SharedExactTiers = sharedExactTiers?.ToArray() ?? [],
+            SharedSemanticTiers = sharedTiers?.ToArray() ?? [],
+            SingleFlight = singleFlight,
+            Component = Component,
+            TimeProvider = _time,
+        });
     }
+
+    /// <summary>The tiers this client runs on (tests and diagnostics).</summary>
+    internal TierEngine Tiers => _tiers;
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -64,21 +87,22 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             return await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
         }
 
-        (CachedAnswer? hit, string tier, float similarity, ReadOnlyMemory<float> embedding) = await LookupAsync(scope, question, cancellationToken).ConfigureAwait(false);
+        // 1. The tiers, in order.
+        var skips = new TierSkips();
+        (TierHit? hit, ReadOnlyMemory<float> embedding) = await LookupAsync(scope, question, skips, cancellationToken).ConfigureAwait(false);
         if (hit is not null)
         {
-            return ToResponse(hit, tier, similarity);
+            return ToResponse(hit);
         }
 
-        var key = (scope.Hash, question);
-        var leader = new TaskCompletionSource<ChatResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<ChatResponse> inFlight = _inFlight.GetOrAdd(key, leader.Task);
-        if (inFlight != leader.Task)
+        // 2. A miss: one call to the inner client per question in flight; joiners get a copy.
+        TaskCompletionSource<ChatResponse>? lead = _inFlight.TryLead(scope.Id, question, out Task<ChatResponse>? running);
+        if (lead is null)
         {
-            RagKitTelemetry.SingleFlightJoins.Add(1);
+            Diagnostics.RagKitTelemetry.SingleFlightJoins.Add(1);
             try
             {
-                return Clone(await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false));
+                return Clone(await running!.WaitAsync(cancellationToken).ConfigureAwait(false));
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -89,21 +113,18 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
 
         try
         {
-            long start = Stopwatch.GetTimestamp();
-            ChatResponse response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
-            await StoreAsync(scope, question, embedding, response, Stopwatch.GetElapsedTime(start), cancellationToken).ConfigureAwait(false);
-            leader.TrySetResult(response);
+            ChatResponse response = await GenerateOnceAcrossInstancesAsync(list, options, scope, question, embedding, skips, cancellationToken).ConfigureAwait(false);
+            lead.TrySetResult(response);
             return response;
         }
         catch (Exception ex)
         {
-            leader.TrySetException(ex);
+            lead.TrySetException(ex);
             throw;
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<(ulong, string), Task<ChatResponse>>(key, leader.Task));
-            _ = leader.Task.Exception; // observed: joiners fall back on their own
+            _inFlight.End(scope.Id, question, lead);
         }
     }
 
@@ -123,10 +144,10 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             yield break;
         }
 
-        (CachedAnswer? hit, string tier, float similarity, ReadOnlyMemory<float> embedding) = await LookupAsync(scope, question, cancellationToken).ConfigureAwait(false);
+        (TierHit? hit, ReadOnlyMemory<float> embedding) = await LookupAsync(scope, question, new TierSkips(), cancellationToken).ConfigureAwait(false);
         if (hit is not null)
         {
-            foreach (ChatResponseUpdate u in Replay(hit, tier, similarity))
+            foreach (ChatResponseUpdate u in Replay(hit))
             {
                 yield return u;
             }
@@ -150,10 +171,43 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
     {
         if (disposing)
         {
-            _semantic.Dispose();
+            _tiers.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// With a cross-process coordinator, one instance calls the inner client under a lease and the others wait for its
+    /// response; without one, or when it fails or is slow (skipped), this instance calls the inner client.
+    /// </summary>
+    private async Task<ChatResponse> GenerateOnceAcrossInstancesAsync(IReadOnlyList<ChatMessage> messages, ChatOptions? options, ScopeKey scope, string question, ReadOnlyMemory<float> embedding, TierSkips skips, CancellationToken cancellationToken)
+    {
+        (bool answered, string? token) = await _tiers.TryAcquireLeaseAsync(scope, question, skips, cancellationToken).ConfigureAwait(false);
+        if (answered && token is null)
+        {
+            (answered, CachedAnswer? waited) = await _tiers.WaitForLeaseholderAsync(scope, question, embedding, skips, cancellationToken).ConfigureAwait(false);
+            if (waited is not null)
+            {
+                return ToResponse(new TierHit(waited, ExactTierValue, 1f));
+            }
+        }
+
+        CachedAnswer? stored = null;
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            stored = await StoreAsync(scope, question, embedding, response, Stopwatch.GetElapsedTime(start), cancellationToken).ConfigureAwait(false);
+            return response;
+        }
+        finally
+        {
+            if (token is not null)
+            {
+                await _tiers.ReleaseLeaseAsync(scope, question, token, stored).ConfigureAwait(false);
+            }
+        }
     }
 
     private bool TryGetKey(IReadOnlyList<ChatMessage> messages, ChatOptions? options, out ScopeKey scope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? question)
@@ -205,8 +259,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         }
 
         AppendField(hasher, (GetService(typeof(ChatClientMetadata)) as ChatClientMetadata)?.DefaultModelId);
-        string id = "chat|" + tenant.Length + ":" + tenant + "|ctx:" + hasher.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-        scope = new ScopeKey(id, XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(id)));
+        scope = ScopeKey.FromId("chat|" + tenant.Length + ":" + tenant + "|ctx:" + hasher.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
         return true;
     }
 
@@ -219,74 +272,62 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
         hasher.Append(Encoding.UTF8.GetBytes(value));
     }
 
-    private async ValueTask<(CachedAnswer? Hit, string Tier, float Similarity, ReadOnlyMemory<float> Embedding)> LookupAsync(ScopeKey scope, string question, CancellationToken cancellationToken)
+    /// <summary>The exact tiers, then (with an embedding generator) the question's embedding and the semantic tiers.</summary>
+    private async ValueTask<(TierHit? Hit, ReadOnlyMemory<float> Embedding)> LookupAsync(ScopeKey scope, string question, TierSkips skips, CancellationToken cancellationToken)
     {
-        KeyValuePair<string, object?> component = new("component", "chat");
-        CachedAnswer? exact = _exact.TryGet(scope, question);
-        if (exact is not null)
+        if (!_tiers.CachesServable)
         {
-            RagKitTelemetry.Hits.Add(1, RagKitTelemetry.Tier(ExactAnswerCache.TierName), component);
-            return (exact, "exact", 1f, default);
+            return (null, await EmbedAsync(question, cancellationToken).ConfigureAwait(false));
         }
 
-        RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(ExactAnswerCache.TierName), component);
+        if (_tiers.FindExact(scope, question) is { } exact)
+        {
+            return (new TierHit(exact, ExactTierValue, 1f), default);
+        }
+
+        if (await _tiers.FindSharedExactAsync(scope, question, skips, cancellationToken).ConfigureAwait(false) is { } shared)
+        {
+            return (shared with { Tier = ExactTierValue }, default);
+        }
+
+        ReadOnlyMemory<float> vector = await EmbedAsync(question, cancellationToken).ConfigureAwait(false);
+        if (vector.IsEmpty)
+        {
+            return (null, vector);
+        }
+
+        var query = new SemanticQuery(scope, question, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
+        TierHit? hit = await _tiers.FindSemanticAsync(query, skips, cancellationToken).ConfigureAwait(false);
+        return (hit is null ? null : hit with { Tier = SemanticTierValue }, vector);
+    }
+
+    private async ValueTask<ReadOnlyMemory<float>> EmbedAsync(string question, CancellationToken cancellationToken)
+    {
         if (_embedder is null)
         {
-            return (null, string.Empty, 0f, default);
+            return default;
         }
 
         Embedding<float> e = await _embedder.GenerateAsync(question, cancellationToken: cancellationToken).ConfigureAwait(false);
-        ReadOnlyMemory<float> vector = e.Vector;
-        Internal.EmbeddingValidation.ThrowIfInvalid(vector, _embedder, _ => "the question", 0);
-        var query = new SemanticQuery(scope, question, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule };
-        SemanticCacheHit? hit = await _semantic.FindAsync(query, cancellationToken).ConfigureAwait(false);
-        if (hit is null)
-        {
-            foreach (ISemanticAnswerCache tier in _shared)
-            {
-                try
-                {
-                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    cts.CancelAfter(_options.TierTimeout);
-                    hit = await tier.FindAsync(query, cts.Token).ConfigureAwait(false);
-                }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
-                {
-                    RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "error"), component);
-                    continue;
-                }
-
-                if (hit is not null)
-                {
-                    await _semantic.StoreAsync(scope, vector, hit.Answer, cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-            }
-        }
-
-        if (hit is null)
-        {
-            RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(InProcessSemanticCache.TierName), component);
-            return (null, string.Empty, 0f, vector);
-        }
-
-        RagKitTelemetry.Hits.Add(1, RagKitTelemetry.Tier(InProcessSemanticCache.TierName), component);
-        return (hit.Answer, "semantic", hit.Similarity, vector);
+        Internal.EmbeddingValidation.ThrowIfInvalid(e.Vector, _embedder, _ => "the question", 0);
+        return e.Vector;
     }
 
-    private async ValueTask StoreAsync(ScopeKey scope, string question, ReadOnlyMemory<float> embedding, ChatResponse response, TimeSpan cost, CancellationToken cancellationToken)
+    /// <summary>Stores a complete text response in every tier; returns what was stored (null when it was not cacheable).</summary>
+    private async ValueTask<CachedAnswer?> StoreAsync(ScopeKey scope, string question, ReadOnlyMemory<float> embedding, ChatResponse response, TimeSpan cost, CancellationToken cancellationToken)
     {
         if (response.FinishReason == ChatFinishReason.Length
             || response.FinishReason == ChatFinishReason.ToolCalls
             || response.AdditionalProperties?.TryGetValue(RagKitChatCacheOptions.IncompleteProperty, out object? incomplete) == true && incomplete is true
             || response.Messages.Any(m => m.Contents.Any(c => c is not TextContent))
-            || string.IsNullOrEmpty(response.Text))
+            || string.IsNullOrEmpty(response.Text)
+            || !_tiers.CachesServable)
         {
-            return;
+            return null;
         }
 
         ReadOnlyMemory<float> answerEmbedding = await AnswerEmbeddings.TryEmbedAsync(_embedder, _options.SemanticMatchRule, response.Text, cancellationToken).ConfigureAwait(false);
-        await StoreAnswerAsync(scope, question, embedding, response.Text, answerEmbedding, cost, replace: false, cancellationToken).ConfigureAwait(false);
+        return await StoreAnswerAsync(scope, question, embedding, response.Text, answerEmbedding, cost, replace: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -349,10 +390,10 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
     private const int ImportBatchSize = 32;
 
     /// <summary>
-    /// Stores an answer in the exact tier and, with a question embedding, in the semantic tiers; <paramref name="replace"/>
-    /// first removes an answer the in-process semantic tier holds for the same question (imports).
+    /// Stores an answer in every tier (the semantic ones only with a question embedding); <paramref name="replace"/> first
+    /// removes an answer the in-process semantic tier holds for the same question (imports).
     /// </summary>
-    private async ValueTask StoreAnswerAsync(ScopeKey scope, string question, ReadOnlyMemory<float> embedding, string text, ReadOnlyMemory<float> answerEmbedding, TimeSpan cost, bool replace, CancellationToken cancellationToken)
+    private async ValueTask<CachedAnswer> StoreAnswerAsync(ScopeKey scope, string question, ReadOnlyMemory<float> embedding, string text, ReadOnlyMemory<float> answerEmbedding, TimeSpan cost, bool replace, CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
         var answer = new CachedAnswer
@@ -367,57 +408,26 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             ExpiresAt = now + _options.Ttl,
             AnswerEmbedding = answerEmbedding,
         };
-        bool replaced = replace && _exact.TryGet(scope, question) is not null;
-        _exact.Set(scope, answer);
-        if (_embedder is null || embedding.IsEmpty)
-        {
-            return;
-        }
-
-        if (replaced)
-        {
-            await _semantic.RemoveAsync(scope, question, cancellationToken).ConfigureAwait(false);
-        }
-
-        await _semantic.StoreAsync(scope, embedding, answer, cancellationToken).ConfigureAwait(false);
-        foreach (ISemanticAnswerCache tier in _shared)
-        {
-            try
-            {
-                await tier.StoreAsync(scope, embedding, answer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier.Name), new KeyValuePair<string, object?>("reason", "error"), new KeyValuePair<string, object?>("component", "chat"));
-            }
-        }
+        await _tiers.StoreGeneratedAsync(scope, _embedder is null ? default : embedding, answer, sources: null, sameAnswerAs: default, replace, cancellationToken).ConfigureAwait(false);
+        return answer;
     }
 
-    private static ChatResponse ToResponse(CachedAnswer hit, string tier, float similarity)
+    private static ChatResponse ToResponse(TierHit hit) => new(new ChatMessage(ChatRole.Assistant, hit.Answer.Text))
     {
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, hit.Text))
+        FinishReason = ChatFinishReason.Stop,
+        CreatedAt = hit.Answer.CreatedAt,
+        AdditionalProperties = new AdditionalPropertiesDictionary
         {
-            FinishReason = ChatFinishReason.Stop,
-            CreatedAt = hit.CreatedAt,
-            AdditionalProperties = new AdditionalPropertiesDictionary
-            {
-                [RagKitChatCacheOptions.TierProperty] = tier,
-                [RagKitChatCacheOptions.SimilarityProperty] = similarity,
-            },
-        };
-        return response;
-    }
+            [RagKitChatCacheOptions.TierProperty] = hit.Tier,
+            [RagKitChatCacheOptions.SimilarityProperty] = hit.Similarity,
+        },
+    };
 
-    private static IEnumerable<ChatResponseUpdate> Replay(CachedAnswer hit, string tier, float similarity)
+    private static IEnumerable<ChatResponseUpdate> Replay(TierHit hit)
     {
-        string text = hit.Text;
-        int start = 0;
-        while (start < text.Length)
+        foreach (string piece in AnswerReplay.Pieces(hit.Answer.Text))
         {
-            int next = start + 1 < text.Length ? text.IndexOf(' ', start + 1) : -1;
-            int end = next < 0 ? text.Length : next;
-            yield return new ChatResponseUpdate(ChatRole.Assistant, text[start..end]) { CreatedAt = hit.CreatedAt };
-            start = end;
+            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { CreatedAt = hit.Answer.CreatedAt };
         }
 
         yield return new ChatResponseUpdate
@@ -426,8 +436,8 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             FinishReason = ChatFinishReason.Stop,
             AdditionalProperties = new AdditionalPropertiesDictionary
             {
-                [RagKitChatCacheOptions.TierProperty] = tier,
-                [RagKitChatCacheOptions.SimilarityProperty] = similarity,
+                [RagKitChatCacheOptions.TierProperty] = hit.Tier,
+                [RagKitChatCacheOptions.SimilarityProperty] = hit.Similarity,
             },
         };
     }

@@ -11,7 +11,7 @@ namespace RagKit;
 internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSource
 {
     private readonly ConcurrentDictionary<string, RagScope> _knownScopes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<FlightKey, byte> _refreshing = new();
+    private readonly ConcurrentDictionary<(string ScopeId, string Question), byte> _refreshing = new();
 
     /// <summary>Remembers which <see cref="RagScope"/> a scope id stands for, so refresh-ahead can ask again.</summary>
     private void RememberScope(in ScopeKey key, RagScope scope)
@@ -44,10 +44,10 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
         {
             // Naming source documents ties the curated answer to them: changing one invalidates the answer.
             var doc = new DocumentKey(scope.Tenant, scope.Collection, id);
-            ulong hash = _documentVersions.TryGetValue(doc, out ulong v) ? v
+            ulong hash = _tiers.Versions.TryGet(doc, out ulong v) ? v
                 : (await _store.GetDocumentAsync(doc, cancellationToken).ConfigureAwait(false))?.ContentHash
                     ?? throw new ArgumentException($"Source document '{id}' does not exist in {scope.Tenant}/{scope.Collection}.", nameof(sourceDocumentIds));
-            _documentVersions.TryAdd(doc, hash);
+            _tiers.Versions.TryAdd(doc, hash);
             provenance.Add(new ProvenanceEntry(doc, CuratedAnswers.ChunkId, hash));
         }
 
@@ -66,11 +66,8 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
             CreatedAt = now,
             ExpiresAt = now + _options.AnswerTtl,
         };
-        _exact.Set(key, cached);
-        foreach (ISemanticAnswerCache tier in _semanticTiers)
-        {
-            await StoreWithinBudgetAsync(tier, key, embeddings[0].Vector, cached, cancellationToken).ConfigureAwait(false);
-        }
+        // Through every tier, the shared exact ones included, as a generated answer is.
+        await _tiers.StoreAsync(key, embeddings[0].Vector, cached, cancellationToken).ConfigureAwait(false);
     }
 
     public IReadOnlyList<RefreshCandidate> GetRefreshCandidates(int minHits, double withinFraction)
@@ -83,7 +80,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
 
         DateTimeOffset now = _time.GetUtcNow();
         var due = new List<RefreshCandidate>();
-        foreach (CachedAnswer entry in _exact.Snapshot())
+        foreach (CachedAnswer entry in _tiers.LocalExact.Snapshot())
         {
             if (entry.Hits < minHits || entry.ExpiresAt <= now || CuratedAnswers.IsCurated(entry))
             {
@@ -107,7 +104,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
         RagScope scope = candidate.Scope;
         string question = QuestionNormalizer.Normalize(candidate.Question);
         ScopeKey key = scope.GetKey(VersionStamp);
-        var flight = new FlightKey(key.Id, question);
+        var flight = (key.Id, question);
         if (!_refreshing.TryAdd(flight, 0))
         {
             return false;
@@ -125,17 +122,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
                 return false;
             }
 
-            foreach (ISemanticAnswerCache tier in _semanticTiers)
-            {
-                try
-                {
-                    await tier.RemoveAsync(key, question, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogTierFailed(_logger, tier.Name, ex);
-                }
-            }
+            await _tiers.RemoveSemanticAsync(key, question, cancellationToken).ConfigureAwait(false);
 
             RagAnswer answer = await GenerateAsync(question, question, key, new AskOptions(scope), prepared, timings, start, cancellationToken).ConfigureAwait(false);
             return answer.IsComplete;
