@@ -51,7 +51,7 @@ internal sealed class PrewarmingHostedService(IPrewarmingPolicy policy, Func<IRa
     {
         bool failed = value.Error is not null || value.Failed > _last.Failed;
         _last = value;
-        RagKitTelemetry.PrewarmedQuestions.Add(1, new KeyValuePair<string, object?>("policy", policy.Name), new KeyValuePair<string, object?>("outcome", failed ? "failed" : "warmed"));
+        RagKitTelemetry.PrewarmedQuestions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Policy, policy.Name), new KeyValuePair<string, object?>(TelemetryTags.Outcome, failed ? RagKitTelemetry.FailedOutcome : RagKitTelemetry.WarmedOutcome));
         if (failed)
         {
             Log.PrewarmingQuestionFailed(logger, policy.Name, value.Question, value.Error);
