@@ -321,14 +321,4 @@ public sealed partial class LLamaSharpChatClient : IChatClient, IAsyncDisposable
         var hash = Convert.ToHexStringLower(sha.GetHashAndReset().AsSpan(0, 8));
         return $"{info.Name}#{hash}";
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
-            Message = "GpuLayerCount is {GpuLayerCount} but the loaded llama.cpp backend has no GPU support (is a CUDA backend package referenced instead of LLamaSharp.Backend.Cpu?); generating on the CPU.")]
-        public static partial void GpuUnavailable(ILogger logger, int gpuLayerCount);
-
-        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "llama.cpp decode failed with {Result}; the requests in flight were failed.")]
-        public static partial void DecodeFailed(ILogger logger, DecodeResult result);
-    }
 }

@@ -16,7 +16,7 @@ namespace RagKit.Qdrant;
 /// <see cref="IVectorStore"/> over Qdrant. One Qdrant collection per RagKit collection and embedding model version
 /// (tenants share it and are separated by a payload filter); one point per chunk with a deterministic UUID.
 /// </summary>
-internal sealed partial class QdrantVectorStoreCore : IVectorStore, IDisposable
+internal sealed class QdrantVectorStoreCore : IVectorStore, IDisposable
 {
     internal const string TenantField = "tenant";
     internal const string CollectionField = "collection";
@@ -368,7 +368,7 @@ internal sealed partial class QdrantVectorStoreCore : IVectorStore, IDisposable
         try
         {
             await CallAsync("create_collection", async () => { await _client.CreateCollectionAsync(name, new VectorParams { Size = dims, Distance = Distance.Cosine }, cancellationToken: cancellationToken).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
-            LogCollectionCreated(_logger, name, dims);
+            Log.CollectionCreated(_logger, name, dims);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
         {
@@ -408,7 +408,7 @@ internal sealed partial class QdrantVectorStoreCore : IVectorStore, IDisposable
                         ex);
                 }
 
-                LogRetry(_logger, operation, attempt + 1, ex.StatusCode, delay.TotalMilliseconds);
+                Log.Retry(_logger, operation, attempt + 1, ex.StatusCode, delay.TotalMilliseconds);
                 double jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
                 await Task.Delay(delay * jitter, cancellationToken).ConfigureAwait(false);
                 delay *= 2;
@@ -421,10 +421,4 @@ internal sealed partial class QdrantVectorStoreCore : IVectorStore, IDisposable
     }
 
     private static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Created Qdrant collection {Collection} with vector size {Size} and cosine distance")]
-    private static partial void LogCollectionCreated(ILogger logger, string collection, ulong size);
-
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Warning, Message = "Qdrant {Operation} failed transiently (attempt {Attempt}, {Status}); retrying in {DelayMs} ms")]
-    private static partial void LogRetry(ILogger logger, string operation, int attempt, StatusCode status, double delayMs);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagKit.Caching;
+using RagKit.Diagnostics;
 
 namespace RagKit.Redis;
 
@@ -9,7 +10,7 @@ namespace RagKit.Redis;
 public static class DistributedExactAnswerCache
 {
     /// <summary>The tier's name in reports, logs and metrics.</summary>
-    public const string TierName = "shared-exact";
+    public const string TierName = TierNames.SharedExact;
 
     /// <summary>
     /// Wraps <paramref name="cache"/> as an exact tier shared by every instance using the same store. Document invalidation

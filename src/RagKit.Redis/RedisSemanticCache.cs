@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagKit.Caching;
+using RagKit.Diagnostics;
 
 namespace RagKit.Redis;
 
@@ -21,7 +22,7 @@ public interface IRedisSemanticCache : ISemanticAnswerCache, IDisposable, IAsync
 public static class RedisSemanticCache
 {
     /// <summary>The tier's name in reports, logs and metrics.</summary>
-    public const string TierName = "redis";
+    public const string TierName = TierNames.SharedSemantic;
 
     /// <summary>Connects (without waiting for Redis to be up) and starts following the change stream.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>

@@ -163,7 +163,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// <summary>Quantization of the local mirrors (int8 by default; the benchmark compares).</summary>
     internal ScalarKind MirrorQuantization { get; set; } = ScalarKind.Int8;
 
-    /// <summary>HNSW build effort of the mirrors: 64 keeps recall at the threshold above 0.99 at 100k; 32 loads ~2.5x faster at lower recall.</summary>
+    /// <summary>HNSW build effort of the mirrors: 64 keeps recall at the threshold; lower loads faster (docs/redis.md, the trade-off run).</summary>
     internal int MirrorExpansionAdd { get; set; } = 64;
 
     /// <summary>HNSW search effort of the mirrors.</summary>

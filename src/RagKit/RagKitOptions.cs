@@ -30,9 +30,7 @@ public sealed class RagKitOptions
     /// Cosine similarity at or above which a cached answer to a different question may be served on its own (the
     /// <see cref="SemanticMatchRule"/> then decides; the default rule also serves down to its floor, 0.82, when another
     /// nearby question produced the same answer). Default 0.90, chosen with the semantic evaluation harness
-    /// (docs/semantic.md): on the BANKING77 test stream with all-MiniLM-L6-v2 a plain threshold of 0.90 serves about 24 % of
-    /// questions from cache with under 1 % of all questions answered from the wrong intent; 0.85 serves about 40 % with
-    /// about 2.4 % wrong, 0.80 about 55 % with about 5 % wrong.
+    /// (docs/semantic.md, "Shipped defaults", records what other thresholds serve and get wrong).
     /// </summary>
     public float SemanticThreshold { get; set; } = 0.90f;
 

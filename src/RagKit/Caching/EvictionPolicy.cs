@@ -57,10 +57,9 @@ public abstract class EvictionPolicyFactory
     /// <summary>
     /// W-TinyLFU that starts as LRU: the whole cache is the LRU window while a shadow W-TinyLFU (10 % window) runs over
     /// a sample of the keys; once the shadow is 16 hits ahead on the sampled keys, the policy hands over to it and the
-    /// window is tuned as in <see cref="WTinyLfu"/>. On the trace harness it is at or above LRU on all 51 cells (ties where LRU is optimal),
-    /// where <see cref="WTinyLfu"/> is on 43 of 51, but it gives up the first pass of loops and scans longer than the
-    /// cache, which <see cref="WTinyLfu"/> keeps (mean gap to the optimum 7.1 points against 5.9). For caches moving from LRU
-    /// that must never do worse.
+    /// window is tuned as in <see cref="WTinyLfu"/>. It gives up the first pass of loops and scans longer than the cache,
+    /// which <see cref="WTinyLfu"/> keeps. For caches moving from LRU that must never do worse (docs/policies.md has its
+    /// results on the trace harness).
     /// </summary>
     public static EvictionPolicyFactory WTinyLfuLruFirst { get; } = new WTinyLfuFactory("w-tinylfu-lru-first", WTinyLfuSettings.LruFirst);
 
@@ -68,8 +67,8 @@ public abstract class EvictionPolicyFactory
     /// W-TinyLFU with Caffeine's window tuning: a hill climber samples the hit rate every 10 × capacity accesses and moves
     /// the window (1 % at start, at most 80 %) in steps of 6.25 % of the capacity, reversing when the hit rate falls; the
     /// step decays by 0.98 per sample and restarts when the hit rate moves by more than 5 %. No ghosts and no start-up
-    /// duel. On the trace harness it trails <see cref="WTinyLfu"/> (above LRU on 38 of 48 LIRS / cache2k / OLTP cells
-    /// against 40, OLTP 40.58 / 46.23 % against 41.05 / 46.90 %); it is there for exact comparisons with Caffeine.
+    /// duel. It trails <see cref="WTinyLfu"/> on the trace harness (docs/policies.md); it is there for exact comparisons
+    /// with Caffeine.
     /// </summary>
     public static EvictionPolicyFactory WTinyLfuHillClimber { get; } = new WTinyLfuFactory("w-tinylfu-hill-climber", WTinyLfuSettings.HillClimber);
 

@@ -57,7 +57,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         _handles = _policy as IHandleEvictionPolicy<ExactKey>;
     }
 
-    public const string TierName = "exact";
+    public const string TierName = TierNames.Exact;
 
     public int Count => _entries.Count;
 
@@ -208,7 +208,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
         if (evicted > 0)
         {
-            RagKitTelemetry.Evictions.Add(evicted, new KeyValuePair<string, object?>("tier", TierName));
+            RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
         }
     }
 

@@ -54,7 +54,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     /// <summary>Added to a reported similarity to make the entry's floor strictly above it.</summary>
     internal const float FeedbackMargin = 0.005f;
 
-    public const string TierName = "semantic";
+    public const string TierName = TierNames.Semantic;
 
     public string Name => TierName;
 

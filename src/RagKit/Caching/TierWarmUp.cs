@@ -3,7 +3,7 @@ namespace RagKit.Caching;
 /// <summary>
 /// Runs the in-process tiers' hit paths once on throwaway instances, so that the first real hit in a process does
 /// not pay for JIT compilation, the native HNSW library's first load and search, and the match rule's and guards'
-/// static tables (about 400 ms on 2 cores, against about 0.15 ms for a warm lookup). The real tiers are untouched.
+/// static tables (measured in docs/bench/first-hit.md). The real tiers are untouched.
 /// </summary>
 internal static class TierWarmUp
 {

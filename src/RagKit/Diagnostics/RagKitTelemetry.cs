@@ -32,7 +32,17 @@ public static class RagKitTelemetry
     internal static readonly Histogram<double> LookupDuration = Meter.CreateHistogram<double>("ragkit.lookup.duration", unit: "ms", description: "Time of a cache tier lookup (tag: tier).");
 
     /// <summary>The `tier` tag value of an answer that was generated (no cache tier served it).</summary>
-    internal const string GeneratedTier = "generated";
+    internal const string GeneratedTier = TierNames.Generated;
 
-    internal static KeyValuePair<string, object?> Tier(string name) => new("tier", name);
+    // Values of the reason, component, generator and outcome tags (docs/telemetry.md).
+    internal const string TimeoutReason = "timeout";
+    internal const string ErrorReason = "error";
+    internal const string UnconfirmedReason = "unconfirmed";
+    internal const string ChatComponent = "chat";
+    internal const string ChatGenerator = "chat";
+    internal const string ExtractiveGenerator = "extractive";
+    internal const string WarmedOutcome = "warmed";
+    internal const string FailedOutcome = "failed";
+
+    internal static KeyValuePair<string, object?> Tier(string name) => new(TelemetryTags.Tier, name);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RagKit.Diagnostics;
+using RagKit.Internal;
 
 namespace RagKit.Prewarming;
 
@@ -8,7 +9,7 @@ namespace RagKit.Prewarming;
 /// Runs one prewarming policy in the background once the host has started (<see cref="IHostedLifecycleService.StartedAsync"/>),
 /// and cancels it when the host stops. Never throws at the host: failures are logged.
 /// </summary>
-internal sealed partial class PrewarmingHostedService(IPrewarmingPolicy policy, Func<IRagPipeline> pipeline, ILogger logger)
+internal sealed class PrewarmingHostedService(IPrewarmingPolicy policy, Func<IRagPipeline> pipeline, ILogger logger)
     : IHostedLifecycleService, IProgress<PrewarmProgress>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -50,43 +51,28 @@ internal sealed partial class PrewarmingHostedService(IPrewarmingPolicy policy, 
     {
         bool failed = value.Error is not null || value.Failed > _last.Failed;
         _last = value;
-        RagKitTelemetry.PrewarmedQuestions.Add(1, new KeyValuePair<string, object?>("policy", policy.Name), new KeyValuePair<string, object?>("outcome", failed ? "failed" : "warmed"));
+        RagKitTelemetry.PrewarmedQuestions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Policy, policy.Name), new KeyValuePair<string, object?>(TelemetryTags.Outcome, failed ? RagKitTelemetry.FailedOutcome : RagKitTelemetry.WarmedOutcome));
         if (failed)
         {
-            LogQuestionFailed(logger, policy.Name, value.Question, value.Error);
+            Log.PrewarmingQuestionFailed(logger, policy.Name, value.Question, value.Error);
         }
     }
 
     private async Task RunAsync(IRagPipeline rag)
     {
-        LogStarted(logger, policy.Name);
+        Log.PrewarmingStarted(logger, policy.Name);
         try
         {
             await policy.RunAsync(rag, this, _stopping.Token).ConfigureAwait(false);
-            LogFinished(logger, policy.Name, _last.Completed, _last.Failed);
+            Log.PrewarmingFinished(logger, policy.Name, _last.Completed, _last.Failed);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            LogStopped(logger, policy.Name, _last.Completed, _last.Failed);
+            Log.PrewarmingStopped(logger, policy.Name, _last.Completed, _last.Failed);
         }
         catch (Exception ex)
         {
-            LogPolicyFailed(logger, policy.Name, ex);
+            Log.PrewarmingFailed(logger, policy.Name, ex);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RagKit prewarming '{Policy}' started in the background.")]
-    private static partial void LogStarted(ILogger logger, string policy);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RagKit prewarming '{Policy}' finished: {Completed} warmed, {Failed} failed.")]
-    private static partial void LogFinished(ILogger logger, string policy, int completed, int failed);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RagKit prewarming '{Policy}' stopped with the host: {Completed} warmed, {Failed} failed.")]
-    private static partial void LogStopped(ILogger logger, string policy, int completed, int failed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit prewarming '{Policy}' could not warm '{Question}'; the rest go on.")]
-    private static partial void LogQuestionFailed(ILogger logger, string policy, string? question, Exception? error);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "RagKit prewarming '{Policy}' failed; the pipeline serves as usual without it.")]
-    private static partial void LogPolicyFailed(ILogger logger, string policy, Exception error);
 }

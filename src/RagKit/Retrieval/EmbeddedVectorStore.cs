@@ -70,7 +70,7 @@ public static class EmbeddedVectorStore
     public static IVectorStore InMemory() => new EmbeddedVectorStoreCore(new EmbeddedVectorStoreOptions(), NullLogger.Instance);
 }
 
-internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposable
+internal sealed class EmbeddedVectorStoreCore : IVectorStore, IDisposable
 {
     /// <summary>Rebuild a collection's graph once this many chunks were removed since it was built, and at least as many as are live.</summary>
     internal const int MinRemovalsBeforeRebuild = 64;
@@ -129,17 +129,17 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             {
                 if (options.ReadOnly)
                 {
-                    LogUnacknowledgedSkipped(_logger, _log.Path, report.UnacknowledgedBytes);
+                    Log.StoreUnacknowledgedSkipped(_logger, _log.Path, report.UnacknowledgedBytes);
                 }
                 else
                 {
-                    LogUnacknowledgedCut(_logger, _log.Path, report.UnacknowledgedBytes);
+                    Log.StoreUnacknowledgedCut(_logger, _log.Path, report.UnacknowledgedBytes);
                 }
             }
 
             if (report.CompactionFinished)
             {
-                LogCompactionFinished(_logger, _log.Path);
+                Log.StoreCompactionFinished(_logger, _log.Path);
             }
         }
         catch
@@ -515,11 +515,11 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
         catch (IOException ex)
         {
             // The batch that triggered this is committed; a failed compaction leaves the old log current.
-            LogCompactionFailed(_logger, ex, _log.Path);
+            Log.StoreCompactionFailed(_logger, ex, _log.Path);
         }
         catch (UnauthorizedAccessException ex)
         {
-            LogCompactionFailed(_logger, ex, _log.Path);
+            Log.StoreCompactionFailed(_logger, ex, _log.Path);
         }
     }
 
@@ -530,18 +530,6 @@ internal sealed partial class EmbeddedVectorStoreCore : IVectorStore, IDisposabl
             p.Index.Dispose();
         }
     }
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "RagKit store {Path}: cut off {Bytes} bytes of a write that was never acknowledged (interrupted before its commit); every acknowledged record is intact.")]
-    private static partial void LogUnacknowledgedCut(ILogger logger, string path, long bytes);
-
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "RagKit store {Path} (read-only): skipped {Bytes} bytes of a write that was never acknowledged; the file was left as it is.")]
-    private static partial void LogUnacknowledgedSkipped(ILogger logger, string path, long bytes);
-
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "RagKit store {Path}: finished a compaction that was committed before the process stopped.")]
-    private static partial void LogCompactionFinished(ILogger logger, string path);
-
-    [LoggerMessage(EventId = 1304, Level = LogLevel.Error, Message = "RagKit store {Path}: compaction failed; the current log stays in use and every write is kept.")]
-    private static partial void LogCompactionFailed(ILogger logger, Exception exception, string path);
 
     private sealed record DocState(StoredDocument Document, ulong[] Keys);
 

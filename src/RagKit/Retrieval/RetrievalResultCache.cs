@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using RagKit.Caching;
+using RagKit.Diagnostics;
 
 namespace RagKit.Retrieval;
 
@@ -12,7 +13,7 @@ namespace RagKit.Retrieval;
 /// </summary>
 internal sealed class RetrievalResultCache
 {
-    public const string TierName = "retrieval";
+    public const string TierName = TierNames.Retrieval;
 
     private readonly int _capacityPerScope;
     private readonly float _threshold;
