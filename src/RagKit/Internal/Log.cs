@@ -8,8 +8,17 @@ namespace RagKit.Internal;
 /// </summary>
 internal static partial class Log
 {
-    // Reserved for the pipeline's events, which still live in RagPipeline.cs:
-    // 1001 TierSkipped, 1002 TierFailed, 1003 PublishFailed; 1004–1099 for the pipeline and the chat middleware.
+    [LoggerMessage(EventId = 1001, EventName = nameof(TierSkipped), Level = LogLevel.Warning,
+        Message = "RagKit skipped the {Tier} tier ({Reason}); the question is answered from the next tier.")]
+    public static partial void TierSkipped(ILogger logger, string tier, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 1002, EventName = nameof(TierFailed), Level = LogLevel.Warning,
+        Message = "RagKit could not update the {Tier} tier.")]
+    public static partial void TierFailed(ILogger logger, string tier, Exception exception);
+
+    [LoggerMessage(EventId = 1003, EventName = nameof(PublishFailed), Level = LogLevel.Error,
+        Message = "RagKit could not publish the {What} of {Count} document(s) to the other instances.")]
+    public static partial void PublishFailed(ILogger logger, int count, string what, Exception exception);
 
     [LoggerMessage(EventId = 1101, EventName = nameof(PrewarmingStarted), Level = LogLevel.Information,
         Message = "RagKit prewarming '{Policy}' started in the background.")]

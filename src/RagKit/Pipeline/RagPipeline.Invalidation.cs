@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using RagKit.Caching;
+using RagKit.Internal;
 using RagKit.Tiers;
 
 namespace RagKit;
@@ -27,7 +28,7 @@ internal sealed partial class RagPipeline
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogTierFailed(_logger, InProcessSemanticCache.TierName, ex);
+            Log.TierFailed(_logger, InProcessSemanticCache.TierName, ex);
         }
 
         return removed;
@@ -101,7 +102,7 @@ internal sealed partial class RagPipeline
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                LogPublishFailed(_logger, count, what, ex);
+                Log.PublishFailed(_logger, count, what, ex);
                 throw new InvalidOperationException(failure, ex);
             }
         }

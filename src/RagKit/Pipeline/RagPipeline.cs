@@ -142,12 +142,6 @@ internal sealed partial class RagPipeline : IRagPipeline
     private static void RecordAnswered(string tier, TimeSpan elapsed) =>
         RagKitTelemetry.AskDuration.Record(elapsed.TotalMilliseconds, RagKitTelemetry.Tier(tier));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit could not update the {Tier} tier.")]
-    private static partial void LogTierFailed(ILogger logger, string tier, Exception exception);
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "RagKit could not publish the {What} of {Count} document(s) to the other instances.")]
-    private static partial void LogPublishFailed(ILogger logger, int count, string what, Exception exception);
-
     private sealed record Prepared(ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources, RagAnswer? CachedHit);
 
     private sealed class StageTimings

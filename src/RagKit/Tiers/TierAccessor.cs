@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RagKit.Diagnostics;
+using RagKit.Internal;
 
 namespace RagKit.Tiers;
 
@@ -8,7 +9,7 @@ namespace RagKit.Tiers;
 /// One shared (out-of-process) tier as every front end calls it: within its time budget, with its metrics and logs.
 /// A tier that fails or is slow is skipped, never fatal; the request goes on with the next tier.
 /// </summary>
-internal sealed partial class TierAccessor
+internal sealed class TierAccessor
 {
     private readonly TimeSpan _budget;
     private readonly ILogger _logger;
@@ -83,7 +84,7 @@ internal sealed partial class TierAccessor
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogTierFailed(_logger, Name, ex);
+            Log.TierFailed(_logger, Name, ex);
             return 0;
         }
     }
@@ -116,7 +117,7 @@ internal sealed partial class TierAccessor
         }
         catch (Exception ex)
         {
-            LogTierFailed(_logger, Name, ex);
+            Log.TierFailed(_logger, Name, ex);
         }
     }
 
@@ -128,12 +129,7 @@ internal sealed partial class TierAccessor
     {
         string reason = ex is TimeoutException ? "timeout" : "error";
         _telemetry.Skipped(Name, reason);
-        LogTierSkipped(_logger, Name, reason, ex);
+        Log.TierSkipped(_logger, Name, reason, ex);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit skipped the {Tier} tier ({Reason}); the question is answered from the next tier.")]
-    private static partial void LogTierSkipped(ILogger logger, string tier, string reason, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RagKit could not update the {Tier} tier.")]
-    private static partial void LogTierFailed(ILogger logger, string tier, Exception exception);
 }
