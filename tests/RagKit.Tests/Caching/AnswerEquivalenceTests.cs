@@ -43,7 +43,7 @@ public sealed class AnswerEquivalenceTests
         await cache.StoreAsync(Scope, Near(similarity, side), Answer(question, text, answerVector), default);
 
     [Fact]
-    public async Task ADifferentlyWordedAnswerWithACloseEmbeddingSupportsTheCandidate()
+    public async Task A_differently_worded_answer_with_a_close_embedding_supports_the_candidate()
     {
         foreach ((float answerSimilarity, bool served) in new[] { (0f, false), (0.90f, true) })
         {
@@ -57,7 +57,7 @@ public sealed class AnswerEquivalenceTests
     }
 
     [Fact]
-    public async Task ADifferentlyWordedAnswerWithACloseEmbeddingIsNotANearbyDifferentAnswer()
+    public async Task A_differently_worded_answer_with_a_close_embedding_is_not_a_nearby_different_answer()
     {
         foreach ((float answerSimilarity, bool served) in new[] { (0f, false), (0.90f, true) })
         {
@@ -70,7 +70,7 @@ public sealed class AnswerEquivalenceTests
     }
 
     [Fact]
-    public async Task AnswersWithDifferentValuesAreDifferentAnswersHoweverCloseTheirEmbeddings()
+    public async Task Answers_with_different_values_are_different_answers_however_close_their_embeddings()
     {
         using InProcessSemanticCache cache = Cache(0.90f);
         await StoreAsync(cache, "a1", 0.95f, 2, "Order 1234 ships on Monday.", Near(0.99f, 20));
@@ -79,7 +79,7 @@ public sealed class AnswerEquivalenceTests
     }
 
     [Fact]
-    public async Task AnswersWhoseEmbeddingsAreFarApartStayDifferent()
+    public async Task Answers_whose_embeddings_are_far_apart_stay_different()
     {
         using InProcessSemanticCache cache = Cache(0.90f);
         await StoreAsync(cache, "a1", 0.84f, 2, "To cancel, open your orders and press Cancel.", Near(0.99f, 20));
@@ -88,7 +88,7 @@ public sealed class AnswerEquivalenceTests
     }
 
     [Fact]
-    public void TheAnswerSimilarityMustBeACosineOrZero()
+    public void The_answer_similarity_must_be_a_cosine_or_zero()
     {
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => SemanticMatchRules.Neighbourhood(answerSimilarity: 1.5f));
         Assert.Equal("answerSimilarity", e.ParamName);

@@ -17,7 +17,7 @@ public sealed class CacheUnitTests
         Assert.Equal(expected, QuestionNormalizer.Normalize(input));
 
     [Fact]
-    public void ScopesWithDifferentGroupsOrVersionsHaveDifferentKeys()
+    public void Scopes_with_different_groups_or_versions_have_different_keys()
     {
         ScopeKey plain = new RagScope("acme").GetKey("v1");
         ScopeKey grouped = new RagScope("acme", "default", ["a"]).GetKey("v1");
@@ -34,7 +34,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ExactTierExpiresEntriesAfterTheirTtl()
+    public void Exact_tier_expires_entries_after_their_ttl()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var cache = new ExactAnswerCache(100, 1 << 20, EvictionPolicyFactory.Lru, time);
@@ -47,7 +47,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ExactTierEvictsTheLeastRecentlyUsedEntryAtCapacity()
+    public void Exact_tier_evicts_the_least_recently_used_entry_at_capacity()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var cache = new ExactAnswerCache(2, 1 << 20, EvictionPolicyFactory.Lru, time);
@@ -63,7 +63,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ExactTierHonoursItsByteBudget()
+    public void Exact_tier_honours_its_byte_budget()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         long oneEntry = Answer("a", time.GetUtcNow()).EstimatedSize;
@@ -78,7 +78,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ExactTierNeverServesAnEntryFromAnotherScope()
+    public void Exact_tier_never_serves_an_entry_from_another_scope()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var cache = new ExactAnswerCache(100, 1 << 20, EvictionPolicyFactory.Lru, time);
@@ -90,7 +90,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ChunkerKeepsSentencesWholeAndOverlaps()
+    public void Chunker_keeps_sentences_whole_and_overlaps()
     {
         string text = string.Join(" ", Enumerable.Range(1, 30).Select(i => $"This is sentence number {i}."));
         List<string> chunks = SentenceChunker.Chunk(text, 200, 60);
@@ -107,7 +107,7 @@ public sealed class CacheUnitTests
     }
 
     [Fact]
-    public void ChunkerSplitsOverlongSentencesAtWords()
+    public void Chunker_splits_overlong_sentences_at_words()
     {
         string text = string.Join(" ", Enumerable.Repeat("word", 500));
         List<string> chunks = SentenceChunker.Chunk(text, 100, 0);

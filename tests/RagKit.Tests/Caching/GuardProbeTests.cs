@@ -40,7 +40,7 @@ public sealed class GuardProbeTests
     [Theory]
     [InlineData("have you been to paris", "have you ever been to paris")]
     [InlineData("is it cold in winter", "is it usually cold in winter")]
-    public void PolarityOnOneSideOnlyPasses(string a, string b) => Assert.True(Compatible(a, b));
+    public void Polarity_on_one_side_only_passes(string a, string b) => Assert.True(Compatible(a, b));
 
     [Theory]
     [InlineData("is coffee good for you", "is coffee bad for you")]
@@ -55,7 +55,7 @@ public sealed class GuardProbeTests
     [Theory]
     [InlineData("is coffee good for you", "is coffee healthy for you")]
     [InlineData("why is my phone slow", "why is my phone sluggish")]
-    public void SynonymsPass(string a, string b) => Assert.True(Compatible(a, b));
+    public void Synonyms_pass(string a, string b) => Assert.True(Compatible(a, b));
 
     [Theory]
     [InlineData("withdraw 100 dollars", "withdraw dollars")]
@@ -69,10 +69,10 @@ public sealed class GuardProbeTests
     [Theory]
     [InlineData("who was the 3rd president", "who was the third president")]
     [InlineData("withdraw 100 dollars", "take out 100 dollars")]
-    public void TheSameNumberOrOrdinalInOtherWordsPasses(string a, string b) => Assert.True(Compatible(a, b));
+    public void The_same_number_or_ordinal_in_other_words_passes(string a, string b) => Assert.True(Compatible(a, b));
 
     [Fact]
-    public void AnswersWithDifferentValuesAreNotTheSame()
+    public void Answers_with_different_values_are_not_the_same()
     {
         Assert.True(QuestionGuards.SameValues("Your order {{Order Number}} ships on Monday.", "Order {{Order Number}} will ship Monday."));
         Assert.False(QuestionGuards.SameValues("Your order 1234 ships on Monday.", "Your order 5678 ships on Monday."));

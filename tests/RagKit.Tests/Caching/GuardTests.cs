@@ -8,7 +8,7 @@ public sealed class GuardTests
     private static readonly string Filler = string.Join(' ', Enumerable.Repeat("please also tell me about the usual steps for this", 12));
 
     [Fact]
-    public void LongQuestionsAreGuardedLikeShortOnes()
+    public void Long_questions_are_guarded_like_short_ones()
     {
         string question = $"can i withdraw 100 dollars abroad {Filler}";
         Assert.True(question.Length > 512);
@@ -18,7 +18,7 @@ public sealed class GuardTests
     }
 
     [Fact]
-    public void VeryLongTokensAreComparedByTheirStart()
+    public void Very_long_tokens_are_compared_by_their_start()
     {
         string url = "https://example.com/" + new string('a', 100);
         Assert.True(QuestionGuards.Compatible($"what is at {url}", $"what can i find at {url}"));
@@ -26,7 +26,7 @@ public sealed class GuardTests
     }
 
     [Fact]
-    public void QuestionsWithMoreWordsThanCanBeComparedAreNotCompatible()
+    public void Questions_with_more_words_than_can_be_compared_are_not_compatible()
     {
         string huge = string.Join(' ', Enumerable.Repeat("word", 1500));
         Assert.False(QuestionGuards.Compatible(huge, huge + " more"));

@@ -36,7 +36,7 @@ public sealed class NeighbourhoodRuleTests
         cache.StoreAsync(Scope, Near(similarity, side), Answer(question, answer), default).AsTask().Wait();
 
     [Fact]
-    public void AnswerWithADifferentAnswerNearlyAsCloseIsNotServed()
+    public void Answer_with_a_different_answer_nearly_as_close_is_not_served()
     {
         foreach ((ISemanticMatchRule rule, bool served) in new[] { (SemanticMatchRules.Static, true), (SemanticMatchRules.Neighbourhood(guards: false), false) })
         {
@@ -50,7 +50,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public void AnswerClearlyNearerThanAnyOtherAnswerIsServed()
+    public void Answer_clearly_nearer_than_any_other_answer_is_served()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));
         Store(cache, "a", 0.95f, 1, "answer a");
@@ -62,7 +62,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public void BelowTheThresholdAnAnswerIsServedOnlyWhenAnotherNearbyQuestionProducedTheSameAnswer()
+    public void Below_the_threshold_an_answer_is_served_only_when_another_nearby_question_produced_the_same_answer()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));
         Store(cache, "a1", 0.84f, 1, "Answer A.");
@@ -79,7 +79,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public async Task SupportEndsWhenTheSupportingQuestionIsRemoved()
+    public async Task Support_ends_when_the_supporting_question_is_removed()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));
         Store(cache, "a1", 0.84f, 1, "answer a");
@@ -91,7 +91,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public void NothingBelowTheFloorIsServedEvenWithSupport()
+    public void Nothing_below_the_floor_is_served_even_with_support()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(floor: 0.78f, guards: false));
         Store(cache, "a1", 0.77f, 1, "answer a");
@@ -101,7 +101,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public async Task GuardsStillBlockANegatedQuestion()
+    public async Task Guards_still_block_a_negated_question()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood());
         await cache.StoreAsync(Scope, Near(0.97f, 1), Answer("can i withdraw cash abroad", "yes"), default);
@@ -112,7 +112,7 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
-    public void DefaultOptionsUseTheNeighbourhoodRule() =>
+    public void Default_options_use_the_neighbourhood_rule() =>
         Assert.Equal("neighbourhood + guards", new RagKitOptions().SemanticMatchRule.Name);
 
     [Theory]

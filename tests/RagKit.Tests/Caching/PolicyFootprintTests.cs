@@ -12,7 +12,7 @@ public sealed class PolicyFootprintTests
 
     [Theory]
     [MemberData(nameof(SmallStartPolicies))]
-    public void PolicyForALargeCapacityHoldingOneEntryAllocatesLittle(string name)
+    public void Policy_for_a_large_capacity_holding_one_entry_allocates_little(string name)
     {
         EvictionPolicyFactory factory = name switch
         {
@@ -34,7 +34,7 @@ public sealed class PolicyFootprintTests
 
     [Theory]
     [MemberData(nameof(SmallStartPolicies))]
-    public void PolicyGrowsPastItsInitialSizeAndStillEvictsInOrder(string name)
+    public void Policy_grows_past_its_initial_size_and_still_evicts_in_order(string name)
     {
         EvictionPolicyFactory factory = name switch
         {

@@ -32,7 +32,7 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
     [InlineData("How do I enable two-factor authentication?", "How do I disable two-factor authentication?")]
     [InlineData("Can I withdraw 100 dollars?", "Can I withdraw 500 dollars?")]
     [InlineData("Can I withdraw cash abroad?", "Can't I withdraw cash abroad?")]
-    public async Task NearIdenticalQuestionWithOppositeMeaningIsAMissThatTheStaticRuleWouldServe(string first, string second)
+    public async Task Near_identical_question_with_opposite_meaning_is_a_miss_that_the_static_rule_would_serve(string first, string second)
     {
         // The two questions are near-identical to the embedder; a threshold that admits them lets the static rule serve
         // the cached answer to the opposite question.
@@ -61,7 +61,7 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
     [Theory]
     [InlineData("How do I enable two-factor authentication?", "How can I enable two-factor authentication?")]
     [InlineData("Can I withdraw 100 dollars?", "Is it possible to withdraw 100 dollars?")]
-    public async Task TrueParaphraseIsStillASemanticHit(string first, string second)
+    public async Task True_paraphrase_is_still_a_semantic_hit(string first, string second)
     {
         using IRagPipeline pipeline = await BuildAsync();
         RagAnswer original = await AskAsync(pipeline, first);
@@ -74,7 +74,7 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task ReportedWrongAnswerIsRemovedAndItsNeighbourhoodBecomesStricter()
+    public async Task Reported_wrong_answer_is_removed_and_its_neighbourhood_becomes_stricter()
     {
         using IRagPipeline pipeline = await BuildAsync();
         const string Original = "How do I enable two-factor authentication?";
@@ -117,7 +117,7 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task VerifiedRuleExploresABorderlineParaphraseAndAsksTheVerifier()
+    public async Task Verified_rule_explores_a_borderline_paraphrase_and_asks_the_verifier()
     {
         const string Original = "How do I enable two-factor authentication?";
         const string Paraphrase = "How can I enable two-factor authentication?";
@@ -148,7 +148,7 @@ public sealed class SemanticMatchTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task FollowUpQuestionIsNotServedAcrossConversations()
+    public async Task Follow_up_question_is_not_served_across_conversations()
     {
         using IRagPipeline pipeline = await BuildAsync();
         string[] aboutAlice = ["Who founded the company?", "Alice Martin founded the company in 1990."];

@@ -23,7 +23,7 @@ public sealed class VerifiedRuleTests
     private static InProcessSemanticCache Cache(VerifiedMatchRule rule) => new(1000, EvictionPolicyFactory.Lru, TimeProvider.System, rule);
 
     [Fact]
-    public void UnverifiedEntryAboveTheThresholdIsServedAndBelowItIsExplored()
+    public void Unverified_entry_above_the_threshold_is_served_and_below_it_is_explored()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: false);
         using InProcessSemanticCache cache = Cache(rule);
@@ -44,7 +44,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public void EntryWhoseExploredVerificationFailedIsNoLongerServedAtThatSimilarity()
+    public void Entry_whose_explored_verification_failed_is_no_longer_served_at_that_similarity()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: false);
         using InProcessSemanticCache cache = Cache(rule);
@@ -68,7 +68,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public void SimilarityBandLearnedWrongIsExploredForEveryEntryAndLearnedRightIsServedBelowTheThreshold()
+    public void Similarity_band_learned_wrong_is_explored_for_every_entry_and_learned_right_is_served_below_the_threshold()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: false);
         for (int i = 0; i < 60; i++)
@@ -84,7 +84,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public void VerifiedSameAnswerJoinsTheClusterAndAgreeingNeighboursAreLearnedSeparately()
+    public void Verified_same_answer_joins_the_cluster_and_agreeing_neighbours_are_learned_separately()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: false);
         using InProcessSemanticCache cache = Cache(rule);
@@ -106,7 +106,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public void DecisionPathAllocatesNothing()
+    public void Decision_path_allocates_nothing()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: true);
         var entry = new EntryObservations();
@@ -138,7 +138,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public void InTierLookupThatMissesOrExploresAllocatesNothing()
+    public void In_tier_lookup_that_misses_or_explores_allocates_nothing()
     {
         var rule = new VerifiedMatchRule(0.02f, guards: false);
         using InProcessSemanticCache cache = Cache(rule);
@@ -192,7 +192,7 @@ public sealed class VerifiedRuleTests
     }
 
     [Fact]
-    public async Task NormalizedTextVerifierIgnoresCaseAndPunctuation()
+    public async Task Normalized_text_verifier_ignores_case_and_punctuation()
     {
         Assert.True(await AnswerVerifiers.NormalizedText.SameAnswerAsync("q", "Refunds take 5 days.", "refunds take 5 days", default));
         Assert.False(await AnswerVerifiers.NormalizedText.SameAnswerAsync("q", "Refunds take 5 days.", "Refunds take 7 days.", default));

@@ -6,7 +6,7 @@ namespace RagKit.Tests.Caching;
 public sealed class WarmUpTests(MiniLmFixture model) : IClassFixture<MiniLmFixture>
 {
     [Fact]
-    public async Task WarmUpLeavesNothingInTheRealTiersAndTheFirstParaphraseIsASemanticHit()
+    public async Task Warm_up_leaves_nothing_in_the_real_tiers_and_the_first_paraphrase_is_a_semantic_hit()
     {
         using var rag = (RagPipeline)new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
 
@@ -23,7 +23,7 @@ public sealed class WarmUpTests(MiniLmFixture model) : IClassFixture<MiniLmFixtu
     }
 
     [Fact]
-    public async Task AMatchRuleThatThrowsDoesNotFailTheBuild()
+    public async Task A_match_rule_that_throws_does_not_fail_the_build()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Configure(o => o.SemanticMatchRule = new ThrowingRule()).Build();
         var scope = new RagScope("acme");

@@ -9,7 +9,7 @@ namespace RagKit.Tests.Diagnostics;
 public sealed class TelemetryTagTests(MiniLmFixture model) : IClassFixture<MiniLmFixture>
 {
     [Fact]
-    public async Task TheAskActivityTagsTheTierWithTheMetricsValue()
+    public async Task The_ask_activity_tags_the_tier_with_the_metrics_value()
     {
         using var testSource = new ActivitySource("RagKit.Tests.Telemetry");
         var tiers = new ConcurrentQueue<(string? Parent, string? Tier)>();

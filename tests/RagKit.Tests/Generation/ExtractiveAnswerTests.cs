@@ -9,7 +9,7 @@ public sealed class ExtractiveAnswerTests
     private static ChunkMatch Chunk(string id, string text, float score) => new(new DocumentKey("t", "c", id), id + "#0", text, score, 1);
 
     [Fact]
-    public void TheSentenceWhoseSubjectTheQuestionAsksAboutComesFirstAndUnrelatedSourcesAreDropped()
+    public void The_sentence_whose_subject_the_question_asks_about_comes_first_and_unrelated_sources_are_dropped()
     {
         var sources = new[]
         {
@@ -27,7 +27,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void CitationsAreNumberedOneToNInTheOrderTheyAppearAndNameTheQuotedSource()
+    public void Citations_are_numbered_one_to_n_in_the_order_they_appear_and_name_the_quoted_source()
     {
         var sources = new[]
         {
@@ -47,7 +47,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void AChunkWithAFlattenedTableIsNeverQuotedWithItsPipes()
+    public void A_chunk_with_a_flattened_table_is_never_quoted_with_its_pipes()
     {
         // A chunk stored by an older version: the metrics table of docs/telemetry.md flattened into one line.
         var sources = new[]
@@ -62,7 +62,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void AQuestionNoSourceAnswersGetsIDontKnowWithoutCitations()
+    public void A_question_no_source_answers_gets_I_dont_know_without_citations()
     {
         var sources = new[]
         {
@@ -77,7 +77,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void TheFaqQuestionInTheBreadcrumbIsContextAndNeverTheAnswer()
+    public void The_FAQ_question_in_the_breadcrumb_is_context_and_never_the_answer()
     {
         var sources = new[]
         {
@@ -90,7 +90,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void ACommandIsQuotedWithItsLeadInAndWithoutFence()
+    public void A_command_is_quoted_with_its_lead_in_and_without_fence()
     {
         var sources = new[]
         {
@@ -105,7 +105,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void ACommandWithAPipeIsStillQuoted()
+    public void A_command_with_a_pipe_is_still_quoted()
     {
         var sources = new[]
         {
@@ -118,7 +118,7 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
-    public void TwoSentencesOfOneSourceAreQuotedInReadingOrder()
+    public void Two_sentences_of_one_source_are_quoted_in_reading_order()
     {
         var sources = new[]
         {

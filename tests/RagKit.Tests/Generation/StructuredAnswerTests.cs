@@ -45,7 +45,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ATableRowAnswersAsALabelledSentenceWithoutPipes()
+    public async Task A_table_row_answers_as_a_labelled_sentence_without_pipes()
     {
         using IRagPipeline rag = await BuildAsync();
 
@@ -57,7 +57,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ACommandIsTheAnswerWithoutItsFence()
+    public async Task A_command_is_the_answer_without_its_fence()
     {
         using IRagPipeline rag = await BuildAsync();
 
@@ -68,7 +68,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task APlainTextFaqQuestionRetrievesItsAnswerNotItsEcho()
+    public async Task A_plain_text_FAQ_question_retrieves_its_answer_not_its_echo()
     {
         using IRagPipeline rag = await BuildAsync();
 
@@ -80,7 +80,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task AQuestionTheDocumentsCannotAnswerGetsIDontKnow()
+    public async Task A_question_the_documents_cannot_answer_gets_I_dont_know()
     {
         using IRagPipeline rag = await BuildAsync();
 
@@ -91,7 +91,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ThePromptCarriesTheSectionBreadcrumbAndNumbersTheSources()
+    public async Task The_prompt_carries_the_section_breadcrumb_and_numbers_the_sources()
     {
         var chat = new RecordingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -105,7 +105,7 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
     }
 
     [Fact]
-    public async Task WhenTheEmbedderFailsOnTheSentencesTheWordsAloneStillAnswer()
+    public async Task When_the_embedder_fails_on_the_sentences_the_words_alone_still_answer()
     {
         var embedder = new FailingAfterOneCallEmbedder(model.Embedder);
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(embedder).Build();

@@ -3,7 +3,7 @@ namespace RagKit.Tests.Ingestion;
 public sealed class IngestProgressTests(MiniLmFixture model) : IClassFixture<MiniLmFixture>
 {
     [Fact]
-    public async Task ProgressIsReportedByChunkWithTotalsBeforeTheFirstWrite()
+    public async Task Progress_is_reported_by_chunk_with_totals_before_the_first_write()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder)
             .Configure(o =>

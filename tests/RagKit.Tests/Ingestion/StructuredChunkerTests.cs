@@ -36,7 +36,7 @@ public sealed class StructuredChunkerTests
         """;
 
     [Fact]
-    public void HeadingsStartChunksAndBecomeTheBreadcrumbOfEveryChunkUnderThem()
+    public void Headings_start_chunks_and_become_the_breadcrumb_of_every_chunk_under_them()
     {
         List<string> chunks = StructuredChunker.Chunk(Install, 800, 120);
 
@@ -49,7 +49,7 @@ public sealed class StructuredChunkerTests
     }
 
     [Fact]
-    public void TableRowsBecomeSentencesLabelledByTheHeader()
+    public void Table_rows_become_sentences_labelled_by_the_header()
     {
         string platforms = StructuredChunker.Chunk(Install, 800, 120)[1];
 
@@ -59,7 +59,7 @@ public sealed class StructuredChunkerTests
     }
 
     [Fact]
-    public void CodeBlocksStayWholeAndListItemsStayItems()
+    public void Code_blocks_stay_whole_and_list_items_stay_items()
     {
         List<string> chunks = StructuredChunker.Chunk(Install, 800, 120);
 
@@ -83,7 +83,7 @@ public sealed class StructuredChunkerTests
     }
 
     [Fact]
-    public void ALongSectionIsPackedBySentencesWithOverlapAndKeepsItsBreadcrumb()
+    public void A_long_section_is_packed_by_sentences_with_overlap_and_keeps_its_breadcrumb()
     {
         string text = "# Guide\n\n" + string.Join(' ', Enumerable.Range(1, 30).Select(i => $"Sentence number {i} says one thing."));
 
@@ -98,7 +98,7 @@ public sealed class StructuredChunkerTests
     }
 
     [Fact]
-    public void ProseWithoutMarkupChunksAsBefore()
+    public void Prose_without_markup_chunks_as_before()
     {
         const string abstractText = "Alterations of the architecture of cerebral white matter in the developing human brain can affect cortical development. "
             + "We used diffusion tensor imaging to study 17 preterm infants.";
@@ -107,7 +107,7 @@ public sealed class StructuredChunkerTests
     }
 
     [Fact]
-    public void ADocumentOfHeadingsAloneIsKeptAsOneChunk()
+    public void A_document_of_headings_alone_is_kept_as_one_chunk()
     {
         Assert.Equal(["Release notes › Version 4.2"], StructuredChunker.Chunk("# Release notes\n\n## Version 4.2\n", 800, 120));
         Assert.Empty(StructuredChunker.Chunk("  \n\n ", 800, 120));

@@ -15,7 +15,7 @@ namespace RagKit.Tests.Retrieval;
 public sealed class CrashTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task EveryAcknowledgedWriteSurvivesKillMinusNine()
+    public async Task Every_acknowledged_write_survives_kill_minus_nine()
     {
         int kills = int.TryParse(Environment.GetEnvironmentVariable("RAGKIT_CRASH_KILLS"), out int k) ? k : 6;
         string dir = Corpus.TempDir();

@@ -8,7 +8,7 @@ public sealed class EmbeddedStoreTests(MiniLmFixture model) : IClassFixture<Mini
     private static readonly RagScope Acme = new("acme");
 
     [Fact]
-    public async Task TheStoreSurvivesARestart()
+    public async Task The_store_survives_a_restart()
     {
         string dir = Corpus.TempDir();
         using (IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).UseVectorStore(EmbeddedVectorStore.Open(dir)).Build())
@@ -32,7 +32,7 @@ public sealed class EmbeddedStoreTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task ADamagedStoreFileGivesAClearErrorAndIsLeftUntouched()
+    public async Task A_damaged_store_file_gives_a_clear_error_and_is_left_untouched()
     {
         string dir = Corpus.TempDir();
         await WriteStoreAsync(dir);
@@ -49,7 +49,7 @@ public sealed class EmbeddedStoreTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task AWriteInterruptedByACrashIsCutOffAndEarlierRecordsSurvive()
+    public async Task A_write_interrupted_by_a_crash_is_cut_off_and_earlier_records_survive()
     {
         string dir = Corpus.TempDir();
         await WriteStoreAsync(dir);
@@ -71,7 +71,7 @@ public sealed class EmbeddedStoreTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task AFileThatIsNotAStoreIsReportedNotDropped()
+    public async Task A_file_that_is_not_a_store_is_reported_not_dropped()
     {
         string dir = Corpus.TempDir();
         string file = Path.Combine(dir, "ragkit-store.log");
@@ -84,7 +84,7 @@ public sealed class EmbeddedStoreTests(MiniLmFixture model) : IClassFixture<Mini
     }
 
     [Fact]
-    public async Task SearchWithAVectorOfTheWrongSizeIsRejected()
+    public async Task Search_with_a_vector_of_the_wrong_size_is_rejected()
     {
         IVectorStore store = EmbeddedVectorStore.InMemory();
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).UseVectorStore(store).Build();

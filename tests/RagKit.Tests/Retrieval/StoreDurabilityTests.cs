@@ -8,7 +8,7 @@ namespace RagKit.Tests.Retrieval;
 public sealed class StoreDurabilityTests
 {
     [Fact]
-    public async Task ADamagedLengthFieldInTheMiddleIsReportedAndNothingIsCutOff()
+    public async Task A_damaged_length_field_in_the_middle_is_reported_and_nothing_is_cut_off()
     {
         string dir = Corpus.TempDir();
         await WriteBatchesAsync(dir, ["a", "b", "c"]);
@@ -26,7 +26,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task AFileCutAtARecordBoundaryIsDetectedAndADeletedDocumentDoesNotComeBack()
+    public async Task A_file_cut_at_a_record_boundary_is_detected_and_a_deleted_document_does_not_come_back()
     {
         string dir = Corpus.TempDir();
         await WriteBatchesAsync(dir, ["a", "b"]);
@@ -45,7 +45,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task AnEmptiedFileIsDetected()
+    public async Task An_emptied_file_is_detected()
     {
         string dir = Corpus.TempDir();
         await WriteBatchesAsync(dir, ["a"]);
@@ -58,7 +58,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ATornLastWriteIsCutOffWithAWarningAndEveryAcknowledgedRecordSurvives()
+    public async Task A_torn_last_write_is_cut_off_with_a_warning_and_every_acknowledged_record_survives()
     {
         string dir = Corpus.TempDir();
         await WriteBatchesAsync(dir, ["a", "b"]);
@@ -87,7 +87,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ABatchWithAChunkOfTheWrongDimensionInANewCollectionWritesNothing()
+    public async Task A_batch_with_a_chunk_of_the_wrong_dimension_in_a_new_collection_writes_nothing()
     {
         string dir = Corpus.TempDir();
         IVectorStore store = Open(dir);
@@ -130,7 +130,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ASecondOpenOfTheSameFolderFailsNamingItAndTheWriterKeepsWorking()
+    public async Task A_second_open_of_the_same_folder_fails_naming_it_and_the_writer_keeps_working()
     {
         string dir = Corpus.TempDir();
         IVectorStore writer = Open(dir);
@@ -150,7 +150,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ReadOnlyOpensShareTheFolderRefuseWritesAndChangeNoFile()
+    public async Task Read_only_opens_share_the_folder_refuse_writes_and_change_no_file()
     {
         string dir = Corpus.TempDir();
         await WriteBatchesAsync(dir, ["a"]);
@@ -174,7 +174,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ADocumentLargerThanARecordIsSplitAndReadBack()
+    public async Task A_document_larger_than_a_record_is_split_and_read_back()
     {
         string dir = Corpus.TempDir();
         IVectorStore store = Open(dir, splitBytes: 64 * 1024);
@@ -193,7 +193,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task EveryDocumentTheWriterAcceptsCanBeReadBack()
+    public async Task Every_document_the_writer_accepts_can_be_read_back()
     {
         // The old reader refused more than 10,000 access groups that the writer had written.
         string dir = Corpus.TempDir();
@@ -208,7 +208,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task AChunkTooLargeForAnyRecordIsRejectedBeforeAnythingIsWritten()
+    public async Task A_chunk_too_large_for_any_record_is_rejected_before_anything_is_written()
     {
         string dir = Corpus.TempDir();
         IVectorStore store = Open(dir);
@@ -223,7 +223,7 @@ public sealed class StoreDurabilityTests
     }
 
     [Fact]
-    public async Task ACompactedStoreReopensWithOnlyTheLiveDocuments()
+    public async Task A_compacted_store_reopens_with_only_the_live_documents()
     {
         string dir = Corpus.TempDir();
         IVectorStore store = Open(dir);

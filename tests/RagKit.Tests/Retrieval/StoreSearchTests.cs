@@ -7,7 +7,7 @@ namespace RagKit.Tests.Retrieval;
 public sealed class StoreSearchTests
 {
     [Fact]
-    public async Task SixteenThreadsSearchingAtOnceNeverFail()
+    public async Task Sixteen_threads_searching_at_once_never_fail()
     {
         IVectorStore store = EmbeddedVectorStore.InMemory();
         await store.UpsertAsync(Enumerable.Range(0, 400).Select(i => Doc("d" + i, 1, dims: 32)).ToArray(), default);
@@ -49,7 +49,7 @@ public sealed class StoreSearchTests
     }
 
     [Fact]
-    public async Task EveryLiveDocumentIsFoundAfterFiveThousandUpdates()
+    public async Task Every_live_document_is_found_after_five_thousand_updates()
     {
         // 120 documents, each edited again and again: every version is a near-duplicate of the one it replaces.
         // Removals and near-duplicates leave an HNSW graph with nodes no search reaches.
