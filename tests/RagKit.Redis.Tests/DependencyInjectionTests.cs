@@ -10,7 +10,7 @@ namespace RagKit.Redis.Tests;
 public sealed class DependencyInjectionTests(RedisFixture fixture)
 {
     [RedisFact]
-    public async Task TwoContainersWithAddRedisSemanticCacheShareAnswers()
+    public async Task Two_containers_with_AddRedisSemanticCache_share_answers()
     {
         string prefix = Prefix();
         ServiceProvider Container() => new ServiceCollection()

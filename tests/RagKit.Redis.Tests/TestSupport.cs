@@ -1,43 +1,8 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using RagKit.Caching;
 using StackExchange.Redis;
 
 namespace RagKit.Redis.Tests;
-
-/// <summary>A chat client that answers after a delay and counts generations (shared across instances).</summary>
-public sealed class CountingChatClient : IChatClient
-{
-    private readonly StrongBox<int> _count;
-    private readonly TimeSpan _delay;
-
-    public CountingChatClient(StrongBox<int> count, TimeSpan delay = default)
-    {
-        _count = count;
-        _delay = delay;
-    }
-
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        int n = Interlocked.Increment(ref _count.Value);
-        if (_delay > TimeSpan.Zero)
-        {
-            await Task.Delay(_delay, cancellationToken);
-        }
-
-        string last = messages.Last().Text;
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, $"Generated answer #{n} from the handbook [1]. ({last.Length})"));
-    }
-
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException();
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-    public void Dispose()
-    {
-    }
-}
 
 public static class TestSupport
 {

@@ -16,7 +16,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task FirstAskIsGeneratedThenExactThenParaphraseIsSemantic()
+    public async Task First_ask_is_generated_then_exact_then_paraphrase_is_semantic()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -37,7 +37,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task SemanticHitIsPromotedToTheExactTier()
+    public async Task Semantic_hit_is_promoted_to_the_exact_tier()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -52,7 +52,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task UnrelatedQuestionIsNotServedFromCache()
+    public async Task Unrelated_question_is_not_served_from_cache()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -67,7 +67,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task WithoutChatClientTheAnswerIsExtractiveAndCitesItsSources()
+    public async Task Without_chat_client_the_answer_is_extractive_and_cites_its_sources()
     {
         using IRagPipeline rag = await BuildAsync();
         RagAnswer answer = await rag.AskAsync("How long do I have to return an item for a refund?", new AskOptions(Acme));
@@ -81,7 +81,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task AHundredConcurrentIdenticalAsksCauseExactlyOneGeneration()
+    public async Task A_hundred_concurrent_identical_asks_cause_exactly_one_generation()
     {
         var chat = new CountingChatClient { Delay = TimeSpan.FromMilliseconds(300) };
         using IRagPipeline rag = await BuildAsync(chat);
@@ -96,7 +96,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task ChangingTheModelVersionIsADifferentScope()
+    public async Task Changing_the_model_version_is_a_different_scope()
     {
         var chatA = new CountingChatClient { ModelId = "model-a" };
         var chatB = new CountingChatClient { ModelId = "model-b" };
@@ -113,7 +113,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task StreamingYieldsTheTextThenTheReportAndReplaysCachedAnswers()
+    public async Task Streaming_yields_the_text_then_the_report_and_replays_cached_answers()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -142,7 +142,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task AFailingOrHangingSemanticTierIsSkippedAndTheQuestionIsStillAnswered()
+    public async Task A_failing_or_hanging_semantic_tier_is_skipped_and_the_question_is_still_answered()
     {
         var chat = new CountingChatClient();
         var failing = new BrokenSemanticTier(hang: false);
@@ -164,7 +164,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task UseCacheFalseNeitherReadsNorWritesTheCaches()
+    public async Task UseCache_false_neither_reads_nor_writes_the_caches()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -178,7 +178,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task ReportWrongAnswerRemovesItFromEveryTier()
+    public async Task Report_wrong_answer_removes_it_from_every_tier()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -196,7 +196,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task QuestionWithNoMatchingDocumentsIsAnsweredButNotCached()
+    public async Task Question_with_no_matching_documents_is_answered_but_not_cached()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = await BuildAsync(chat);
@@ -211,7 +211,7 @@ public sealed class AskPathTests(MiniLmFixture model) : IClassFixture<MiniLmFixt
     }
 
     [Fact]
-    public async Task VectorStoreOnlyReturnsChunksTheScopeMayRead()
+    public async Task Vector_store_only_returns_chunks_the_scope_may_read()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         await rag.IngestAsync(new RagScope("acme", "hr", ["hr"]), [new RagDocument("salaries", "The salary band for senior engineers is 90,000 to 120,000 euros.")]);

@@ -8,7 +8,7 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("\t\n")]
-    public async Task EmptyOrWhitespaceQuestionIsRejected(string question)
+    public async Task Empty_or_whitespace_question_is_rejected(string question)
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         ArgumentException ex = await Assert.ThrowsAsync<ArgumentException>(async () => await rag.AskAsync(question, new AskOptions(Acme)));
@@ -16,7 +16,7 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     }
 
     [Fact]
-    public async Task NullQuestionIsRejected()
+    public async Task Null_question_is_rejected()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         ArgumentNullException ex = await Assert.ThrowsAsync<ArgumentNullException>(async () => await rag.AskAsync(null!, new AskOptions(Acme)));
@@ -24,7 +24,7 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     }
 
     [Fact]
-    public async Task QuestionOverTheLengthLimitIsRejectedNamingTheLimit()
+    public async Task Question_over_the_length_limit_is_rejected_naming_the_limit()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Configure(o => o.MaxQuestionLength = 100).Build();
         ArgumentException ex = await Assert.ThrowsAsync<ArgumentException>(async () => await rag.AskAsync(new string('a', 101), new AskOptions(Acme)));
@@ -38,14 +38,14 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     }
 
     [Fact]
-    public void NullDocumentTextIsRejected()
+    public void Null_document_text_is_rejected()
     {
         ArgumentException ex = Assert.Throws<ArgumentException>(() => new RagDocument("doc", null!));
         Assert.Equal("text", ex.ParamName);
     }
 
     [Fact]
-    public async Task DuplicateDocumentIdsInOneBatchAreRejectedAndStoredDataIsIntact()
+    public async Task Duplicate_document_ids_in_one_batch_are_rejected_and_stored_data_is_intact()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         await rag.IngestAsync(Acme, Corpus.Documents);
@@ -62,7 +62,7 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     }
 
     [Fact]
-    public async Task NullDocumentInABatchIsRejectedBeforeAnythingIsWritten()
+    public async Task Null_document_in_a_batch_is_rejected_before_anything_is_written()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         ArgumentException ex = await Assert.ThrowsAsync<ArgumentException>(() => rag.IngestAsync(Acme, [new RagDocument("a", "Alpha text."), null!]));
@@ -76,11 +76,11 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     [InlineData("")]
     [InlineData(" ")]
     [InlineData("bad\u0001name")]
-    public void BadScopeNamesAreRejected(string tenant) =>
+    public void Bad_scope_names_are_rejected(string tenant) =>
         Assert.Equal("tenant", Assert.Throws<ArgumentException>(() => new RagScope(tenant)).ParamName);
 
     [Fact]
-    public void InvalidOptionsFailAtBuildNamingTheSetting()
+    public void Invalid_options_fail_at_build_naming_the_setting()
     {
         ArgumentException ex = Assert.Throws<ArgumentException>(() =>
             new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Configure(o => o.SemanticThreshold = 1.5f).Build());
@@ -92,7 +92,7 @@ public sealed class InputValidationTests(MiniLmFixture model) : IClassFixture<Mi
     }
 
     [Fact]
-    public void BuildingWithoutAnEmbedderSaysWhatIsMissing()
+    public void Building_without_an_embedder_says_what_is_missing()
     {
         InvalidOperationException ex = Assert.Throws<InvalidOperationException>(() => new RagPipelineBuilder().Build());
         Assert.Contains("UseEmbeddingGenerator", ex.Message, StringComparison.Ordinal);

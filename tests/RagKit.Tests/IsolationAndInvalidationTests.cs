@@ -3,7 +3,7 @@ namespace RagKit.Tests;
 public sealed class IsolationAndInvalidationTests(MiniLmFixture model) : IClassFixture<MiniLmFixture>
 {
     [Fact]
-    public async Task RandomizedAsksAcrossTwoTenantsNeverServeOneTenantsAnswerToTheOther()
+    public async Task Randomized_asks_across_two_tenants_never_serve_one_tenants_answer_to_the_other()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         var tenantA = new RagScope("tenant-a");
@@ -31,7 +31,7 @@ public sealed class IsolationAndInvalidationTests(MiniLmFixture model) : IClassF
     }
 
     [Fact]
-    public async Task AccessGroupsArePartOfTheCacheScope()
+    public async Task Access_groups_are_part_of_the_cache_scope()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         await rag.IngestAsync(new RagScope("acme", "wiki", ["finance"]), [new RagDocument("budget", "The marketing budget for next year is 2 million euros.")]);
@@ -46,7 +46,7 @@ public sealed class IsolationAndInvalidationTests(MiniLmFixture model) : IClassF
     }
 
     [Fact]
-    public async Task UpdatingASourceDocumentStopsEveryAnswerBuiltFromItBeingServed()
+    public async Task Updating_a_source_document_stops_every_answer_built_from_it_being_served()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).UseChatClient(chat).Build();
@@ -71,7 +71,7 @@ public sealed class IsolationAndInvalidationTests(MiniLmFixture model) : IClassF
     }
 
     [Fact]
-    public async Task DeletingASourceDocumentStopsEveryAnswerBuiltFromItBeingServed()
+    public async Task Deleting_a_source_document_stops_every_answer_built_from_it_being_served()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         var scope = new RagScope("acme");
@@ -92,7 +92,7 @@ public sealed class IsolationAndInvalidationTests(MiniLmFixture model) : IClassF
     }
 
     [Fact]
-    public async Task ReingestingUnchangedDocumentsKeepsTheirCachedAnswers()
+    public async Task Reingesting_unchanged_documents_keeps_their_cached_answers()
     {
         var chat = new CountingChatClient();
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).UseChatClient(chat).Build();

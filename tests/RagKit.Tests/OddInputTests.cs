@@ -14,7 +14,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     private static readonly string ExpandingQuestion = "How long do I have to return an item for a refund " + string.Concat(Enumerable.Repeat("\uFDFA", 40)) + "?";
 
     [Fact]
-    public async Task QuestionThatGrowsEighteenFoldUnderNfkcIsAnswered()
+    public async Task Question_that_grows_eighteen_fold_under_NFKC_is_answered()
     {
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(model.Embedder).Build();
         await rag.IngestAsync(Acme, Corpus.Documents);
@@ -28,7 +28,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     }
 
     [Fact]
-    public void NormalizerHandlesWorstCaseExpansionAndNamesATooSmallDestination()
+    public void Normalizer_handles_worst_case_expansion_and_names_a_too_small_destination()
     {
         string normalized = QuestionNormalizer.Normalize(ExpandingQuestion);
         Assert.True(normalized.Length > ExpandingQuestion.Length * 4);
@@ -46,7 +46,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
 
     [Theory]
     [MemberData(nameof(LoneSurrogateQuestions))]
-    public async Task QuestionWithALoneSurrogateIsRejectedNamingTheQuestion(int which)
+    public async Task Question_with_a_lone_surrogate_is_rejected_naming_the_question(int which)
     {
         string question = which switch
         {
@@ -71,7 +71,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     }
 
     [Fact]
-    public void PairedSurrogatesAreAccepted()
+    public void Paired_surrogates_are_accepted()
     {
         var scope = new RagScope("tenant-\U0001F600");
         var doc = new RagDocument("doc-\U0001F600", "Emoji \U0001F600 are fine.") { Title = "\U0001F600" };
@@ -80,7 +80,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     }
 
     [Fact]
-    public void LoneSurrogatesInNamesAreRejectedNamingTheParameter()
+    public void Lone_surrogates_in_names_are_rejected_naming_the_parameter()
     {
         Assert.Equal("tenant", Assert.Throws<ArgumentException>(() => new RagScope("acme" + LoneHigh)).ParamName);
         Assert.Equal("collection", Assert.Throws<ArgumentException>(() => new RagScope("acme", LoneLow + "docs")).ParamName);
@@ -93,7 +93,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     [Theory]
     [InlineData("")]
     [InlineData("   \n\t")]
-    public void EmptyDocumentsAreRejectedPointingToDelete(string text)
+    public void Empty_documents_are_rejected_pointing_to_delete(string text)
     {
         ArgumentException ex = Assert.Throws<ArgumentException>(() => new RagDocument("empty", text));
         Assert.Equal("text", ex.ParamName);
@@ -126,7 +126,7 @@ public sealed class OddInputTests(MiniLmFixture model) : IClassFixture<MiniLmFix
     [InlineData(BadVector.None)]
     [InlineData(BadVector.NaN)]
     [InlineData(BadVector.Zero)]
-    public async Task BrokenQueryEmbeddingNamesTheEmbedderAndQuestion(BadVector kind)
+    public async Task Broken_query_embedding_names_the_embedder_and_question(BadVector kind)
     {
         using var embedder = new PoisonableEmbedder(model.Embedder, kind);
         using IRagPipeline rag = new RagPipelineBuilder().UseEmbeddingGenerator(embedder).Build();

@@ -1,0 +1,132 @@
+using RagKit.Caching;
+using RagKit.Generation;
+using RagKit.Retrieval;
+
+namespace RagKit.Tests.Generation;
+
+public sealed class ExtractiveAnswerTests
+{
+    private static ChunkMatch Chunk(string id, string text, float score) => new(new DocumentKey("t", "c", id), id + "#0", text, score, 1);
+
+    [Fact]
+    public void The_sentence_whose_subject_the_question_asks_about_comes_first_and_unrelated_sources_are_dropped()
+    {
+        var sources = new[]
+        {
+            Chunk("bench", "`RagKit (before)` is a frozen copy of the old tier, kept for benchmarks.", 0.56f),
+            Chunk("intro", "RagKit is a .NET library for retrieval-augmented generation with tiered answer caching.", 0.55f),
+            Chunk("misc", "Compaction writes to a temporary file and renames it.", 0.40f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.StartsWith("RagKit is a .NET library", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Compaction", answer.Text, StringComparison.Ordinal); // shares no word with the question
+        Assert.DoesNotContain("`", answer.Text, StringComparison.Ordinal);
+        Assert.Equal("intro", answer.Citations[0].DocumentId);
+    }
+
+    [Fact]
+    public void Citations_are_numbered_one_to_n_in_the_order_they_appear_and_name_the_quoted_source()
+    {
+        var sources = new[]
+        {
+            Chunk("shipping", "Parcels ship from our warehouse in Lyon.", 0.61f),
+            Chunk("other", "Gift cards never expire.", 0.55f),
+            Chunk("returns", "Refunds for returned items are paid within 14 days of the return.", 0.52f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("When are refunds for returned items paid?", sources);
+
+        Assert.Contains("14 days of the return. [1]", answer.Text, StringComparison.Ordinal); // the third source, cited first, is [1]
+        Assert.DoesNotContain("[3]", answer.Text, StringComparison.Ordinal);
+        Assert.Equal(1, answer.Citations[0].Number);
+        Assert.Equal("returns", answer.Citations[0].DocumentId);
+        Assert.Equal("returns", answer.Sources[0].Document.DocumentId); // [n] names the n-th of the reordered sources
+        Assert.Equal(3, answer.Sources.Count); // none is lost: provenance still names every source
+    }
+
+    [Fact]
+    public void A_chunk_with_a_flattened_table_is_never_quoted_with_its_pipes()
+    {
+        // A chunk stored by an older version: the metrics table of docs/telemetry.md flattened into one line.
+        var sources = new[]
+        {
+            Chunk("telemetry", "| | ragkit.generations | counter | generations, by generator | | ragkit.asks | counter | asks by tier |", 0.58f),
+            Chunk("intro", "RagKit counts every generation in a metric named after the generator.", 0.50f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Which metric counts generations?", sources);
+
+        Assert.DoesNotContain("|", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_question_no_source_answers_gets_I_dont_know_without_citations()
+    {
+        var sources = new[]
+        {
+            Chunk("install", "§ Installing › Supported platforms\nUbuntu: minimum version 20.04; architectures x64 and arm64.", 0.45f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How much does a yearly licence cost?", sources);
+
+        Assert.True(answer.Refused);
+        Assert.StartsWith(ExtractiveAnswerer.DontKnow, answer.Text, StringComparison.Ordinal);
+        Assert.Empty(answer.Citations);
+    }
+
+    [Fact]
+    public void The_FAQ_question_in_the_breadcrumb_is_context_and_never_the_answer()
+    {
+        var sources = new[]
+        {
+            Chunk("faq", "§ FAQ › How do I reset my router password?\nHold the reset button on the back for ten seconds.", 0.7f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How do I reset my router password?", sources);
+
+        Assert.Equal("Hold the reset button on the back for ten seconds. [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_command_is_quoted_with_its_lead_in_and_without_fence()
+    {
+        var sources = new[]
+        {
+            Chunk("install", "§ Installing › Install with a package manager\nOn macOS, install with Homebrew:\n\n```sh\nbrew install acme/tap/acme-cli\n```", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Which command installs it with Homebrew?", sources);
+
+        Assert.Contains("brew install acme/tap/acme-cli", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("```", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("sh\n", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_command_with_a_pipe_is_still_quoted()
+    {
+        var sources = new[]
+        {
+            Chunk("logs", "§ Troubleshooting › Reading the logs\nTo list only errors, run:\n\n```\njournalctl -u acme | grep ERROR\n```", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Which command lists only the errors in the logs?", sources);
+
+        Assert.Equal("To list only errors, run: journalctl -u acme | grep ERROR [1]", answer.Text);
+    }
+
+    [Fact]
+    public void Two_sentences_of_one_source_are_quoted_in_reading_order()
+    {
+        var sources = new[]
+        {
+            Chunk("changes", "§ Changing a booking\nYou can change an Advance ticket up to 6pm the day before travel for a fee of 10 pounds. Anytime tickets can be changed for free.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Can tickets be changed?", sources);
+
+        Assert.Equal("You can change an Advance ticket up to 6pm the day before travel for a fee of 10 pounds. [1] Anytime tickets can be changed for free. [1]", answer.Text);
+    }
+}

@@ -1,0 +1,115 @@
+using RagKit.Ingestion;
+
+namespace RagKit.Tests.Ingestion;
+
+public sealed class StructuredChunkerTests
+{
+    // 767 characters: headings, a table, two code blocks and a list, the shape that used to become one chunk.
+    private const string Install = """
+        # Installing Acme CLI
+
+        Acme CLI deploys static sites to the Acme edge network. It is a single binary.
+
+        ## Supported platforms
+
+        | Platform | Minimum version | Architectures |
+        |----------|-----------------|---------------|
+        | Ubuntu   | 20.04           | x64 and arm64 |
+        | Windows  | 10              | x64           |
+
+        ## Prerequisites
+
+        - an Acme account with the **Deployer** role
+        - `git` 2.30 or later
+
+        ## Install
+
+        On macOS, install with Homebrew:
+
+        ```sh
+        brew install acme/tap/acme-cli
+        ```
+
+        Check the installed version:
+
+            acme --version
+        """;
+
+    [Fact]
+    public void Headings_start_chunks_and_become_the_breadcrumb_of_every_chunk_under_them()
+    {
+        List<string> chunks = StructuredChunker.Chunk(Install, 800, 120);
+
+        Assert.Equal(4, chunks.Count);
+        Assert.StartsWith("§ Installing Acme CLI\n", chunks[0], StringComparison.Ordinal);
+        Assert.StartsWith("§ Installing Acme CLI › Supported platforms\n", chunks[1], StringComparison.Ordinal);
+        Assert.StartsWith("§ Installing Acme CLI › Prerequisites\n", chunks[2], StringComparison.Ordinal);
+        Assert.StartsWith("§ Installing Acme CLI › Install\n", chunks[3], StringComparison.Ordinal);
+        Assert.All(chunks, c => Assert.DoesNotContain("#", c, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Table_rows_become_sentences_labelled_by_the_header()
+    {
+        string platforms = StructuredChunker.Chunk(Install, 800, 120)[1];
+
+        Assert.Contains("Ubuntu: minimum version 20.04; architectures x64 and arm64.", platforms, StringComparison.Ordinal);
+        Assert.Contains("Windows: minimum version 10; architectures x64.", platforms, StringComparison.Ordinal);
+        Assert.DoesNotContain("|", platforms, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Code_blocks_stay_whole_and_list_items_stay_items()
+    {
+        List<string> chunks = StructuredChunker.Chunk(Install, 800, 120);
+
+        Assert.Contains("```\nbrew install acme/tap/acme-cli\n```", chunks[3], StringComparison.Ordinal);
+        Assert.Contains("```\nacme --version\n```", chunks[3], StringComparison.Ordinal); // indented code too
+        Assert.Contains("- an Acme account with the Deployer role\n- `git` 2.30 or later", chunks[2], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Q: How do I reset my password?\nA: Hold the reset button for ten seconds.\n\nQ: When is the bill issued?\nA: On the first working day.")]
+    [InlineData("How do I reset my password?\nHold the reset button for ten seconds.\n\nWhen is the bill issued?\nOn the first working day.")]
+    [InlineData("1. How do I reset my password?\n   Hold the reset button for ten seconds.\n\n2. When is the bill issued?\n   On the first working day.")]
+    [InlineData("### How do I reset my password?\n\nHold the reset button for ten seconds.\n\n### When is the bill issued?\n\nOn the first working day.")]
+    public void FaqQuestionsBecomeTheSectionOfTheirAnswers(string faq)
+    {
+        List<string> chunks = StructuredChunker.Chunk(faq, 800, 120);
+
+        Assert.Equal(
+            ["§ How do I reset my password?\nHold the reset button for ten seconds.", "§ When is the bill issued?\nOn the first working day."],
+            chunks);
+    }
+
+    [Fact]
+    public void A_long_section_is_packed_by_sentences_with_overlap_and_keeps_its_breadcrumb()
+    {
+        string text = "# Guide\n\n" + string.Join(' ', Enumerable.Range(1, 30).Select(i => $"Sentence number {i} says one thing."));
+
+        List<string> chunks = StructuredChunker.Chunk(text, 200, 60);
+
+        Assert.True(chunks.Count > 3);
+        Assert.All(chunks, c => Assert.StartsWith("§ Guide\n", c, StringComparison.Ordinal));
+        Assert.All(chunks, c => Assert.True(c.Length <= 200, c));
+        Assert.Contains("number 30 says", chunks[^1], StringComparison.Ordinal);
+        string firstTail = chunks[0][(chunks[0].LastIndexOf("Sentence", StringComparison.Ordinal))..];
+        Assert.Contains(firstTail, chunks[1], StringComparison.Ordinal); // the last sentence is repeated
+    }
+
+    [Fact]
+    public void Prose_without_markup_chunks_as_before()
+    {
+        const string abstractText = "Alterations of the architecture of cerebral white matter in the developing human brain can affect cortical development. "
+            + "We used diffusion tensor imaging to study 17 preterm infants.";
+
+        Assert.Equal(SentenceChunker.Chunk(abstractText, 800, 120), StructuredChunker.Chunk(abstractText, 800, 120));
+    }
+
+    [Fact]
+    public void A_document_of_headings_alone_is_kept_as_one_chunk()
+    {
+        Assert.Equal(["Release notes › Version 4.2"], StructuredChunker.Chunk("# Release notes\n\n## Version 4.2\n", 800, 120));
+        Assert.Empty(StructuredChunker.Chunk("  \n\n ", 800, 120));
+    }
+}
