@@ -4,9 +4,16 @@ using RagKit.Benchmarks;
 // dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- [BenchmarkDotNet args]   micro-benchmarks
 // dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- threshold [data-folder]  static threshold curve
 // dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- firsthit                  first vs steady semantic hit
+// dotnet run -c Release --project benchmarks/RagKit.Benchmarks -- hitpath [rounds]          exact hit through AskAsync
 if (args.Length > 0 && args[0] == "firsthit")
 {
     await FirstHit.RunAsync();
+    return;
+}
+
+if (args.Length > 0 && args[0] == "hitpath")
+{
+    await HitPath.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
     return;
 }
 

@@ -121,6 +121,8 @@ public sealed class CrashTests(ITestOutputHelper output)
         var lines = new List<string>();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         var ready = new TaskCompletionSource();
+        var twoAcknowledged = new TaskCompletionSource();
+        int acks = 0;
         Task reader = Task.Run(async () =>
         {
             while (await process.StandardOutput.ReadLineAsync() is { } line)
@@ -134,13 +136,23 @@ public sealed class CrashTests(ITestOutputHelper output)
                 {
                     ready.TrySetResult();
                 }
+                else if (line == "A" && ++acks == 2)
+                {
+                    twoAcknowledged.TrySetResult();
+                }
             }
 
             ready.TrySetResult();
+            twoAcknowledged.TrySetResult();
         });
 
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(after);
+
+        // On a loaded machine the child may not have acknowledged anything yet: the kill comes after two acknowledged
+        // batches at the earliest, so every run has acknowledged writes to check (it once acknowledged too few in CI's
+        // neighbour, a machine with five builds running).
+        await twoAcknowledged.Task.WaitAsync(TimeSpan.FromSeconds(60));
         process.Kill(entireProcessTree: true); // SIGKILL: no finally blocks, no flushes
         await process.WaitForExitAsync();
         await reader;
