@@ -6,7 +6,6 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
-using RagKit.Caching;
 using RagKit.Retrieval;
 using static Qdrant.Client.Grpc.Conditions;
 

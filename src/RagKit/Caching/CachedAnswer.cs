@@ -1,21 +1,5 @@
 namespace RagKit.Caching;
 
-/// <summary>Identifies a document: tenant, collection and the document's own id.</summary>
-/// <param name="Tenant">The tenant.</param>
-/// <param name="Collection">The collection within the tenant.</param>
-/// <param name="DocumentId">The document id, unique within the collection.</param>
-public readonly record struct DocumentKey(string Tenant, string Collection, string DocumentId)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Tenant}/{Collection}/{DocumentId}";
-}
-
-/// <summary>One source an answer was built from, with the version of its document at that time.</summary>
-/// <param name="Document">The document.</param>
-/// <param name="ChunkId">The chunk.</param>
-/// <param name="DocumentHash">Content hash of the document when the answer was built.</param>
-public sealed record ProvenanceEntry(DocumentKey Document, string ChunkId, ulong DocumentHash);
-
 /// <summary>An answer as the caches hold it: text, sources, provenance, cost and expiry.</summary>
 public sealed class CachedAnswer
 {

@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using Cloud.Unum.USearch;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using RagKit.Caching;
 using RagKit.Internal;
 
 namespace RagKit.Retrieval;

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using RagKit.Caching;
 using RagKit.Diagnostics;
 
 namespace RagKit.Retrieval;

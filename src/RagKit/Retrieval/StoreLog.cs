@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
-using RagKit.Caching;
 
 namespace RagKit.Retrieval;
 

@@ -1,4 +1,3 @@
-using RagKit.Caching;
 
 namespace RagKit.Retrieval;
 

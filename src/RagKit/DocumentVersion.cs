@@ -1,4 +1,4 @@
-namespace RagKit.Caching;
+namespace RagKit;
 
 /// <summary>
 /// A document's version as an invalidation feed carries it: the content hash of its current text, <see cref="Deleted"/>
