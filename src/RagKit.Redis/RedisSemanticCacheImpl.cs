@@ -5,7 +5,6 @@ using Cloud.Unum.USearch;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using RagKit.Caching;
-using RagKit.Diagnostics;
 using RagKit.Providers;
 using StackExchange.Redis;
 
