@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagKit;
-using RagKit.DependencyInjection;
+using RagKit.Providers;
 using RagKit.Qdrant;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -54,18 +54,9 @@ public static class QdrantRagKitBuilderExtensions
         }
 
         options.ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<QdrantVectorStoreOptions>>(new QdrantOptionsValidator(optionsName, section));
+        options.ValidateSettings(section, o => o.Validate(), () => new QdrantVectorStoreOptions());
         return builder.UseVectorStore(sp => QdrantVectorStore.Create(
             sp.GetRequiredService<IOptionsMonitor<QdrantVectorStoreOptions>>().Get(optionsName),
             sp.GetService<ILoggerFactory>()?.CreateLogger("RagKit.Qdrant")));
-    }
-
-    /// <summary>Runs <see cref="QdrantVectorStoreOptions.Validate"/> for one pipeline's options and reports every invalid setting.</summary>
-    private sealed class QdrantOptionsValidator(string optionsName, string section) : IValidateOptions<QdrantVectorStoreOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, QdrantVectorStoreOptions options) =>
-            (name ?? Options.Options.DefaultName) == optionsName
-                ? SettingsValidation.Result(SettingsValidation.Collect(options, o => o.Validate(), () => new QdrantVectorStoreOptions(), section))
-                : ValidateOptionsResult.Skip;
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagKit;
 using RagKit.Caching;
-using RagKit.DependencyInjection;
+using RagKit.Providers;
 using RagKit.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -53,9 +53,7 @@ public static class RedisRagKitBuilderExtensions
         if (configuration is not null)
         {
             options.Bind(configuration);
-            options.Configure(o => NamedPolicies.Apply(configuration, p => o.EvictionPolicy = p, null));
-            builder.Services.AddSingleton<IValidateOptions<RedisSemanticCacheOptions>>(
-                new ConfiguredNamesValidator<RedisSemanticCacheOptions>(optionsName, configuration, section, withRule: false));
+            options.BindEvictionPolicy(configuration, section, (o, p) => o.EvictionPolicy = p);
         }
 
         if (configure is not null)
@@ -73,7 +71,7 @@ public static class RedisRagKitBuilderExtensions
         });
         options.ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IValidateOptions<RedisSemanticCacheOptions>>(new RedisOptionsValidator(optionsName, section));
+        options.ValidateSettings(section, o => o.Validate(), () => new RedisSemanticCacheOptions());
 
         IRedisSemanticCache Create(IServiceProvider sp) =>
             RedisSemanticCache.Create(sp.GetRequiredService<IOptionsMonitor<RedisSemanticCacheOptions>>().Get(optionsName), sp.GetService<ILoggerFactory>());
@@ -109,14 +107,5 @@ public static class RedisRagKitBuilderExtensions
         }
 
         return builder;
-    }
-
-    /// <summary>Runs <see cref="RedisSemanticCacheOptions.Validate"/> for one pipeline's options and reports every invalid setting.</summary>
-    private sealed class RedisOptionsValidator(string optionsName, string section) : IValidateOptions<RedisSemanticCacheOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, RedisSemanticCacheOptions options) =>
-            (name ?? Options.Options.DefaultName) == optionsName
-                ? SettingsValidation.Result(SettingsValidation.Collect(options, o => o.Validate(), () => new RedisSemanticCacheOptions(), section))
-                : ValidateOptionsResult.Skip;
     }
 }

@@ -5,7 +5,7 @@ using Cloud.Unum.USearch;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using RagKit.Caching;
-using RagKit.Diagnostics;
+using RagKit.Providers;
 using StackExchange.Redis;
 
 namespace RagKit.Redis;
@@ -250,7 +250,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         var keys = new ulong[_o.Candidates];
         var distances = new float[_o.Candidates];
         int found = mirror.Search(query.Embedding.Span, keys, distances);
-        float cut = AnswerNeighbourhoods.Cut(query.Rule, query.Threshold);
+        float cut = query.Rule?.CandidateFloor(query.Threshold) ?? query.Threshold;
         if (found == 0 || 1f - distances[0] < cut - MirrorMargin)
         {
             return null; // nothing near enough: no round trip at all
@@ -454,7 +454,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             if (victims.Count > 0)
             {
                 await RemoveEntriesAsync(victims.Select(v => (scopeHex, v)).ToList()).ConfigureAwait(false);
-                RagKitTelemetry.Evictions.Add(victims.Count, RagKitTelemetry.Tier(Name));
+                CacheTierMetrics.RecordEvictions(Name, victims.Count);
             }
         }
     }

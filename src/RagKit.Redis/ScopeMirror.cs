@@ -1,6 +1,6 @@
 using Cloud.Unum.USearch;
 using RagKit.Caching;
-using RagKit.Internal;
+using RagKit.Providers;
 
 namespace RagKit.Redis;
 
@@ -11,20 +11,19 @@ namespace RagKit.Redis;
 internal sealed class ScopeMirror : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly HnswIndex _index;
-    // Each mirrored id with the policy's handle of it (built-in policies; null for a policy driven by key).
-    private readonly Dictionary<ulong, EvictionHandle?> _ids = [];
+    private readonly HnswVectorIndex _index;
+    private readonly HashSet<ulong> _ids = [];
+
+    // Driven by key through the public policy interface (a Redis round trip dwarfs the policy's own key lookup).
     private readonly IEvictionPolicy<ulong> _policy;
-    private readonly IHandleEvictionPolicy<ulong>? _handles;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HashSet<ulong>? _tombstones;
     private int _loadState; // 0 not loaded, 1 loading, 2 loaded
 
     public ScopeMirror(int dimensions, int capacity, EvictionPolicyFactory policy, ScalarKind quantization, int expansionAdd = 64, int expansionSearch = 64)
     {
-        _index = new HnswIndex(dimensions, quantization, connectivity: 16, expansionAdd: expansionAdd, expansionSearch: expansionSearch);
+        _index = new HnswVectorIndex(dimensions, quantization, connectivity: 16, expansionAdd: expansionAdd, expansionSearch: expansionSearch);
         _policy = policy.Create<ulong>(new EvictionPolicyContext(capacity, long.MaxValue));
-        _handles = _policy as IHandleEvictionPolicy<ulong>;
     }
 
     public int Count
@@ -74,7 +73,7 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            return _ids.ContainsKey(id);
+            return _ids.Contains(id);
         }
     }
 
@@ -82,21 +81,13 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            if (_tombstones?.Contains(id) == true || !_ids.TryAdd(id, null))
+            if (_tombstones?.Contains(id) == true || !_ids.Add(id))
             {
                 return false;
             }
 
             _index.Add(id, vector);
-            if (_handles is not null)
-            {
-                _ids[id] = _handles.Insert(id, info);
-            }
-            else
-            {
-                _policy.OnInserted(id, info);
-            }
-
+            _policy.OnInserted(id, info);
             return true;
         }
     }
@@ -121,16 +112,9 @@ internal sealed class ScopeMirror : IDisposable
     {
         lock (_lock)
         {
-            if (_ids.TryGetValue(id, out EvictionHandle? handle))
+            if (_ids.Contains(id))
             {
-                if (handle is { } h)
-                {
-                    _handles!.OnAccessed(h);
-                }
-                else
-                {
-                    _policy.OnAccessed(id);
-                }
+                _policy.OnAccessed(id);
             }
         }
     }

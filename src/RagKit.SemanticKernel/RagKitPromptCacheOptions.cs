@@ -47,7 +47,9 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        RagKit.Caching.SemanticCacheSettings.Validate(SemanticThreshold, SemanticMatchRule, Ttl, SlidingExpiration);
+#pragma warning disable RAGKIT001 // provider services: the semantic settings rules RagKit's own front ends apply
+        RagKit.Providers.SemanticCacheSettingsValidation.Validate(SemanticThreshold, SemanticMatchRule, Ttl, SlidingExpiration);
+#pragma warning restore RAGKIT001
 
         if (Capacity <= 0)
         {

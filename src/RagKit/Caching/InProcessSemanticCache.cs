@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Cloud.Unum.USearch;
 using RagKit.Diagnostics;
 using RagKit.Internal;
+using RagKit.Providers;
 
 namespace RagKit.Caching;
 
@@ -97,7 +98,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         e.Observations?.Record(exploration.Similarity, sameAnswer);
-        (_rule as VerifiedMatchRule)?.Record(exploration.Similarity, exploration.Neighbourhood, sameAnswer);
+        (_rule as IVerifyingMatchRule)?.Record(exploration.Similarity, exploration.Neighbourhood, sameAnswer);
     }
 
     /// <summary>
@@ -112,7 +113,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, cluster, NewObservations()));
     }
 
-    private EntryObservations? NewObservations() => _rule is VerifiedMatchRule ? new EntryObservations() : null;
+    private EntryObservations? NewObservations() => _rule is IVerifyingMatchRule ? new EntryObservations() : null;
 
     public ValueTask StoreAsync(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, CancellationToken cancellationToken)
     {
@@ -353,7 +354,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<float> similarities = stackalloc float[Candidates];
             int found = index.Search(q, keys, distances);
             CandidateBuffer candidates = default;
-            float cut = AnswerNeighbourhoods.Cut(owner._rule, query.Threshold);
+            float cut = owner._rule.CandidateFloor(query.Threshold);
             int all = 0;
             for (int i = 0; i < found; i++)
             {
@@ -410,7 +411,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 }
             }
 
-            if (n > 0 && owner._rule is VerifiedMatchRule verified)
+            if (n > 0 && owner._rule is IVerifyingMatchRule verified)
             {
                 // The verified rule decides on the most similar candidate, with its neighbourhood.
                 int hood = Neighbourhood(ref candidates, similarities, n, verified.Vote);
@@ -428,7 +429,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             {
                 Entry best = candidates[i]!;
                 float bestSimilarity = similarities[i];
-                if (owner._rule is VerifiedMatchRule)
+                if (owner._rule is IVerifyingMatchRule)
                 {
                     goto Serve;
                 }
@@ -483,7 +484,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         /// <summary>
-        /// Neighbourhood of the candidates (most similar first): with <see cref="VerifiedMatchRule.Vote"/>, the answer
+        /// Neighbourhood of the candidates (most similar first): with <see cref="IVerifyingMatchRule.Vote"/>, the answer
         /// cluster with the highest summed similarity wins, its most similar member is moved to the front, and the class
         /// says how clear the vote was; otherwise the nearest candidate is kept and the class says whether another answer
         /// is close to it or how many neighbours agree with it.

@@ -49,8 +49,10 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
     /// <summary>Answer-embedding similarity at which two answers are the same answer; 0 = normalized text only.</summary>
     public float AnswerSimilarity { get; } = answerSimilarity;
 
-    /// <summary>The answer-embedding similarity a rule asks for (0 when it does not compare answers by embedding).</summary>
-    public static float AnswerSimilarityOf(ISemanticMatchRule? rule) => rule is NeighbourhoodMatchRule n ? n.AnswerSimilarity : 0f;
+    /// <summary>The answer-embedding similarity any rule asks for (<see cref="ISemanticMatchRule.AnswerSimilarity"/>; 0 for none).</summary>
+    public static float AnswerSimilarityOf(ISemanticMatchRule? rule) => rule?.AnswerSimilarity ?? 0f;
+
+    public float CandidateFloor(float threshold) => Math.Min(threshold, Floor);
 
     public bool Accept(in SemanticMatchCandidate candidate)
     {
@@ -69,58 +71,4 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
             || string.Equals(candidate.Question, candidate.CandidateQuestion, StringComparison.Ordinal)
             || QuestionGuards.Compatible(candidate.Question, candidate.CandidateQuestion);
     }
-}
-
-/// <summary>The answer neighbourhood of a candidate among a tier's nearest questions; one computation for every tier.</summary>
-internal static class AnswerNeighbourhoods
-{
-    /// <summary>Most neighbours a tier looks at.</summary>
-    public const int MaxNeighbours = 64;
-
-    /// <summary>
-    /// Candidate <paramref name="i"/>'s neighbourhood. <paramref name="similarities"/> are sorted, most similar first;
-    /// <paramref name="answers"/> holds one id per neighbour, equal for the same answer. <paramref name="full"/>: the
-    /// tier stopped at its neighbour limit, so a different answer may lie just beyond the least similar neighbour.
-    /// </summary>
-    public static SemanticNeighbourhood Of(ReadOnlySpan<float> similarities, ReadOnlySpan<int> answers, int i, bool full)
-    {
-        int answer = answers[i];
-        float supportFloor = similarities[i] - SemanticNeighbourhood.SupportWindow;
-        float other = float.NaN;
-        int same = 0;
-        for (int j = 0; j < similarities.Length; j++)
-        {
-            if (j == i)
-            {
-                continue;
-            }
-
-            if (answers[j] != answer)
-            {
-                if (float.IsNaN(other))
-                {
-                    other = similarities[j];
-                }
-            }
-            else if (similarities[j] >= supportFloor)
-            {
-                same++;
-            }
-        }
-
-        if (float.IsNaN(other))
-        {
-            other = full ? similarities[^1] : -1f;
-        }
-
-        return new SemanticNeighbourhood(other, same);
-    }
-
-    /// <summary>The lowest similarity a rule may serve at (its floor when it has one), given the query's threshold.</summary>
-    public static float Cut(ISemanticMatchRule? rule, float threshold) => rule switch
-    {
-        VerifiedMatchRule verified => Math.Min(threshold, verified.Floor),
-        NeighbourhoodMatchRule neighbourhood => Math.Min(threshold, neighbourhood.Floor),
-        _ => threshold,
-    };
 }

@@ -129,7 +129,7 @@ internal sealed class EntryObservations
 /// the entry's own outcomes under a monotonicity assumption (an entry right at similarity s is right above s; wrong at
 /// s, wrong below s). Allocation-free; thread-safe (counters are updated with Interlocked).
 /// </summary>
-internal sealed class VerifiedMatchRule : ISemanticMatchRule
+internal sealed class VerifiedMatchRule : IVerifyingMatchRule
 {
     /// <summary>Another answer within this similarity of the best candidate makes the neighbourhood ambiguous.</summary>
     public const float AmbiguityMargin = 0.02f;
@@ -157,6 +157,8 @@ internal sealed class VerifiedMatchRule : ISemanticMatchRule
 
     /// <summary>Lowest similarity at which a candidate is considered (explored or, with enough evidence, served). Default 0.80.</summary>
     public float Floor { get; init; } = 0.80f;
+
+    public float CandidateFloor(float threshold) => Math.Min(threshold, Floor);
 
     /// <summary>Observations (class window plus weighted entry evidence) below which the static threshold decides. Default 20.</summary>
     public double MinEvidence { get; init; } = 20;

@@ -60,7 +60,7 @@ public sealed partial class TierEngine : IDisposable
         SingleFlight = options.SingleFlight;
         _singleFlight = SingleFlight is null ? null : new TierAccessor(SingleFlightTier, options.TierTimeout, options.Logger, _telemetry);
         Versions = new DocumentVersions(_sharedSemanticTiers.OfType<IDocumentInvalidationFeed>(), time);
-        _ruleExplores = options.SemanticMatchRule is VerifiedMatchRule;
+        _ruleExplores = options.SemanticMatchRule is IVerifyingMatchRule;
 
         // The first hit in a process should cost about what later ones do: warm the hit paths now, not on a user's request.
         TierWarmUp.Run(options.EvictionPolicy, options.SemanticMatchRule, time);
