@@ -223,6 +223,18 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
         return true;
     }
 
+    /// <summary>Number of entries tracked.</summary>
+    public int Count => _slotOf.Count;
+
+    /// <summary>The tracked keys, most recently used first (no moves while enumerating).</summary>
+    public IEnumerable<TKey> MostRecentFirst()
+    {
+        for (int slot = _next[Head]; slot != Head; slot = _next[slot])
+        {
+            yield return _keys[slot];
+        }
+    }
+
     private void MoveToFront(int slot)
     {
         int[] next = _next;

@@ -25,6 +25,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly EvictionPolicyFactory _policy;
     private readonly ISemanticMatchRule _rule;
     private readonly bool _clusters;
+    private readonly CacheMemoryBudget? _budget;
 
     /// <summary>Answer-embedding similarity at which two answers share a cluster (0 = normalized text only).</summary>
     private readonly float _answerSimilarity;
@@ -35,9 +36,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
     /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not served for this
     /// long expires before its TTL, null = TTL only; <paramref name="maxBytesPerScope"/>: byte budget of each scope
-    /// (answer plus stored vector), unbounded when null.</summary>
-    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null, long? maxBytesPerScope = null)
+    /// (answer plus stored vector), unbounded when null; <paramref name="budget"/>: a byte budget shared with other caches
+    /// and scopes (each scope is a member while it holds entries).</summary>
+    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null, long? maxBytesPerScope = null, CacheMemoryBudget? budget = null)
     {
+        _budget = budget;
         _maxBytesPerScope = maxBytesPerScope ?? long.MaxValue;
         _idleTicks = slidingExpiration is { } idle ? Math.Max(1, idle.Ticks) : 0;
         _capacityPerScope = capacityPerScope;
@@ -106,7 +109,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     /// </summary>
     internal void Store(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, in SemanticExploration sameAnswerAs)
     {
-        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
+        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (id, s) => new ScopeIndex(id, s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         Cluster cluster = sameAnswerAs.Entry is Entry e ? e.Cluster : new Cluster();
         Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, cluster, NewObservations()));
@@ -121,7 +124,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             throw new ArgumentException("The answer was made under a different scope.", nameof(answer));
         }
 
-        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
+        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (id, s) => new ScopeIndex(id, s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, new Cluster(), NewObservations()));
         return ValueTask.CompletedTask;
@@ -148,11 +151,24 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         // A differently worded answer to a nearby question can still be the same answer: found before the lock is taken.
         Cluster? similar = _answerSimilarity > 0 && !answer.AnswerEmbedding.IsEmpty ? index.SimilarAnswer(entry, _answerSimilarity, _time.GetUtcNow()) : null;
         int evicted = index.Add(entry, this, similar);
+        if (evicted < 0)
+        {
+            // The scope emptied and was released meanwhile: the entry goes to the scope's new index.
+            ForgetProvenance(index, entry);
+            Insert(_scopes.GetOrAdd(index.Id, static (id, s) => new ScopeIndex(id, s), this), entry);
+            return;
+        }
+
         if (evicted > 0)
         {
             RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
         }
+
+        _budget?.Enforce();
     }
+
+    /// <summary>Number of scopes holding structures (released scopes are not counted).</summary>
+    internal int ScopeCount => _scopes.Count;
 
     /// <summary>
     /// Wrong-answer feedback: every entry that would have served <paramref name="embedding"/> at
@@ -241,6 +257,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     {
         foreach (ScopeIndex s in _scopes.Values)
         {
+            _budget?.Leave(s, s.Bytes);
             s.Dispose();
         }
     }
@@ -312,7 +329,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
-    private sealed class ScopeIndex : IDisposable
+    /// <summary>
+    /// One scope's entries, policy and index. A scope whose last entry leaves is released: it leaves the owner's map
+    /// and the budget and frees its index, so idle scopes cost nothing; a later store makes a new one.
+    /// </summary>
+    private sealed class ScopeIndex : IDisposable, ICacheBudgetMember
     {
         private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
         private readonly IEvictionPolicy<ulong> _policy;
@@ -321,20 +342,89 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
         private readonly long _maxBytes;
+        private readonly InProcessSemanticCache _owner;
         private long _bytes;
         private HnswIndex? _index;
+        private bool _joined;
+        private bool _released;
 
-        public ScopeIndex(InProcessSemanticCache owner)
+        public ScopeIndex(string id, InProcessSemanticCache owner)
         {
+            Id = id;
+            _owner = owner;
             _capacity = owner._capacityPerScope;
             _maxBytes = owner._maxBytesPerScope;
             _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, owner._maxBytesPerScope));
             _handles = _policy as IHandleEvictionPolicy<ulong>;
         }
 
+        public string Id { get; }
+
         public int Count => _entries.Count;
 
         public long Bytes => Interlocked.Read(ref _bytes);
+
+        long ICacheBudgetMember.BudgetBytes => Interlocked.Read(ref _bytes);
+
+        bool ICacheBudgetMember.EvictOne()
+        {
+            Entry? v = null;
+            lock (_lock)
+            {
+                if (_entries.IsEmpty || !_policy.TryEvict(out ulong victim))
+                {
+                    return false;
+                }
+
+                if (_entries.TryRemove(victim, out v))
+                {
+                    Leave(v);
+                    _index?.Remove(victim);
+                    ReleaseIfEmpty();
+                }
+            }
+
+            if (v is not null)
+            {
+                _owner.ForgetProvenance(this, v);
+            }
+
+            RagKitTelemetry.Evictions.Add(1, RagKitTelemetry.Tier(TierName));
+            return true;
+        }
+
+        /// <summary>Searches the index; a scope released meanwhile (index disposed) has nothing to find.</summary>
+        private static int Search(HnswIndex index, ReadOnlySpan<float> query, Span<ulong> keys, Span<float> distances)
+        {
+            try
+            {
+                return index.Search(query, keys, distances);
+            }
+            catch (ObjectDisposedException)
+            {
+                return 0;
+            }
+        }
+
+        /// <summary>Caller holds the lock: an empty scope leaves the owner's map and the budget and frees its index.</summary>
+        private void ReleaseIfEmpty()
+        {
+            if (!_entries.IsEmpty || _released)
+            {
+                return;
+            }
+
+            _released = true;
+            _owner._scopes.TryRemove(new KeyValuePair<string, ScopeIndex>(Id, this));
+            if (_joined)
+            {
+                _owner._budget?.Leave(this, _bytes);
+            }
+
+            HnswIndex? index = _index;
+            Volatile.Write(ref _index, null);
+            index?.Dispose();
+        }
 
         public IEnumerable<Entry> Snapshot() => _entries.Values.ToArray();
 
@@ -351,7 +441,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
             Span<float> similarities = stackalloc float[Candidates];
-            int found = index.Search(q, keys, distances);
+            int found = Search(index, q, keys, distances);
             CandidateBuffer candidates = default;
             float cut = AnswerNeighbourhoods.Cut(owner._rule, query.Threshold);
             int all = 0;
@@ -566,7 +656,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates * 2];
             Span<float> distances = stackalloc float[Candidates * 2];
-            int found = index.Search(q, keys, distances);
+            int found = Search(index, q, keys, distances);
             int changed = 0;
             for (int i = 0; i < found; i++)
             {
@@ -606,7 +696,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
-            int found = index.Search(entry.Vector, keys, distances);
+            int found = Search(index, entry.Vector, keys, distances);
             Cluster? best = null;
             float bestSimilarity = minSimilarity;
             for (int i = 0; i < found; i++)
@@ -635,11 +725,23 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         /// <summary>Adds the entry; a fresh cluster joins the scope's cluster of the same answer text, else <paramref name="similar"/>.</summary>
+        /// <returns>How many entries were evicted; -1 when the scope was released (the entry was not added).</returns>
         public int Add(Entry entry, InProcessSemanticCache owner, Cluster? similar = null)
         {
             List<Entry>? evicted = null;
             lock (_lock)
             {
+                if (_released)
+                {
+                    return -1;
+                }
+
+                if (!_joined && owner._budget is { } budget)
+                {
+                    _joined = true;
+                    budget.Join(this);
+                }
+
                 _index ??= new HnswIndex(entry.Vector.Length, ScalarKind.Int8);
                 if (entry.Vector.Length != _index.Dimensions)
                 {
@@ -669,6 +771,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
                 _bytes += entry.Size;
+                owner._budget?.Add(entry.Size);
                 var info = new EvictionEntryInfo(entry.Size, entry.Answer.GenerationCost.TotalSeconds);
                 if (_handles is not null)
                 {
@@ -689,6 +792,8 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                         (evicted ??= []).Add(v);
                     }
                 }
+
+                ReleaseIfEmpty();
             }
 
             if (evicted is null)
@@ -717,6 +822,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 Leave(removed);
                 _policy.OnRemoved(id);
                 _index?.Remove(id);
+                ReleaseIfEmpty();
             }
 
             owner.ForgetProvenance(this, removed);
@@ -729,6 +835,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private void Leave(Entry entry)
         {
             _bytes -= entry.Size;
+            _owner._budget?.Add(-entry.Size);
             Cluster c = entry.Cluster;
             if (Interlocked.Decrement(ref c.Size) == 0 && c.AnswerKey is not null
                 && _answers.TryGetValue(c.AnswerKey, out Cluster? registered) && ReferenceEquals(registered, c))
