@@ -128,4 +128,24 @@ public sealed class MemoryBudgetTests
         Assert.Equal(nameof(RagKitOptions.MaxCacheBytes), e.ParamName);
         Assert.Equal(256L * 1024 * 1024, new RagKitOptions().MaxCacheBytes);
     }
+
+    [Fact]
+    public async Task A_scope_whose_entries_expired_is_released_by_the_sweep_that_stores_elsewhere_run()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var semantic = new InProcessSemanticCache(1_000, EvictionPolicyFactory.Lru, time, SemanticMatchRules.Static);
+        ScopeKey idle = new RagScope("idle").GetKey("v1"), busy = new RagScope("busy").GetKey("v1");
+        await semantic.StoreAsync(idle, Vector(0), EvictionPolicyTests.Answer(idle, "q", "a", TimeSpan.Zero, time, time.GetUtcNow() + TimeSpan.FromMinutes(1)), CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        // Nobody asks the idle scope again; stores into another scope sweep it out.
+        for (int i = 1; i <= 200; i++)
+        {
+            await semantic.StoreAsync(busy, Vector(i), EvictionPolicyTests.Answer(busy, $"q{i}", $"a{i}", TimeSpan.Zero, time), CancellationToken.None);
+        }
+
+        Assert.Equal(1, semantic.ScopeCount);
+        Assert.Null(semantic.GetStats(idle, "q"));
+        Assert.Equal(200, semantic.Count);
+    }
 }

@@ -142,7 +142,7 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
-    private const int InitialSlots = 16;
+    private const int InitialSlots = 4;
     private readonly Dictionary<TKey, int> _slotOf;
     private int[] _prev;
     private int[] _next;

@@ -34,6 +34,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly long _idleTicks;
     private long _nextId;
 
+    /// <summary>Inserts since the last sweep for expired entries, and the entries that sweep left (amortizes sweeping).</summary>
+    private long _insertsSinceSweep;
+    private long _entriesAtSweep;
+
     /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not served for this
     /// long expires before its TTL, null = TTL only; <paramref name="maxBytesPerScope"/>: byte budget of each scope
     /// (answer plus stored vector), unbounded when null; <paramref name="budget"/>: a byte budget shared with other caches
@@ -165,6 +169,41 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         _budget?.Enforce();
+        if (Interlocked.Increment(ref _insertsSinceSweep) >= Math.Max(MinSweepInterval, Interlocked.Read(ref _entriesAtSweep)))
+        {
+            // Expired entries are otherwise removed only when a lookup meets them: a scope nobody asks again would keep
+            // its structures. Sweeping after as many inserts as there were entries keeps the cost constant per insert.
+            Interlocked.Exchange(ref _insertsSinceSweep, 0);
+            SweepExpired();
+        }
+    }
+
+    private const int MinSweepInterval = 64;
+
+    /// <summary>Removes every expired entry (TTL or expire-after-access); a scope left empty is released.</summary>
+    /// <returns>How many entries were removed.</returns>
+    internal int SweepExpired()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        int removed = 0;
+        long left = 0;
+        foreach (ScopeIndex scope in _scopes.Values)
+        {
+            foreach (Entry e in scope.Snapshot())
+            {
+                if ((e.Answer.ExpiresAt <= now || (_idleTicks != 0 && now.UtcTicks - Volatile.Read(ref e.LastAccess) >= _idleTicks)) && scope.Remove(e.Id, this))
+                {
+                    removed++;
+                }
+                else
+                {
+                    left++;
+                }
+            }
+        }
+
+        Interlocked.Exchange(ref _entriesAtSweep, left);
+        return removed;
     }
 
     /// <summary>Number of scopes holding structures (released scopes are not counted).</summary>
