@@ -2,35 +2,35 @@ namespace RagKit.Caching;
 
 /// <summary>
 /// A map bounded by entry count that evicts the least recently used entry, on <see cref="LruEvictionPolicy{TKey}"/>
-/// (the same policy the answer tiers use), for the small caches beside the tiers (embeddings, retrievals). Not
-/// thread-safe: the owner locks. Starts small and grows with its entries.
+/// (the same policy the answer tiers use), for the small caches beside the tiers (embeddings, retrievals). The policy's
+/// own key index is the only one: values sit in an array indexed by the policy's slot. Not thread-safe: the owner
+/// locks. Starts small and grows with its entries.
 /// </summary>
 internal sealed class BoundedLruCache<TKey, TValue>
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, Slot> _map;
     private readonly LruEvictionPolicy<TKey> _policy;
     private readonly int _capacity;
+    private TValue[] _values;
 
     public BoundedLruCache(int capacity, IEqualityComparer<TKey>? comparer = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _capacity = capacity;
-        _map = new Dictionary<TKey, Slot>(comparer);
-        _policy = new LruEvictionPolicy<TKey>(capacity);
+        _policy = new LruEvictionPolicy<TKey>(capacity, comparer);
+        _values = new TValue[_policy.SlotCapacity];
     }
 
-    public int Count => _map.Count;
+    public int Count => _policy.Count;
 
     public int Capacity => _capacity;
 
     /// <summary>The value of <paramref name="key"/>, which becomes the most recently used.</summary>
     public bool TryGet(TKey key, out TValue value)
     {
-        if (_map.TryGetValue(key, out Slot slot))
+        if (_policy.TryAccess(key, out int slot))
         {
-            _policy.OnAccessed(slot.Handle);
-            value = slot.Value;
+            value = _values[slot];
             return true;
         }
 
@@ -41,31 +41,36 @@ internal sealed class BoundedLruCache<TKey, TValue>
     /// <summary>Adds or replaces the entry as the most recently used; evicts the least recently used ones over capacity.</summary>
     public void Set(TKey key, TValue value)
     {
-        EvictionHandle handle = _policy.Insert(key, default);
-        _map[key] = new Slot(value, handle);
-        while (_map.Count > _capacity && _policy.TryEvict(out TKey? victim))
+        int slot = _policy.Insert(key, default).Slot;
+        if (slot >= _values.Length)
         {
-            _map.Remove(victim);
+            Array.Resize(ref _values, _policy.SlotCapacity);
+        }
+
+        _values[slot] = value;
+        while (_policy.Count > _capacity && _policy.TryEvict(out _, out int evicted))
+        {
+            _values[evicted] = default!;
         }
     }
 
     public bool Remove(TKey key)
     {
-        if (!_map.Remove(key))
+        if (!_policy.Remove(key, out int slot))
         {
             return false;
         }
 
-        _policy.OnRemoved(key);
+        _values[slot] = default!;
         return true;
     }
 
     /// <summary>The entries, most recently used first, without moving any (do not modify the cache while enumerating).</summary>
     public IEnumerable<KeyValuePair<TKey, TValue>> MostRecentFirst()
     {
-        foreach (TKey key in _policy.MostRecentFirst())
+        foreach ((TKey key, int slot) in _policy.MostRecentFirst())
         {
-            yield return new KeyValuePair<TKey, TValue>(key, _map[key].Value);
+            yield return new KeyValuePair<TKey, TValue>(key, _values[slot]);
         }
     }
 
@@ -73,9 +78,9 @@ internal sealed class BoundedLruCache<TKey, TValue>
     public int RemoveWhere<TState>(Func<TKey, TValue, TState, bool> predicate, TState state)
     {
         List<TKey>? victims = null;
-        foreach ((TKey key, Slot slot) in _map)
+        foreach ((TKey key, int slot) in _policy.MostRecentFirst())
         {
-            if (predicate(key, slot.Value, state))
+            if (predicate(key, _values[slot], state))
             {
                 (victims ??= []).Add(key);
             }
@@ -93,6 +98,4 @@ internal sealed class BoundedLruCache<TKey, TValue>
 
         return victims.Count;
     }
-
-    private readonly record struct Slot(TValue Value, EvictionHandle Handle);
 }
