@@ -17,7 +17,7 @@ internal sealed class FrequencySketch
     private const ulong Seed1 = 0xb492b66fbe98f273UL;
     private const ulong Seed2 = 0x9ae16a3b2f90404fUL;
     private const ulong Seed3 = 0xcbf29ce484222325UL;
-    private const int InitialLog = 16;
+    private const int InitialLog = 4;
     private ulong[]? _table;
     private ulong[]? _doorkeeper;
     private readonly int _tableLength;

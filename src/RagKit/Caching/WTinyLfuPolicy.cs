@@ -174,7 +174,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private readonly long _forwardCheckEvery;
     private readonly long _forwardLength;
     private const int FirstShadowNode = 3;
-    private const int InitialShadowNodes = 16;
+    private const int InitialShadowNodes = 4;
     private int[] _shadowHash = [];
     private int[] _shadowPrev = [];
     private int[] _shadowNext = [];
@@ -202,7 +202,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _maxEntries = Math.Max(1, context.MaxEntries);
         _maxBytes = Math.Max(1, context.MaxBytes);
         // Entry slots start small and double on demand (a cache per scope is often nearly empty).
-        int hint = (int)Math.Min(_maxEntries, 16);
+        int hint = (int)Math.Min(_maxEntries, 4);
         _slotOf = new Dictionary<TKey, int>(hint);
         _slots = new Slot[hint + FirstSlot + 1];
         _keys = new TKey[_slots.Length];
