@@ -1,23 +1,22 @@
+using RagKit.Caching;
+using RagKit.Providers;
+
 namespace RagKit.Onnx;
 
 /// <summary>One computed embedding: the unit vector and the token count of the input before truncation.</summary>
 internal sealed record CachedEmbedding(float[] Vector, int OriginalTokenCount, bool Truncated);
 
-/// <summary>A bounded, thread-safe least-recently-used cache from exact input text to embedding.</summary>
+/// <summary>A bounded, thread-safe least-recently-used cache from exact input text to embedding (on RagKit's LRU policy).</summary>
 internal sealed class EmbeddingCache
 {
-    private readonly int _capacity;
-    private readonly Dictionary<string, LinkedListNode<KeyValuePair<string, CachedEmbedding>>> _map;
-    private readonly LinkedList<KeyValuePair<string, CachedEmbedding>> _order = new();
+    private readonly BoundedLruCache<string, CachedEmbedding> _cache;
     private readonly Lock _lock = new();
     private long _hits;
     private long _misses;
 
     public EmbeddingCache(int capacity)
     {
-        _capacity = capacity;
-        _map = new Dictionary<string, LinkedListNode<KeyValuePair<string, CachedEmbedding>>>(
-            Math.Min(capacity, 1024), StringComparer.Ordinal);
+        _cache = new BoundedLruCache<string, CachedEmbedding>(capacity, StringComparer.Ordinal);
     }
 
     public long Hits => Interlocked.Read(ref _hits);
@@ -30,7 +29,7 @@ internal sealed class EmbeddingCache
         {
             lock (_lock)
             {
-                return _map.Count;
+                return _cache.Count;
             }
         }
     }
@@ -39,11 +38,8 @@ internal sealed class EmbeddingCache
     {
         lock (_lock)
         {
-            if (_map.TryGetValue(text, out var node))
+            if (_cache.TryGet(text, out value))
             {
-                _order.Remove(node);
-                _order.AddFirst(node);
-                value = node.Value.Value;
                 _hits++;
                 return true;
             }
@@ -59,20 +55,7 @@ internal sealed class EmbeddingCache
     {
         lock (_lock)
         {
-            if (_map.TryGetValue(text, out var existing))
-            {
-                _order.Remove(existing);
-                _map.Remove(text);
-            }
-
-            var node = _order.AddFirst(new KeyValuePair<string, CachedEmbedding>(text, value));
-            _map[text] = node;
-            while (_map.Count > _capacity)
-            {
-                var last = _order.Last!;
-                _order.RemoveLast();
-                _map.Remove(last.Value.Key);
-            }
+            _cache.Set(text, value);
         }
     }
 }

@@ -85,6 +85,13 @@ public sealed class RagKitOptions
     public long SemanticCacheMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// One byte budget over the in-process answer tiers (exact and semantic) and all their scopes: when what they hold
+    /// together exceeds it, the scope (or tier) holding the most bytes gives up the entries its eviction policy chooses,
+    /// until the sum fits. The per-tier and per-scope limits still apply within it. Default 256 MiB.
+    /// </summary>
+    public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
     /// How many retrieval results (question → retrieved chunks) the retrieval-result tier keeps per scope; 0 turns the
     /// tier off. A question whose answer is not cached but whose retrieval is skips the vector store.
     /// </summary>
@@ -154,6 +161,12 @@ public sealed class RagKitOptions
         {
             throw new ArgumentException($"{nameof(SemanticCacheMaxBytesPerScope)} must be positive; got {SemanticCacheMaxBytesPerScope}.", nameof(SemanticCacheMaxBytesPerScope));
         }
+
+        if (MaxCacheBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(MaxCacheBytes)} must be positive; got {MaxCacheBytes}.", nameof(MaxCacheBytes));
+        }
+
         if (RetrievalCacheCapacityPerScope < 0)
         {
             throw new ArgumentException($"{nameof(RetrievalCacheCapacityPerScope)} must not be negative; got {RetrievalCacheCapacityPerScope}.", nameof(RetrievalCacheCapacityPerScope));

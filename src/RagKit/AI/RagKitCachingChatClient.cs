@@ -62,6 +62,7 @@ public sealed class RagKitCachingChatClient : DelegatingChatClient
             ExactMaxBytes = _options.ExactMaxBytes,
             SemanticCapacityPerScope = _options.SemanticCapacityPerScope,
             SemanticMaxBytesPerScope = _options.SemanticMaxBytesPerScope,
+            MaxCacheBytes = _options.MaxCacheBytes,
             EvictionPolicy = _options.EvictionPolicy,
             SemanticMatchRule = _options.SemanticMatchRule,
             SlidingExpiration = _options.SlidingExpiration,

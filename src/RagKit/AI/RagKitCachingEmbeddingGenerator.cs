@@ -1,4 +1,6 @@
 using Microsoft.Extensions.AI;
+using RagKit.Caching;
+using RagKit.Providers;
 
 namespace RagKit.AI;
 
@@ -8,9 +10,7 @@ namespace RagKit.AI;
 /// </summary>
 internal sealed class RagKitCachingEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly int _capacity;
-    private readonly Dictionary<string, LinkedListNode<(string Key, Embedding<float> Value)>> _map = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Key, Embedding<float> Value)> _lru = new();
+    private readonly BoundedLruCache<string, Embedding<float>> _cache;
     private readonly Lock _lock = new();
 
     public RagKitCachingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, int capacity)
@@ -21,7 +21,7 @@ internal sealed class RagKitCachingEmbeddingGenerator : DelegatingEmbeddingGener
             throw new ArgumentException($"capacity must be positive; got {capacity}.", nameof(capacity));
         }
 
-        _capacity = capacity;
+        _cache = new BoundedLruCache<string, Embedding<float>>(capacity, StringComparer.Ordinal);
     }
 
     public int Count
@@ -30,7 +30,7 @@ internal sealed class RagKitCachingEmbeddingGenerator : DelegatingEmbeddingGener
         {
             lock (_lock)
             {
-                return _map.Count;
+                return _cache.Count;
             }
         }
     }
@@ -46,11 +46,9 @@ internal sealed class RagKitCachingEmbeddingGenerator : DelegatingEmbeddingGener
         {
             for (int i = 0; i < inputs.Length; i++)
             {
-                if (_map.TryGetValue(prefix + inputs[i], out var node))
+                if (_cache.TryGet(prefix + inputs[i], out Embedding<float> cached))
                 {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
-                    results[i] = node.Value.Value;
+                    results[i] = cached;
                 }
                 else
                 {
@@ -68,18 +66,7 @@ internal sealed class RagKitCachingEmbeddingGenerator : DelegatingEmbeddingGener
                 {
                     int i = missing[j];
                     results[i] = generated[j];
-                    string key = prefix + inputs[i];
-                    if (_map.TryGetValue(key, out var old))
-                    {
-                        _lru.Remove(old);
-                    }
-
-                    _map[key] = _lru.AddFirst((key, generated[j]));
-                    while (_map.Count > _capacity && _lru.Last is { } last)
-                    {
-                        _lru.RemoveLast();
-                        _map.Remove(last.Value.Key);
-                    }
+                    _cache.Set(prefix + inputs[i], generated[j]);
                 }
             }
         }

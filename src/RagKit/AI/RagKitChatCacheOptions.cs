@@ -53,6 +53,12 @@ public sealed class RagKitChatCacheOptions
     /// <summary>Byte budget of the in-process semantic tier per scope (responses plus stored vectors). Default 64 MiB.</summary>
     public long SemanticMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// One byte budget over every scope of the in-process exact and semantic tiers (the tier scope holding the most bytes
+    /// evicts first, by its policy). Default 256 MiB.
+    /// </summary>
+    public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
     public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
 
@@ -89,6 +95,11 @@ public sealed class RagKitChatCacheOptions
         if (SemanticMaxBytesPerScope <= 0)
         {
             throw new ArgumentException($"{nameof(SemanticMaxBytesPerScope)} must be positive; got {SemanticMaxBytesPerScope}.", nameof(SemanticMaxBytesPerScope));
+        }
+
+        if (MaxCacheBytes <= 0)
+        {
+            throw new ArgumentException($"{nameof(MaxCacheBytes)} must be positive; got {MaxCacheBytes}.", nameof(MaxCacheBytes));
         }
 
         if (EvictionPolicy is null)

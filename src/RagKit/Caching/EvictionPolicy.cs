@@ -141,7 +141,7 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     where TKey : notnull
 {
     private const int Head = 0; // sentinel: _next[Head] is the most recent, _prev[Head] the least recent
-    private const int InitialSlots = 16;
+    private const int InitialSlots = 4;
     private readonly Dictionary<TKey, int> _slotOf;
     private int[] _prev;
     private int[] _next;
@@ -150,12 +150,12 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private int _used = 1; // slots handed out so far (slot 0 is the sentinel)
     private int _free = -1; // free list through _next
 
-    public LruEvictionPolicy(int capacityHint)
+    public LruEvictionPolicy(int capacityHint, IEqualityComparer<TKey>? comparer = null)
     {
         // Start small and grow by doubling: a cache per scope is often nearly empty (one tenant, one conversation),
         // and arrays preallocated to capacity cost hundreds of KB per scope.
         int hint = Math.Clamp(capacityHint, 1, InitialSlots);
-        _slotOf = new Dictionary<TKey, int>(hint);
+        _slotOf = new Dictionary<TKey, int>(hint, comparer);
         _prev = new int[hint + 2];
         _next = new int[hint + 2];
         _generation = new int[hint + 2];
@@ -219,6 +219,61 @@ internal sealed class LruEvictionPolicy<TKey> : IHandleEvictionPolicy<TKey>
         victim = _keys[last];
         _slotOf.Remove(victim);
         Forget(last);
+        return true;
+    }
+
+    /// <summary>Number of entries tracked.</summary>
+    public int Count => _slotOf.Count;
+
+    /// <summary>Slots handed out can be below this (for owners keeping values in an array indexed by slot).</summary>
+    public int SlotCapacity => _keys.Length;
+
+    /// <summary>The tracked keys and their slots, most recently used first (do not change the policy while enumerating).</summary>
+    public IEnumerable<(TKey Key, int Slot)> MostRecentFirst()
+    {
+        for (int slot = _next[Head]; slot != Head; slot = _next[slot])
+        {
+            yield return (_keys[slot], slot);
+        }
+    }
+
+    /// <summary>The key's slot, which becomes the most recently used; false when the key is not tracked.</summary>
+    public bool TryAccess(TKey key, out int slot)
+    {
+        if (!_slotOf.TryGetValue(key, out slot))
+        {
+            return false;
+        }
+
+        MoveToFront(slot);
+        return true;
+    }
+
+    /// <summary>As <see cref="OnRemoved(TKey)"/>, saying which slot the key had.</summary>
+    public bool Remove(TKey key, out int slot)
+    {
+        if (!_slotOf.Remove(key, out slot))
+        {
+            return false;
+        }
+
+        Forget(slot);
+        return true;
+    }
+
+    /// <summary>As <see cref="TryEvict(out TKey)"/>, saying which slot the victim had.</summary>
+    public bool TryEvict([MaybeNullWhen(false)] out TKey victim, out int slot)
+    {
+        slot = _prev[Head];
+        if (slot == Head)
+        {
+            victim = default;
+            return false;
+        }
+
+        victim = _keys[slot];
+        _slotOf.Remove(victim);
+        Forget(slot);
         return true;
     }
 

@@ -19,7 +19,7 @@ internal readonly record struct ExactKey(ulong ScopeHash, ulong QuestionHash)
 /// policies hand out a handle per entry on insert, kept in the entry, so a replayed read skips the policy's lookup by
 /// key; other policies are driven by key.
 /// </summary>
-internal sealed class ExactAnswerCache : IThreadPoolWorkItem
+internal sealed class ExactAnswerCache : IThreadPoolWorkItem, ICacheBudgetMember
 {
     private readonly ConcurrentDictionary<ExactKey, Node> _entries = new();
     private readonly Dictionary<DocumentKey, HashSet<ExactKey>> _byDocument = [];
@@ -33,6 +33,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     private readonly bool _systemClock;
     private readonly int _maxEntries;
     private readonly long _maxBytes;
+    private readonly CacheMemoryBudget? _budget;
 
     /// <summary>Expire-after-access in the hit path's clock units; 0 = off.</summary>
     private readonly long _idleTicks;
@@ -40,8 +41,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     private int _drainScheduled;
 
     /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not hit for this long
-    /// expires before its TTL, null = TTL only.</summary>
-    public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time, TimeSpan? slidingExpiration = null)
+    /// expires before its TTL, null = TTL only; <paramref name="budget"/>: a byte budget shared with other caches and scopes.</summary>
+    public ExactAnswerCache(int maxEntries, long maxBytes, EvictionPolicyFactory policy, TimeProvider time, TimeSpan? slidingExpiration = null, CacheMemoryBudget? budget = null)
     {
         _maxEntries = maxEntries;
         _maxBytes = maxBytes;
@@ -55,6 +56,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
         _policy = policy.Create<ExactKey>(new EvictionPolicyContext(maxEntries, maxBytes));
         _handles = _policy as IHandleEvictionPolicy<ExactKey>;
+        _budget = budget;
+        budget?.Join(this);
     }
 
     public const string TierName = TierNames.Exact;
@@ -62,6 +65,28 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     public int Count => _entries.Count;
 
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    long ICacheBudgetMember.BudgetBytes => Interlocked.Read(ref _bytes);
+
+    bool ICacheBudgetMember.EvictOne()
+    {
+        lock (_lock)
+        {
+            _reads.Drain(new Replay(this));
+            if (_entries.IsEmpty || !_policy.TryEvict(out ExactKey victim))
+            {
+                return false;
+            }
+
+            if (_entries.TryRemove(victim, out Node? v))
+            {
+                Forget(v);
+            }
+        }
+
+        RagKitTelemetry.Evictions.Add(1, new KeyValuePair<string, object?>("tier", TierName));
+        return true;
+    }
 
     public CachedAnswer? TryGet(in ScopeKey scope, ReadOnlySpan<char> normalizedQuestion)
     {
@@ -175,6 +200,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
 
             _entries[key] = node;
             _bytes += size;
+            _budget?.Add(size);
             foreach (ProvenanceEntry p in answer.Provenance)
             {
                 if (!_byDocument.TryGetValue(p.Document, out HashSet<ExactKey>? set))
@@ -210,6 +236,8 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
         {
             RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
         }
+
+        _budget?.Enforce();
     }
 
     public int InvalidateDocuments(IReadOnlyCollection<DocumentKey> documents)
@@ -284,6 +312,7 @@ internal sealed class ExactAnswerCache : IThreadPoolWorkItem
     {
         node.Removed = true;
         _bytes -= node.Answer.EstimatedSize;
+        _budget?.Add(-node.Answer.EstimatedSize);
         foreach (ProvenanceEntry p in node.Answer.Provenance)
         {
             if (_byDocument.TryGetValue(p.Document, out HashSet<ExactKey>? set))

@@ -5,7 +5,10 @@ namespace RagKit.Caching;
 
 /// <summary>
 /// A 4-bit count-min sketch (depth 4) with a doorkeeper bloom filter and periodic aging (all counters halved
-/// after a sample of additions), as in TinyLFU. Allocation-free after construction.
+/// after a sample of additions), as in TinyLFU. The table is sized to the cache's capacity but allocated only when
+/// first needed: until a frequency is asked (the cache's first eviction) or the log of additions would outgrow the
+/// table, additions are logged and then replayed into the table, which so reaches exactly the state it would have had
+/// from the start. A cache per scope that never fills (one tenant, a few answers) keeps a log of a few ints.
 /// </summary>
 internal sealed class FrequencySketch
 {
@@ -14,8 +17,13 @@ internal sealed class FrequencySketch
     private const ulong Seed1 = 0xb492b66fbe98f273UL;
     private const ulong Seed2 = 0x9ae16a3b2f90404fUL;
     private const ulong Seed3 = 0xcbf29ce484222325UL;
-    private readonly ulong[] _table;
-    private readonly ulong[] _doorkeeper;
+    private const int InitialLog = 4;
+    private ulong[]? _table;
+    private ulong[]? _doorkeeper;
+    private readonly int _tableLength;
+    private readonly int _doorkeeperLength;
+    private int[]? _log = [];
+    private int _logged;
     private readonly int _widthMask;
     private readonly int _doorMask;
     private readonly int _sampleSize;
@@ -26,18 +34,35 @@ internal sealed class FrequencySketch
         int cap = Math.Max(capacity, 16);
         int width = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp((long)cap * widthFactor, minWidth, 1 << 26));
         _widthMask = width - 1;
-        _table = new ulong[Math.Max(1, width * 4 / 16)];
+        _tableLength = Math.Max(1, width * 4 / 16);
         int doorBits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min((long)width * 2, 1 << 28));
         _doorMask = doorBits - 1;
-        _doorkeeper = new ulong[Math.Max(1, doorBits / 64)];
+        _doorkeeperLength = Math.Max(1, doorBits / 64);
         _sampleSize = (int)Math.Min(Math.Max((long)cap * sampleFactor, minSample), int.MaxValue);
     }
 
     public int SampleSize => _sampleSize;
 
+    /// <summary>True once the table is allocated (tests).</summary>
+    internal bool IsAllocated => _table is not null;
+
+    /// <summary>Allocates the table now (replaying the log), e.g. when the cache is full and frequencies will be asked.</summary>
+    public void EnsureAllocated()
+    {
+        if (_table is null)
+        {
+            Allocate();
+        }
+    }
+
     /// <summary>Estimated frequency of the hash (0–16).</summary>
     public int Frequency(int hashCode)
     {
+        if (_table is null)
+        {
+            Allocate();
+        }
+
         ulong h = Spread(hashCode);
         int min = Math.Min(
             Math.Min(Counter(Index(h, Seed0, Seed1, 0)), Counter(Index(h, Seed1, Seed2, 1))),
@@ -47,6 +72,53 @@ internal sealed class FrequencySketch
 
     /// <summary>Records one occurrence.</summary>
     public void Increment(int hashCode)
+    {
+        if (_table is null && Log(hashCode))
+        {
+            return;
+        }
+
+        Add(hashCode);
+    }
+
+    /// <summary>Logs the addition while the table is not allocated; false once it is (or has just been) allocated.</summary>
+    private bool Log(int hashCode)
+    {
+        int[] log = _log!;
+        if (_logged == log.Length)
+        {
+            // The log may take as many bytes as the table would (8 per ulong, 4 per int); past that, allocate.
+            long grown = Math.Max(InitialLog, (long)log.Length * 2);
+            if (grown > (long)_tableLength * 2)
+            {
+                Allocate();
+                return false;
+            }
+
+            Array.Resize(ref _log, (int)grown);
+            log = _log;
+        }
+
+        log[_logged++] = hashCode;
+        return true;
+    }
+
+    /// <summary>Allocates the table and replays the logged additions into it, in order (so resets fall where they would have).</summary>
+    private void Allocate()
+    {
+        _table = new ulong[_tableLength];
+        _doorkeeper = new ulong[_doorkeeperLength];
+        int[] log = _log!;
+        int logged = _logged;
+        _log = null;
+        _logged = 0;
+        for (int i = 0; i < logged; i++)
+        {
+            Add(log[i]);
+        }
+    }
+
+    private void Add(int hashCode)
     {
         ulong h = Spread(hashCode);
         if (!DoorkeeperContains(h))
@@ -63,22 +135,22 @@ internal sealed class FrequencySketch
             {
                 if (c0 == min)
                 {
-                    Add(i0);
+                    AddCounter(i0);
                 }
 
                 if (c1 == min)
                 {
-                    Add(i1);
+                    AddCounter(i1);
                 }
 
                 if (c2 == min)
                 {
-                    Add(i2);
+                    AddCounter(i2);
                 }
 
                 if (c3 == min)
                 {
-                    Add(i3);
+                    AddCounter(i3);
                 }
             }
         }
@@ -91,17 +163,18 @@ internal sealed class FrequencySketch
 
     private void Reset()
     {
-        for (int i = 0; i < _table.Length; i++)
+        ulong[] table = _table!;
+        for (int i = 0; i < table.Length; i++)
         {
-            _table[i] = (_table[i] >> 1) & ResetMask;
+            table[i] = (table[i] >> 1) & ResetMask;
         }
 
-        Array.Clear(_doorkeeper);
+        Array.Clear(_doorkeeper!);
         _additions /= 2;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Counter(int index) => (int)((_table[index >> 4] >> ((index & 15) << 2)) & 0xF);
+    private int Counter(int index) => (int)((_table![index >> 4] >> ((index & 15) << 2)) & 0xF);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Index(ulong h, ulong seed, ulong multiplier, int row)
@@ -112,21 +185,23 @@ internal sealed class FrequencySketch
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Add(int index) => _table[index >> 4] += 1UL << ((index & 15) << 2);
+    private void AddCounter(int index) => _table![index >> 4] += 1UL << ((index & 15) << 2);
 
     private bool DoorkeeperContains(ulong h)
     {
         int a = (int)(h & (ulong)_doorMask);
         int b = (int)((h >> 32) & (ulong)_doorMask);
-        return (_doorkeeper[a >> 6] & (1UL << (a & 63))) != 0 && (_doorkeeper[b >> 6] & (1UL << (b & 63))) != 0;
+        ulong[] door = _doorkeeper!;
+        return (door[a >> 6] & (1UL << (a & 63))) != 0 && (door[b >> 6] & (1UL << (b & 63))) != 0;
     }
 
     private void DoorkeeperAdd(ulong h)
     {
         int a = (int)(h & (ulong)_doorMask);
         int b = (int)((h >> 32) & (ulong)_doorMask);
-        _doorkeeper[a >> 6] |= 1UL << (a & 63);
-        _doorkeeper[b >> 6] |= 1UL << (b & 63);
+        ulong[] door = _doorkeeper!;
+        door[a >> 6] |= 1UL << (a & 63);
+        door[b >> 6] |= 1UL << (b & 63);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,7 +22,7 @@ internal sealed class GreedyDualPolicy<TKey> : IHandleEvictionPolicy<TKey>
     public GreedyDualPolicy(int capacityHint, bool useCostAndSize)
     {
         // Start small and grow on demand: a cache per scope is often nearly empty.
-        int hint = Math.Clamp(capacityHint, 1, 16);
+        int hint = Math.Clamp(capacityHint, 1, 4);
         _nodes = new Dictionary<TKey, Node>(hint);
         _heap = new PriorityQueue<Node, (double, long)>(hint);
         _useCostAndSize = useCostAndSize;

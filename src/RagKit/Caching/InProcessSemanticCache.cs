@@ -26,6 +26,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly EvictionPolicyFactory _policy;
     private readonly ISemanticMatchRule _rule;
     private readonly bool _clusters;
+    private readonly CacheMemoryBudget? _budget;
 
     /// <summary>Answer-embedding similarity at which two answers share a cluster (0 = normalized text only).</summary>
     private readonly float _answerSimilarity;
@@ -34,11 +35,17 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     private readonly long _idleTicks;
     private long _nextId;
 
+    /// <summary>Inserts since the last sweep for expired entries, and the entries that sweep left (amortizes sweeping).</summary>
+    private long _insertsSinceSweep;
+    private long _entriesAtSweep;
+
     /// <summary>Creates the tier; <paramref name="slidingExpiration"/> (expire-after-access): an entry not served for this
     /// long expires before its TTL, null = TTL only; <paramref name="maxBytesPerScope"/>: byte budget of each scope
-    /// (answer plus stored vector), unbounded when null.</summary>
-    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null, long? maxBytesPerScope = null)
+    /// (answer plus stored vector), unbounded when null; <paramref name="budget"/>: a byte budget shared with other caches
+    /// and scopes (each scope is a member while it holds entries).</summary>
+    public InProcessSemanticCache(int capacityPerScope, EvictionPolicyFactory policy, TimeProvider time, ISemanticMatchRule? rule = null, bool clusters = false, TimeSpan? slidingExpiration = null, long? maxBytesPerScope = null, CacheMemoryBudget? budget = null)
     {
+        _budget = budget;
         _maxBytesPerScope = maxBytesPerScope ?? long.MaxValue;
         _idleTicks = slidingExpiration is { } idle ? Math.Max(1, idle.Ticks) : 0;
         _capacityPerScope = capacityPerScope;
@@ -107,7 +114,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     /// </summary>
     internal void Store(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, in SemanticExploration sameAnswerAs)
     {
-        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
+        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (id, s) => new ScopeIndex(id, s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         Cluster cluster = sameAnswerAs.Entry is Entry e ? e.Cluster : new Cluster();
         Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, cluster, NewObservations()));
@@ -122,7 +129,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             throw new ArgumentException("The answer was made under a different scope.", nameof(answer));
         }
 
-        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (_, s) => new ScopeIndex(s), this);
+        ScopeIndex index = _scopes.GetOrAdd(scope.Id, static (id, s) => new ScopeIndex(id, s), this);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         Insert(index, new Entry(id, embedding.ToArray(), answer, answer.Question, new Cluster(), NewObservations()));
         return ValueTask.CompletedTask;
@@ -149,11 +156,59 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         // A differently worded answer to a nearby question can still be the same answer: found before the lock is taken.
         Cluster? similar = _answerSimilarity > 0 && !answer.AnswerEmbedding.IsEmpty ? index.SimilarAnswer(entry, _answerSimilarity, _time.GetUtcNow()) : null;
         int evicted = index.Add(entry, this, similar);
+        if (evicted < 0)
+        {
+            // The scope emptied and was released meanwhile: the entry goes to the scope's new index.
+            ForgetProvenance(index, entry);
+            Insert(_scopes.GetOrAdd(index.Id, static (id, s) => new ScopeIndex(id, s), this), entry);
+            return;
+        }
+
         if (evicted > 0)
         {
             RagKitTelemetry.Evictions.Add(evicted, RagKitTelemetry.Tier(TierName));
         }
+
+        _budget?.Enforce();
+        if (Interlocked.Increment(ref _insertsSinceSweep) >= Math.Max(MinSweepInterval, Interlocked.Read(ref _entriesAtSweep)))
+        {
+            // Expired entries are otherwise removed only when a lookup meets them: a scope nobody asks again would keep
+            // its structures. Sweeping after as many inserts as there were entries keeps the cost constant per insert.
+            Interlocked.Exchange(ref _insertsSinceSweep, 0);
+            SweepExpired();
+        }
     }
+
+    private const int MinSweepInterval = 64;
+
+    /// <summary>Removes every expired entry (TTL or expire-after-access); a scope left empty is released.</summary>
+    /// <returns>How many entries were removed.</returns>
+    internal int SweepExpired()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        int removed = 0;
+        long left = 0;
+        foreach (ScopeIndex scope in _scopes.Values)
+        {
+            foreach (Entry e in scope.Snapshot())
+            {
+                if ((e.Answer.ExpiresAt <= now || (_idleTicks != 0 && now.UtcTicks - Volatile.Read(ref e.LastAccess) >= _idleTicks)) && scope.Remove(e.Id, this))
+                {
+                    removed++;
+                }
+                else
+                {
+                    left++;
+                }
+            }
+        }
+
+        Interlocked.Exchange(ref _entriesAtSweep, left);
+        return removed;
+    }
+
+    /// <summary>Number of scopes holding structures (released scopes are not counted).</summary>
+    internal int ScopeCount => _scopes.Count;
 
     /// <summary>
     /// Wrong-answer feedback: every entry that would have served <paramref name="embedding"/> at
@@ -242,6 +297,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
     {
         foreach (ScopeIndex s in _scopes.Values)
         {
+            _budget?.Leave(s, s.Bytes);
             s.Dispose();
         }
     }
@@ -313,7 +369,11 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         public SemanticEntryStats Stats => new(Volatile.Read(ref Cluster.Hits), Volatile.Read(ref Cluster.WrongReports), Volatile.Read(ref MinSimilarity), Volatile.Read(ref Cluster.Size));
     }
 
-    private sealed class ScopeIndex : IDisposable
+    /// <summary>
+    /// One scope's entries, policy and index. A scope whose last entry leaves is released: it leaves the owner's map
+    /// and the budget and frees its index, so idle scopes cost nothing; a later store makes a new one.
+    /// </summary>
+    private sealed class ScopeIndex : IDisposable, ICacheBudgetMember
     {
         private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
         private readonly IEvictionPolicy<ulong> _policy;
@@ -322,20 +382,89 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private readonly Dictionary<string, Cluster> _answers = new(StringComparer.Ordinal);
         private readonly int _capacity;
         private readonly long _maxBytes;
+        private readonly InProcessSemanticCache _owner;
         private long _bytes;
         private HnswIndex? _index;
+        private bool _joined;
+        private bool _released;
 
-        public ScopeIndex(InProcessSemanticCache owner)
+        public ScopeIndex(string id, InProcessSemanticCache owner)
         {
+            Id = id;
+            _owner = owner;
             _capacity = owner._capacityPerScope;
             _maxBytes = owner._maxBytesPerScope;
             _policy = owner._policy.Create<ulong>(new EvictionPolicyContext(owner._capacityPerScope, owner._maxBytesPerScope));
             _handles = _policy as IHandleEvictionPolicy<ulong>;
         }
 
+        public string Id { get; }
+
         public int Count => _entries.Count;
 
         public long Bytes => Interlocked.Read(ref _bytes);
+
+        long ICacheBudgetMember.BudgetBytes => Interlocked.Read(ref _bytes);
+
+        bool ICacheBudgetMember.EvictOne()
+        {
+            Entry? v = null;
+            lock (_lock)
+            {
+                if (_entries.IsEmpty || !_policy.TryEvict(out ulong victim))
+                {
+                    return false;
+                }
+
+                if (_entries.TryRemove(victim, out v))
+                {
+                    Leave(v);
+                    _index?.Remove(victim);
+                    ReleaseIfEmpty();
+                }
+            }
+
+            if (v is not null)
+            {
+                _owner.ForgetProvenance(this, v);
+            }
+
+            RagKitTelemetry.Evictions.Add(1, RagKitTelemetry.Tier(TierName));
+            return true;
+        }
+
+        /// <summary>Searches the index; a scope released meanwhile (index disposed) has nothing to find.</summary>
+        private static int Search(HnswIndex index, ReadOnlySpan<float> query, Span<ulong> keys, Span<float> distances)
+        {
+            try
+            {
+                return index.Search(query, keys, distances);
+            }
+            catch (ObjectDisposedException)
+            {
+                return 0;
+            }
+        }
+
+        /// <summary>Caller holds the lock: an empty scope leaves the owner's map and the budget and frees its index.</summary>
+        private void ReleaseIfEmpty()
+        {
+            if (!_entries.IsEmpty || _released)
+            {
+                return;
+            }
+
+            _released = true;
+            _owner._scopes.TryRemove(new KeyValuePair<string, ScopeIndex>(Id, this));
+            if (_joined)
+            {
+                _owner._budget?.Leave(this, _bytes);
+            }
+
+            HnswIndex? index = _index;
+            Volatile.Write(ref _index, null);
+            index?.Dispose();
+        }
 
         public IEnumerable<Entry> Snapshot() => _entries.Values.ToArray();
 
@@ -352,7 +481,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
             Span<float> similarities = stackalloc float[Candidates];
-            int found = index.Search(q, keys, distances);
+            int found = Search(index, q, keys, distances);
             CandidateBuffer candidates = default;
             float cut = owner._rule.CandidateFloor(query.Threshold);
             int all = 0;
@@ -567,7 +696,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates * 2];
             Span<float> distances = stackalloc float[Candidates * 2];
-            int found = index.Search(q, keys, distances);
+            int found = Search(index, q, keys, distances);
             int changed = 0;
             for (int i = 0; i < found; i++)
             {
@@ -607,7 +736,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
-            int found = index.Search(entry.Vector, keys, distances);
+            int found = Search(index, entry.Vector, keys, distances);
             Cluster? best = null;
             float bestSimilarity = minSimilarity;
             for (int i = 0; i < found; i++)
@@ -636,11 +765,23 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         /// <summary>Adds the entry; a fresh cluster joins the scope's cluster of the same answer text, else <paramref name="similar"/>.</summary>
+        /// <returns>How many entries were evicted; -1 when the scope was released (the entry was not added).</returns>
         public int Add(Entry entry, InProcessSemanticCache owner, Cluster? similar = null)
         {
             List<Entry>? evicted = null;
             lock (_lock)
             {
+                if (_released)
+                {
+                    return -1;
+                }
+
+                if (!_joined && owner._budget is { } budget)
+                {
+                    _joined = true;
+                    budget.Join(this);
+                }
+
                 _index ??= new HnswIndex(entry.Vector.Length, ScalarKind.Int8);
                 if (entry.Vector.Length != _index.Dimensions)
                 {
@@ -670,6 +811,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 _entries[entry.Id] = entry;
                 Interlocked.Increment(ref entry.Cluster.Size);
                 _bytes += entry.Size;
+                owner._budget?.Add(entry.Size);
                 var info = new EvictionEntryInfo(entry.Size, entry.Answer.GenerationCost.TotalSeconds);
                 if (_handles is not null)
                 {
@@ -690,6 +832,8 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                         (evicted ??= []).Add(v);
                     }
                 }
+
+                ReleaseIfEmpty();
             }
 
             if (evicted is null)
@@ -718,6 +862,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 Leave(removed);
                 _policy.OnRemoved(id);
                 _index?.Remove(id);
+                ReleaseIfEmpty();
             }
 
             owner.ForgetProvenance(this, removed);
@@ -730,6 +875,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         private void Leave(Entry entry)
         {
             _bytes -= entry.Size;
+            _owner._budget?.Add(-entry.Size);
             Cluster c = entry.Cluster;
             if (Interlocked.Decrement(ref c.Size) == 0 && c.AnswerKey is not null
                 && _answers.TryGetValue(c.AnswerKey, out Cluster? registered) && ReferenceEquals(registered, c))

@@ -146,9 +146,11 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private readonly WTinyLfuSettings _settings;
 
     // Ghosts: hashes of recently evicted keys and which side evicted them (window-side candidate or main victim),
-    // in a fixed, direct-mapped table (a collision overwrites; approximate by design, allocation-free).
-    private readonly int[] _ghostHash;
-    private readonly long[] _ghostStamp;
+    // in a fixed, direct-mapped table (a collision overwrites; approximate by design, allocation-free). The tables are
+    // allocated at the first eviction: before it no key can be a ghost, so a cache that never fills never needs them.
+    private readonly bool _ghosts;
+    private int[] _ghostHash = [];
+    private long[] _ghostStamp = [];
     private readonly int _ghostMask;
     private readonly long _ghostReach;
     private readonly long _mainGhostReach;
@@ -156,12 +158,14 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private long _evictions;
     private long _windowGhosts;
     private long _mainGhosts;
-    private readonly byte[] _recentSides;
+    private byte[] _recentSides = [];
     private uint _random = 0x9E3779B9u;
     private int _ghostRun;
     private byte _ghostRunSide;
 
-    // Start-up duel: a shadow LRU over the hashes of sampled keys (fixed arrays, linear-probing index).
+    // Start-up duel: a shadow LRU over the hashes of sampled keys (arrays and a linear-probing index that grow with the
+    // shadow's entries up to its capacity: the shadow's decisions do not depend on the arrays' or the table's size).
+    // Nodes 0-2 are the sentinels of the shadow's window, probation and protected lists (node = queue); entries start at 3.
     private long _duelLeft;
     private long _duelCheckLeft;
     private readonly uint _duelSampleMask;
@@ -169,12 +173,15 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     private long _duelCheckEvery;
     private readonly long _forwardCheckEvery;
     private readonly long _forwardLength;
-    private readonly int[] _shadowHash = [];
-    private readonly int[] _shadowPrev = [];
-    private readonly int[] _shadowNext = [];
-    private readonly byte[] _shadowQueue = [];
-    private readonly int[] _shadowTable = [];
-    private readonly int _shadowTableMask;
+    private const int FirstShadowNode = 3;
+    private const int InitialShadowNodes = 4;
+    private int[] _shadowHash = [];
+    private int[] _shadowPrev = [];
+    private int[] _shadowNext = [];
+    private byte[] _shadowQueue = [];
+    private int[] _shadowTable = [];
+    private int _shadowTableMask;
+    private readonly int _shadowTableMax;
     private readonly int _shadowCapacity;
     private int _shadowCount;
     private int _shadowFree = -1;
@@ -195,7 +202,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _maxEntries = Math.Max(1, context.MaxEntries);
         _maxBytes = Math.Max(1, context.MaxBytes);
         // Entry slots start small and double on demand (a cache per scope is often nearly empty).
-        int hint = (int)Math.Min(_maxEntries, 16);
+        int hint = (int)Math.Min(_maxEntries, 4);
         _slotOf = new Dictionary<TKey, int>(hint);
         _slots = new Slot[hint + FirstSlot + 1];
         _keys = new TKey[_slots.Length];
@@ -215,20 +222,12 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _stepSize = _settings.Step * _settings.InitialDirection;
         if (_settings.GhostEntries > 0)
         {
+            _ghosts = true;
             _ghostReach = Math.Max(1, (long)(capacity * _settings.GhostReach));
             _mainGhostReach = _settings.MainGhostReach > 0 ? Math.Max(1, (long)(capacity * _settings.MainGhostReach)) : _ghostReach;
             int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Math.Max(_ghostReach, _mainGhostReach) * 2, 16, 1 << 24));
             _ghostMask = size - 1;
-            _ghostHash = new int[size];
-            _ghostStamp = new long[size];
             _ghostDelta = _settings.GhostEntries / _maxEntries;
-            _recentSides = _settings.GhostRecentRatio ? new byte[_ghostReach] : [];
-        }
-        else
-        {
-            _ghostHash = [];
-            _ghostStamp = [];
-            _recentSides = [];
         }
 
         if (_settings.DuelLength > 0)
@@ -243,21 +242,23 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
             _duelSampleShift = shift;
             _duelSampleMask = (1u << shift) - 1;
             _shadowCapacity = Math.Max(1, capacity >> shift);
-            // Nodes 0..capacity (one spare: a new hash goes in before the shadow evicts), then three list sentinels.
-            _shadowHash = new int[_shadowCapacity + 1];
-            _shadowPrev = new int[_shadowCapacity + 4];
-            _shadowNext = new int[_shadowCapacity + 4];
-            _shadowQueue = new byte[_shadowCapacity + 1];
+            // Three list sentinels, then up to capacity + 1 nodes (one spare: a new hash goes in before the shadow
+            // evicts); the node arrays start small and double.
+            int nodes = FirstShadowNode + Math.Min(_shadowCapacity + 1, InitialShadowNodes);
+            _shadowHash = new int[nodes];
+            _shadowPrev = new int[nodes];
+            _shadowNext = new int[nodes];
+            _shadowQueue = new byte[nodes];
             for (int q = 0; q < 3; q++)
             {
-                int sentinel = ShadowSentinel((byte)q);
-                _shadowPrev[sentinel] = sentinel;
-                _shadowNext[sentinel] = sentinel;
+                _shadowPrev[q] = q;
+                _shadowNext[q] = q;
             }
 
-            int tableSize = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, _shadowCapacity * 2));
-            _shadowTable = new int[tableSize];
-            _shadowTableMask = tableSize - 1;
+            // The table keeps its load at most a half; it doubles with the shadow's count up to this size.
+            _shadowTableMax = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, _shadowCapacity * 2));
+            _shadowTable = new int[Math.Min(_shadowTableMax, 2 * InitialShadowNodes)];
+            _shadowTableMask = _shadowTable.Length - 1;
             _duelLeft = Math.Max(1, (long)(capacity * _settings.DuelLength));
             _duelCheckEvery = Math.Max(1, (long)(capacity * _settings.DuelCheckEvery));
             _forwardCheckEvery = _duelCheckEvery;
@@ -280,7 +281,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
     // The share the reverse duel's shadow plays and hands over to (the initial window unless set).
     private double HandOverWindow => _settings.ReverseShadowWindow > 0 ? _settings.ReverseShadowWindow : _settings.InitialWindow;
 
-    private int ShadowSentinel(byte queue) => _shadowCapacity + 1 + queue;
+    private static int ShadowSentinel(byte queue) => queue;
 
     private void SetShadowWindow(double fraction)
     {
@@ -309,6 +310,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
         if (_ghostHash.Length != 0)
         {
+            // No table before the first eviction, and no key is a ghost before it.
             OnGhostHit(hash);
         }
 
@@ -330,6 +332,13 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         _slotOf[key] = slot;
         _totalBytes += size;
         LinkFront(Window, slot);
+        if (_slotOf.Count >= _maxEntries || _totalBytes >= _maxBytes)
+        {
+            // Full: the next insert evicts and asks frequencies. Allocating here, on an insert, keeps a full cache's
+            // hits free of allocation.
+            _sketch.EnsureAllocated();
+        }
+
         return new EvictionHandle(null, slot, _slots[slot].Generation);
     }
 
@@ -429,7 +438,7 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
             return false;
         }
 
-        if (_ghostHash.Length != 0)
+        if (_ghosts)
         {
             RecordGhost(_slots[evicted].Hash, evicted == candidate || _slots[evicted].Queue == Window ? GhostWindow : GhostMain);
         }
@@ -517,6 +526,13 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
 
     private void RecordGhost(int hash, byte side)
     {
+        if (_ghostHash.Length == 0)
+        {
+            _ghostHash = new int[_ghostMask + 1];
+            _ghostStamp = new long[_ghostMask + 1];
+            _recentSides = _settings.GhostRecentRatio ? new byte[_ghostReach] : [];
+        }
+
         int i = GhostIndex(hash);
         _ghostHash[i] = hash;
         _ghostStamp[i] = (++_evictions << 1) | side;
@@ -761,11 +777,21 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
             i = (i + 1) & _shadowTableMask;
         }
 
-        int slot = _shadowFree >= 0 ? _shadowFree : _shadowCount;
+        int slot = _shadowFree >= 0 ? _shadowFree : FirstShadowNode + _shadowCount;
         _shadowFree = -1;
+        if (slot == _shadowHash.Length)
+        {
+            GrowShadowNodes();
+        }
+
         _shadowCount++;
         _shadowHash[slot] = hash;
         _shadowTable[i] = slot + 1;
+        if (_shadowCount * 2 > _shadowTable.Length && _shadowTable.Length < _shadowTableMax)
+        {
+            GrowShadowTable();
+        }
+
         ShadowLinkFront(slot, Window);
         if (_shadowCount <= _shadowCapacity)
         {
@@ -799,6 +825,37 @@ internal sealed class WTinyLfuPolicy<TKey> : IHandleEvictionPolicy<TKey>
         ShadowTableRemove(evicted);
         _shadowCount--;
         _shadowFree = evicted;
+    }
+
+    private void GrowShadowNodes()
+    {
+        int size = Math.Min(_shadowHash.Length * 2, FirstShadowNode + _shadowCapacity + 1);
+        Array.Resize(ref _shadowHash, size);
+        Array.Resize(ref _shadowPrev, size);
+        Array.Resize(ref _shadowNext, size);
+        Array.Resize(ref _shadowQueue, size);
+    }
+
+    // Re-inserts every node into a table twice the size (lookups find a hash wherever it was probed to, so the shadow's
+    // hits and victims are the same as with a table allocated at full size).
+    private void GrowShadowTable()
+    {
+        int[] old = _shadowTable;
+        _shadowTable = new int[old.Length * 2];
+        _shadowTableMask = _shadowTable.Length - 1;
+        foreach (int entry in old)
+        {
+            if (entry != 0)
+            {
+                int i = (int)(Mix(_shadowHash[entry - 1]) >> _duelSampleShift) & _shadowTableMask;
+                while (_shadowTable[i] != 0)
+                {
+                    i = (i + 1) & _shadowTableMask;
+                }
+
+                _shadowTable[i] = entry;
+            }
+        }
     }
 
     // Linear-probing delete with backward shift (no tombstones).

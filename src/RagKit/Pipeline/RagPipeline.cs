@@ -59,6 +59,7 @@ internal sealed partial class RagPipeline : IRagPipeline
             ExactMaxBytes = options.ExactCacheMaxBytes,
             SemanticCapacityPerScope = options.SemanticCacheCapacityPerScope,
             SemanticMaxBytesPerScope = options.SemanticCacheMaxBytesPerScope,
+            MaxCacheBytes = options.MaxCacheBytes,
             SemanticAnswerClusters = options.SemanticAnswerClusters,
             RetrievalCapacityPerScope = options.RetrievalCacheCapacityPerScope,
             RetrievalThreshold = options.RetrievalCacheThreshold,

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using RagKit.Diagnostics;
+using RagKit.Providers;
 
 namespace RagKit.Retrieval;
 
@@ -31,7 +32,19 @@ internal sealed class RetrievalResultCache
         {
             lock (_lock)
             {
-                return _partitions.Values.Sum(p => p.ByQuestion.Count);
+                return _partitions.Values.Sum(p => p.Entries.Count);
+            }
+        }
+    }
+
+    /// <summary>Number of partitions holding results (a partition whose last result goes is dropped).</summary>
+    internal int PartitionCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _partitions.Count;
             }
         }
     }
@@ -52,28 +65,27 @@ internal sealed class RetrievalResultCache
                 return null;
             }
 
-            if (p.ByQuestion.TryGetValue(question, out LinkedListNode<Entry>? exact))
+            if (p.Entries.TryGet(question, out Entry? exact))
             {
-                p.Order.Remove(exact);
-                p.Order.AddFirst(exact);
                 similarity = 1f;
-                return exact.Value.Chunks;
+                return exact.Chunks;
             }
 
-            LinkedListNode<Entry>? best = null;
+            // Most recently used first; on equal scores the less recent wins (as before the move to the LRU policy).
+            Entry? best = null;
             float bestScore = _threshold;
-            for (LinkedListNode<Entry>? n = p.Order.First; n is not null; n = n.Next)
+            foreach ((string _, Entry e) in p.Entries.MostRecentFirst())
             {
-                if (n.Value.Vector.Length != vector.Length)
+                if (e.Vector.Length != vector.Length)
                 {
                     continue;
                 }
 
-                float s = TensorPrimitives.CosineSimilarity(vector, n.Value.Vector);
+                float s = TensorPrimitives.CosineSimilarity(vector, e.Vector);
                 if (s >= bestScore)
                 {
                     bestScore = s;
-                    best = n;
+                    best = e;
                 }
             }
 
@@ -82,10 +94,9 @@ internal sealed class RetrievalResultCache
                 return null;
             }
 
-            p.Order.Remove(best);
-            p.Order.AddFirst(best);
+            p.Entries.TryGet(best.Question, out _);
             similarity = bestScore;
-            return best.Value.Chunks;
+            return best.Chunks;
         }
     }
 
@@ -101,22 +112,11 @@ internal sealed class RetrievalResultCache
         {
             if (!_partitions.TryGetValue(partitionKey, out Partition? p))
             {
-                p = new Partition(tenant, collection);
+                p = new Partition(tenant, collection, _capacityPerScope);
                 _partitions[partitionKey] = p;
             }
 
-            if (p.ByQuestion.Remove(question, out LinkedListNode<Entry>? old))
-            {
-                p.Order.Remove(old);
-            }
-
-            p.ByQuestion[question] = p.Order.AddFirst(entry);
-            while (p.ByQuestion.Count > _capacityPerScope)
-            {
-                LinkedListNode<Entry> last = p.Order.Last!;
-                p.Order.RemoveLast();
-                p.ByQuestion.Remove(last.Value.Question);
-            }
+            p.Entries.Set(question, entry);
         }
     }
 
@@ -147,20 +147,20 @@ internal sealed class RetrievalResultCache
         int removed = 0;
         lock (_lock)
         {
-            foreach (Partition p in _partitions.Values)
+            List<string>? empty = null;
+            foreach ((string key, Partition p) in _partitions)
             {
-                for (LinkedListNode<Entry>? n = p.Order.First; n is not null;)
+                removed += p.Entries.RemoveWhere(static (_, e, s) => s.Predicate(s.Partition, e), (Predicate: predicate, Partition: p));
+                if (p.Entries.Count == 0)
                 {
-                    LinkedListNode<Entry>? next = n.Next;
-                    if (predicate(p, n.Value))
-                    {
-                        p.Order.Remove(n);
-                        p.ByQuestion.Remove(n.Value.Question);
-                        removed++;
-                    }
-
-                    n = next;
+                    (empty ??= []).Add(key);
                 }
+            }
+
+            // A partition with no results left is dropped: idle scopes hold nothing.
+            foreach (string key in empty ?? [])
+            {
+                _partitions.Remove(key);
             }
         }
 
@@ -169,14 +169,12 @@ internal sealed class RetrievalResultCache
 
     private sealed record Entry(string Question, float[] Vector, IReadOnlyList<ChunkMatch> Chunks);
 
-    private sealed class Partition(string tenant, string collection)
+    private sealed class Partition(string tenant, string collection, int capacity)
     {
         public string Tenant { get; } = tenant;
 
         public string Collection { get; } = collection;
 
-        public Dictionary<string, LinkedListNode<Entry>> ByQuestion { get; } = new(StringComparer.Ordinal);
-
-        public LinkedList<Entry> Order { get; } = new();
+        public BoundedLruCache<string, Entry> Entries { get; } = new(capacity, StringComparer.Ordinal);
     }
 }

@@ -50,8 +50,10 @@ public sealed partial class TierEngine : IDisposable
         _options = options;
         _telemetry = new TierTelemetry(options.Component);
         TimeProvider time = options.TimeProvider;
-        LocalExact = new ExactAnswerCache(options.ExactCapacity, options.ExactMaxBytes, options.EvictionPolicy, time, options.SlidingExpiration);
-        LocalSemantic = new InProcessSemanticCache(options.SemanticCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.SlidingExpiration, options.SemanticMaxBytesPerScope);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxCacheBytes, nameof(options.MaxCacheBytes));
+        var budget = new CacheMemoryBudget(options.MaxCacheBytes); // one budget over both in-process tiers and all their scopes
+        LocalExact = new ExactAnswerCache(options.ExactCapacity, options.ExactMaxBytes, options.EvictionPolicy, time, options.SlidingExpiration, budget);
+        LocalSemantic = new InProcessSemanticCache(options.SemanticCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.SlidingExpiration, options.SemanticMaxBytesPerScope, budget);
         Retrievals = options.RetrievalCapacityPerScope > 0 ? new RetrievalResultCache(options.RetrievalCapacityPerScope, options.RetrievalThreshold) : null;
         _sharedExactTiers = [.. options.SharedExactTiers];
         _sharedExact = Array.ConvertAll(_sharedExactTiers, t => new TierAccessor(t.Name, options.TierTimeout, options.Logger, _telemetry));

@@ -25,6 +25,12 @@ public sealed class TierEngineOptions
     /// <summary>Bytes of the in-process semantic tier per scope. Default 64 MiB.</summary>
     public long SemanticMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// One byte budget over every scope of the in-process exact and semantic tiers: past it, the tier scope holding
+    /// the most bytes evicts what its policy chooses. Default 256 MiB.
+    /// </summary>
+    public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Whether questions with the same answer form clusters in the in-process semantic tier (the pipeline's option).</summary>
     public bool SemanticAnswerClusters { get; set; }
 

@@ -8,18 +8,23 @@ namespace RagKit.Tests.Caching;
 /// </summary>
 public sealed class PolicyFootprintTests
 {
-    public static TheoryData<string> SmallStartPolicies => ["lru", "lfu", "gdsf"];
+    public static TheoryData<string> SmallStartPolicies => ["lru", "lfu", "gdsf", "wtinylfu", "wtinylfu-lru-first", "wtinylfu-hill-climber"];
+
+    private static EvictionPolicyFactory Factory(string name) => name switch
+    {
+        "lru" => EvictionPolicyFactory.Lru,
+        "lfu" => EvictionPolicyFactory.Lfu,
+        "gdsf" => EvictionPolicyFactory.Gdsf,
+        "wtinylfu" => EvictionPolicyFactory.WTinyLfu,
+        "wtinylfu-lru-first" => EvictionPolicyFactory.WTinyLfuLruFirst,
+        _ => EvictionPolicyFactory.WTinyLfuHillClimber,
+    };
 
     [Theory]
     [MemberData(nameof(SmallStartPolicies))]
     public void Policy_for_a_large_capacity_holding_one_entry_allocates_little(string name)
     {
-        EvictionPolicyFactory factory = name switch
-        {
-            "lru" => EvictionPolicyFactory.Lru,
-            "lfu" => EvictionPolicyFactory.Lfu,
-            _ => EvictionPolicyFactory.Gdsf,
-        };
+        EvictionPolicyFactory factory = Factory(name);
 
         // Warm up generic instantiation and JIT outside the measurement.
         factory.Create<ulong>(new EvictionPolicyContext(10_000, long.MaxValue)).OnInserted(1, new EvictionEntryInfo(100, 1));
@@ -36,12 +41,7 @@ public sealed class PolicyFootprintTests
     [MemberData(nameof(SmallStartPolicies))]
     public void Policy_grows_past_its_initial_size_and_still_evicts_in_order(string name)
     {
-        EvictionPolicyFactory factory = name switch
-        {
-            "lru" => EvictionPolicyFactory.Lru,
-            "lfu" => EvictionPolicyFactory.Lfu,
-            _ => EvictionPolicyFactory.Gdsf,
-        };
+        EvictionPolicyFactory factory = Factory(name);
         IEvictionPolicy<int> policy = factory.Create<int>(new EvictionPolicyContext(10_000, long.MaxValue));
         for (int i = 0; i < 1_000; i++)
         {

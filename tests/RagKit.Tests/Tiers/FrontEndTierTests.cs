@@ -66,4 +66,23 @@ public sealed class FrontEndTierTests(MiniLmFixture miniLm) : IClassFixture<Mini
         Assert.Equal(AnswerTier.Exact, answer.Report.Tier);
         Assert.Equal("Two years from purchase.", answer.Text);
     }
+
+    [Fact]
+    public async Task The_chat_middleware_holds_its_scopes_within_one_byte_budget()
+    {
+        const long budget = 24 * 1024;
+        var inner = new CountingChatClient();
+        using var client = new RagKitCachingChatClient(inner, miniLm.Embedder, new RagKitChatCacheOptions { MaxCacheBytes = budget });
+        for (int i = 0; i < 60; i++)
+        {
+            await client.GetResponseAsync("How do I reset my password?", Tenant($"tenant-{i}"));
+        }
+
+        // Each tenant is a scope of both in-process tiers; together they stay within the budget plus one entry's bytes
+        // (before the engine passed the budget on, every scope kept its answer).
+        long held = client.Tiers.LocalExact.Bytes + client.Tiers.LocalSemantic.Bytes;
+        Assert.InRange(held, 1, budget + 4 * 1024);
+        Assert.True(client.Tiers.LocalExact.Count < 60);
+        Assert.Equal(60, inner.Calls);
+    }
 }
