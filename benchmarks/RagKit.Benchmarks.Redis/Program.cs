@@ -67,8 +67,8 @@ static async Task RunAsync(string endpoint, int n, int queryCount, int expansion
     {
         ConnectionString = endpoint,
         KeyPrefix = prefix,
-        CapacityPerScope = n * 2,
-        OperationTimeout = TimeSpan.FromSeconds(5),
+        SemanticCapacityPerScope = n * 2,
+        TierTimeout = TimeSpan.FromSeconds(5),
         StreamPollInterval = TimeSpan.FromMilliseconds(10),
     };
     using var writer = (RedisSemanticCacheImpl)RedisSemanticCache.Create(options);

@@ -82,7 +82,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             ConnectionMultiplexerFactory = () => Task.FromResult(mux),
         });
-        ExactCache = new DistributedExactTier(_distributed, options.KeyPrefix, options.MaxValueBytes, options.TimeProvider, _breaker, options.OperationTimeout, logger);
+        ExactCache = new DistributedExactTier(_distributed, options.KeyPrefix, options.MaxValueBytes, options.TimeProvider, _breaker, options.TierTimeout, logger);
         SingleFlight = new RedisSingleFlight(this);
 
         // A dedicated thread, so a busy thread pool cannot delay the reads that keep this instance confirmed.
@@ -199,7 +199,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         bool reported = false;
         try
         {
-            T result = await operation(_db).WaitAsync(_o.OperationTimeout).ConfigureAwait(false);
+            T result = await operation(_db).WaitAsync(_o.TierTimeout).ConfigureAwait(false);
             _breaker.Success();
             reported = true;
             return result;
@@ -240,7 +240,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             // A new instance loads the scope's mirror first; within the budget, or the lookup uses what is loaded so far.
             try
             {
-                await mirror.LoadEnded.WaitAsync(_o.OperationTimeout, cancellationToken).ConfigureAwait(false);
+                await mirror.LoadEnded.WaitAsync(_o.TierTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -448,9 +448,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
 
         mirror.Add(id, embedding.Span, new EvictionEntryInfo(entry.Length, cost));
-        if (count > _o.CapacityPerScope)
+        if (count > _o.SemanticCapacityPerScope)
         {
-            List<ulong> victims = mirror.ChooseVictims((int)Math.Min(count - _o.CapacityPerScope, 1024));
+            List<ulong> victims = mirror.ChooseVictims((int)Math.Min(count - _o.SemanticCapacityPerScope, 1024));
             if (victims.Count > 0)
             {
                 await RemoveEntriesAsync(victims.Select(v => (scopeHex, v)).ToList()).ConfigureAwait(false);
@@ -621,7 +621,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
     private ScopeMirror GetMirror(string scopeHex)
     {
-        ScopeMirror mirror = _mirrors.GetOrAdd(scopeHex, static (_, self) => new ScopeMirror(self._o.Dimensions, self._o.CapacityPerScope, self._o.EvictionPolicy, self.MirrorQuantization, self.MirrorExpansionAdd, self.MirrorExpansionSearch), this);
+        ScopeMirror mirror = _mirrors.GetOrAdd(scopeHex, static (_, self) => new ScopeMirror(self._o.Dimensions, self._o.SemanticCapacityPerScope, self._o.EvictionPolicy, self.MirrorQuantization, self.MirrorExpansionAdd, self.MirrorExpansionSearch), this);
         if (mirror.TryBeginLoad())
         {
             _ = LoadMirrorAsync(scopeHex, mirror);
@@ -683,7 +683,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             foreach (RedisKey key in (RedisKey[])[VectorsKey(scopeHex), QuestionsKey(scopeHex)])
             {
-                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.OperationTimeout).ConfigureAwait(false))
+                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.TierTimeout).ConfigureAwait(false))
                 {
                     Log.PoisonedKey(_log, key.ToString(), "hash");
                     if (key == VectorsKey(scopeHex))
@@ -749,7 +749,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     private void FollowStreamUntilStopped()
     {
         CancellationToken ct = _stop.Token;
-        TimeSpan budget = _o.OperationTimeout > TimeSpan.FromSeconds(1) ? _o.OperationTimeout : TimeSpan.FromSeconds(1);
+        TimeSpan budget = _o.TierTimeout > TimeSpan.FromSeconds(1) ? _o.TierTimeout : TimeSpan.FromSeconds(1);
         bool failing = false;
         while (!ct.IsCancellationRequested)
         {
@@ -1014,7 +1014,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         try
         {
-            await _followerExited.Task.WaitAsync(TimeSpan.FromSeconds(2) + _o.OperationTimeout).ConfigureAwait(false);
+            await _followerExited.Task.WaitAsync(TimeSpan.FromSeconds(2) + _o.TierTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -39,13 +39,13 @@ public sealed class RedisSemanticCacheOptions
     public RedisEmbeddingEncoding EmbeddingEncoding { get; set; } = RedisEmbeddingEncoding.Float16;
 
     /// <summary>Most entries per scope; beyond it the eviction policy chooses victims. Default 100 000.</summary>
-    public int CapacityPerScope { get; set; } = 100_000;
+    public int SemanticCapacityPerScope { get; set; } = 100_000;
 
     /// <summary>The eviction policy (from the RagKit policy seam). Default LRU.</summary>
     public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
 
     /// <summary>Time budget of one Redis operation; a slower one counts as a failure. Default 50 ms.</summary>
-    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan TierTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Consecutive failures that open the circuit breaker. Default 3.</summary>
     public int BreakerFailureThreshold { get; set; } = 3;
@@ -94,7 +94,7 @@ public sealed class RedisSemanticCacheOptions
 
     /// <summary>
     /// Budget of publishing a change mark or new versions during an ingest or delete. Longer than
-    /// <see cref="OperationTimeout"/> and not behind the circuit breaker: an update is not latency-critical, and when it
+    /// <see cref="TierTimeout"/> and not behind the circuit breaker: an update is not latency-critical, and when it
     /// cannot be published the ingest or delete fails. Default 2 s.
     /// </summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -118,9 +118,9 @@ public sealed class RedisSemanticCacheOptions
 
         Check(Dimensions is > 0 and <= 8192, nameof(Dimensions), "must be between 1 and 8192");
         Check(Enum.IsDefined(EmbeddingEncoding), nameof(EmbeddingEncoding), "must be Float16 or Int8");
-        Check(CapacityPerScope > 0, nameof(CapacityPerScope), "must be positive");
+        Check(SemanticCapacityPerScope > 0, nameof(SemanticCapacityPerScope), "must be positive");
         Check(EvictionPolicy is not null, nameof(EvictionPolicy), "must not be null");
-        Check(OperationTimeout > TimeSpan.Zero, nameof(OperationTimeout), "must be positive");
+        Check(TierTimeout > TimeSpan.Zero, nameof(TierTimeout), "must be positive");
         Check(BreakerFailureThreshold > 0, nameof(BreakerFailureThreshold), "must be positive");
         Check(BreakerOpenDuration > TimeSpan.Zero, nameof(BreakerOpenDuration), "must be positive");
         Check(MaxValueBytes is >= 1024 and <= 64 * 1024 * 1024, nameof(MaxValueBytes), "must be between 1 KiB and 64 MiB");

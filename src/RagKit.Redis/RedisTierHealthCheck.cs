@@ -25,7 +25,7 @@ internal sealed class RedisTierHealthCheck(IRedisSemanticCache cache) : IHealthC
 
         try
         {
-            TimeSpan timeout = tier.Options.OperationTimeout * 2;
+            TimeSpan timeout = tier.Options.TierTimeout * 2;
             TimeSpan latency = await tier.PingAsync().WaitAsync(timeout, tier.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy($"RagKit Redis tier: PING {latency.TotalMilliseconds:F1} ms.");
         }

@@ -38,10 +38,11 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         _time = time ?? TimeProvider.System;
         _tiers = new TierEngine(new TierEngineOptions
         {
-            ExactCapacity = options.Capacity,
-            ExactMaxBytes = options.MaxBytes,
-            SemanticCapacityPerScope = options.Capacity,
-            SemanticMaxBytesPerScope = options.MaxBytes,
+            ExactCapacity = options.ExactCapacity,
+            ExactMaxBytes = options.ExactMaxBytes,
+            SemanticCapacityPerScope = options.SemanticCapacityPerScope,
+            SemanticMaxBytesPerScope = options.SemanticMaxBytesPerScope,
+            MaxCacheBytes = options.MaxCacheBytes,
             EvictionPolicy = options.EvictionPolicy,
             SemanticMatchRule = options.SemanticMatchRule,
             SlidingExpiration = options.SlidingExpiration,

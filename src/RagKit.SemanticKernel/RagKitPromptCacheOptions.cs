@@ -29,11 +29,23 @@ public sealed class RagKitPromptCacheOptions
     /// <summary>Expire-after-access: a result not served for this long expires before its <see cref="Ttl"/>. Default null (TTL only).</summary>
     public TimeSpan? SlidingExpiration { get; set; }
 
-    /// <summary>Capacity of the exact tier and of the semantic tier per scope, in entries. Default 10,000.</summary>
-    public int Capacity { get; set; } = 10_000;
+    /// <summary>Capacity of the exact tier, in entries. Default 10,000.</summary>
+    public int ExactCapacity { get; set; } = 10_000;
 
-    /// <summary>Byte budget of the exact tier, and of the semantic tier per scope (results plus stored vectors). Default 64 MiB.</summary>
-    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+    /// <summary>Byte budget of the exact tier. Default 64 MiB.</summary>
+    public long ExactMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Capacity of the in-process semantic tier per scope, in entries. Default 10,000.</summary>
+    public int SemanticCapacityPerScope { get; set; } = 10_000;
+
+    /// <summary>Byte budget of the in-process semantic tier per scope (results plus stored vectors). Default 64 MiB.</summary>
+    public long SemanticMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// One byte budget over every scope of the in-process exact and semantic tiers (the tier scope holding the most bytes
+    /// evicts first, by its policy). Default 256 MiB.
+    /// </summary>
+    public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
     public RagKit.Caching.EvictionPolicyFactory EvictionPolicy { get; set; } = RagKit.Caching.EvictionPolicyFactory.Lru;
@@ -51,15 +63,11 @@ public sealed class RagKitPromptCacheOptions
         RagKit.Providers.SemanticCacheSettingsValidation.Validate(SemanticThreshold, SemanticMatchRule, Ttl, SlidingExpiration);
 #pragma warning restore RAGKIT001
 
-        if (Capacity <= 0)
-        {
-            throw new ArgumentException($"{nameof(Capacity)} must be positive; got {Capacity}.", nameof(Capacity));
-        }
-
-        if (MaxBytes <= 0)
-        {
-            throw new ArgumentException($"{nameof(MaxBytes)} must be positive; got {MaxBytes}.", nameof(MaxBytes));
-        }
+        Positive(ExactCapacity, nameof(ExactCapacity));
+        Positive(ExactMaxBytes, nameof(ExactMaxBytes));
+        Positive(SemanticCapacityPerScope, nameof(SemanticCapacityPerScope));
+        Positive(SemanticMaxBytesPerScope, nameof(SemanticMaxBytesPerScope));
+        Positive(MaxCacheBytes, nameof(MaxCacheBytes));
 
         if (EvictionPolicy is null)
         {
@@ -79,6 +87,14 @@ public sealed class RagKitPromptCacheOptions
         if (string.IsNullOrWhiteSpace(QuestionArgument))
         {
             throw new ArgumentException($"{nameof(QuestionArgument)} must not be empty.", nameof(QuestionArgument));
+        }
+    }
+
+    private static void Positive(long value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentException($"{name} must be positive; got {value}.", name);
         }
     }
 }

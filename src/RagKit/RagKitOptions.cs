@@ -54,35 +54,35 @@ public sealed class RagKitOptions
     /// <summary>
     /// When true, a question served from the in-process semantic tier joins the served answer's cluster: its
     /// embedding is stored as another member of that answer, so later paraphrases of it are matched too. Members count
-    /// against <see cref="SemanticCacheCapacityPerScope"/>. Default false: on the BANKING77 stream it raises hits and
+    /// against <see cref="SemanticCapacityPerScope"/>. Default false: on the BANKING77 stream it raises hits and
     /// wrong hits alike (no gain at a matched wrong-hit rate; see docs/semantic.md).
     /// </summary>
     public bool SemanticAnswerClusters { get; set; }
 
     /// <summary>Time-to-live of cached answers. Default 1 day.</summary>
-    public TimeSpan AnswerTtl { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
     /// Expire-after-access (sliding expiration) of the in-process exact and semantic tiers: an answer not served from
-    /// a tier for this long expires there before its <see cref="AnswerTtl"/>. Combines with any eviction policy.
-    /// Default null (TTL only). The shared Redis tier keeps <see cref="AnswerTtl"/> only.
+    /// a tier for this long expires there before its <see cref="Ttl"/>. Combines with any eviction policy.
+    /// Default null (TTL only). The shared Redis tier keeps <see cref="Ttl"/> only.
     /// </summary>
-    public TimeSpan? AnswerSlidingExpiration { get; set; }
+    public TimeSpan? SlidingExpiration { get; set; }
 
     /// <summary>Capacity of the in-process exact tier, in entries. Default 10,000.</summary>
-    public int ExactCacheCapacity { get; set; } = 10_000;
+    public int ExactCapacity { get; set; } = 10_000;
 
     /// <summary>Byte budget of the in-process exact tier (approximate size of cached answers). Default 64 MiB.</summary>
-    public long ExactCacheMaxBytes { get; set; } = 64L * 1024 * 1024;
+    public long ExactMaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Capacity of the in-process semantic tier per scope, in entries. Default 10,000.</summary>
-    public int SemanticCacheCapacityPerScope { get; set; } = 10_000;
+    public int SemanticCapacityPerScope { get; set; } = 10_000;
 
     /// <summary>
     /// Byte budget of the in-process semantic tier per scope: each entry counts its answer's approximate size plus its
     /// stored question vector (4 bytes per dimension). Default 64 MiB.
     /// </summary>
-    public long SemanticCacheMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
+    public long SemanticMaxBytesPerScope { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
     /// One byte budget over the in-process answer tiers (exact and semantic) and all their scopes: when what they hold
@@ -95,13 +95,13 @@ public sealed class RagKitOptions
     /// How many retrieval results (question → retrieved chunks) the retrieval-result tier keeps per scope; 0 turns the
     /// tier off. A question whose answer is not cached but whose retrieval is skips the vector store.
     /// </summary>
-    public int RetrievalCacheCapacityPerScope { get; set; } = 1_024;
+    public int RetrievalCapacityPerScope { get; set; } = 1_024;
 
     /// <summary>
     /// Cosine similarity at or above which a cached retrieval result serves another question (0..1). Higher than
     /// <see cref="SemanticThreshold"/> by default: a retrieval is reused only for near-identical questions.
     /// </summary>
-    public float RetrievalCacheThreshold { get; set; } = 0.95f;
+    public float RetrievalThreshold { get; set; } = 0.95f;
 
     /// <summary>Eviction policy of the in-process tiers. Default LRU.</summary>
     public EvictionPolicyFactory EvictionPolicy { get; set; } = EvictionPolicyFactory.Lru;
@@ -143,23 +143,23 @@ public sealed class RagKitOptions
             throw new ArgumentException($"{nameof(SemanticMatchRule)} must be set.", nameof(SemanticMatchRule));
         }
 
-        if (AnswerTtl <= TimeSpan.Zero)
+        if (Ttl <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"{nameof(AnswerTtl)} must be positive; got {AnswerTtl}.", nameof(AnswerTtl));
+            throw new ArgumentException($"{nameof(Ttl)} must be positive; got {Ttl}.", nameof(Ttl));
         }
 
-        SemanticCacheSettings.SlidingExpiration(AnswerSlidingExpiration, nameof(AnswerSlidingExpiration));
+        SemanticCacheSettings.SlidingExpiration(SlidingExpiration, nameof(SlidingExpiration));
 
-        Positive(ExactCacheCapacity, nameof(ExactCacheCapacity));
-        if (ExactCacheMaxBytes <= 0)
+        Positive(ExactCapacity, nameof(ExactCapacity));
+        if (ExactMaxBytes <= 0)
         {
-            throw new ArgumentException($"{nameof(ExactCacheMaxBytes)} must be positive; got {ExactCacheMaxBytes}.", nameof(ExactCacheMaxBytes));
+            throw new ArgumentException($"{nameof(ExactMaxBytes)} must be positive; got {ExactMaxBytes}.", nameof(ExactMaxBytes));
         }
 
-        Positive(SemanticCacheCapacityPerScope, nameof(SemanticCacheCapacityPerScope));
-        if (SemanticCacheMaxBytesPerScope <= 0)
+        Positive(SemanticCapacityPerScope, nameof(SemanticCapacityPerScope));
+        if (SemanticMaxBytesPerScope <= 0)
         {
-            throw new ArgumentException($"{nameof(SemanticCacheMaxBytesPerScope)} must be positive; got {SemanticCacheMaxBytesPerScope}.", nameof(SemanticCacheMaxBytesPerScope));
+            throw new ArgumentException($"{nameof(SemanticMaxBytesPerScope)} must be positive; got {SemanticMaxBytesPerScope}.", nameof(SemanticMaxBytesPerScope));
         }
 
         if (MaxCacheBytes <= 0)
@@ -167,12 +167,12 @@ public sealed class RagKitOptions
             throw new ArgumentException($"{nameof(MaxCacheBytes)} must be positive; got {MaxCacheBytes}.", nameof(MaxCacheBytes));
         }
 
-        if (RetrievalCacheCapacityPerScope < 0)
+        if (RetrievalCapacityPerScope < 0)
         {
-            throw new ArgumentException($"{nameof(RetrievalCacheCapacityPerScope)} must not be negative; got {RetrievalCacheCapacityPerScope}.", nameof(RetrievalCacheCapacityPerScope));
+            throw new ArgumentException($"{nameof(RetrievalCapacityPerScope)} must not be negative; got {RetrievalCapacityPerScope}.", nameof(RetrievalCapacityPerScope));
         }
 
-        UnitInterval(RetrievalCacheThreshold, nameof(RetrievalCacheThreshold));
+        UnitInterval(RetrievalThreshold, nameof(RetrievalThreshold));
         if (EvictionPolicy is null)
         {
             throw new ArgumentException($"{nameof(EvictionPolicy)} must be set.", nameof(EvictionPolicy));

@@ -22,8 +22,8 @@ public sealed class ConfigurationAndHealthTests(RedisFixture fixture)
         {
             ["RagKit:Redis:ConnectionString"] = fixture.Server!.Endpoint,
             ["RagKit:Redis:KeyPrefix"] = Prefix(),
-            ["RagKit:Redis:CapacityPerScope"] = "123",
-            ["RagKit:Redis:OperationTimeout"] = "00:00:00.5",
+            ["RagKit:Redis:SemanticCapacityPerScope"] = "123",
+            ["RagKit:Redis:TierTimeout"] = "00:00:00.5",
             ["RagKit:Redis:EvictionPolicy"] = "Gdsf",
         });
         var services = new ServiceCollection();
@@ -33,8 +33,8 @@ public sealed class ConfigurationAndHealthTests(RedisFixture fixture)
         sp.GetRequiredService<IStartupValidator>().Validate();
 
         var tier = (RedisSemanticCacheImpl)sp.GetRequiredService<IRedisSemanticCache>();
-        Assert.Equal(123, tier.Options.CapacityPerScope);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), tier.Options.OperationTimeout);
+        Assert.Equal(123, tier.Options.SemanticCapacityPerScope);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), tier.Options.TierTimeout);
         Assert.Same(EvictionPolicyFactory.Gdsf, tier.Options.EvictionPolicy);
         Assert.Same(sp.GetRequiredService<TimeProvider>(), tier.Options.TimeProvider);
     }
@@ -71,7 +71,7 @@ public sealed class ConfigurationAndHealthTests(RedisFixture fixture)
         {
             o.ConnectionString = down.Endpoint;
             o.KeyPrefix = Prefix();
-            o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+            o.TierTimeout = TimeSpan.FromMilliseconds(500);
         });
         services.AddHealthChecks().AddRagKitRedis(failureStatus: HealthStatus.Degraded);
         await using ServiceProvider sp = services.BuildServiceProvider();

@@ -20,7 +20,7 @@ public sealed class DependencyInjectionTests(RedisFixture fixture)
             {
                 o.ConnectionString = fixture.Server!.Endpoint;
                 o.KeyPrefix = prefix;
-                o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+                o.TierTimeout = TimeSpan.FromMilliseconds(500);
                 o.FreshnessWindow = TimeSpan.FromSeconds(2);
             })
             .Services.BuildServiceProvider();

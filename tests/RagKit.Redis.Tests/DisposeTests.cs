@@ -12,7 +12,7 @@ public sealed class DisposeTests
     {
         using var server = new RedisServer();
         RedisSemanticCacheOptions options = Options(server.Endpoint, Prefix());
-        options.OperationTimeout = TimeSpan.FromSeconds(5); // the follower's read waits up to this on a paused Redis
+        options.TierTimeout = TimeSpan.FromSeconds(5); // the follower's read waits up to this on a paused Redis
         var cache = (RedisSemanticCacheImpl)RedisSemanticCache.Create(options);
         await WaitUntilAsync(() => cache.IsCaughtUp, "the change stream to be confirmed");
         using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Endpoint + ",allowAdmin=true");

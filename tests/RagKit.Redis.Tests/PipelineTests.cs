@@ -127,7 +127,7 @@ public sealed class PipelineTests
         string prefix = Prefix();
         var generations = new StrongBox<int>();
         RedisSemanticCacheOptions options = Options(server.Endpoint, prefix);
-        options.OperationTimeout = TimeSpan.FromMilliseconds(500); // a down Redis fails fast anyway; a loaded machine needs the room
+        options.TierTimeout = TimeSpan.FromMilliseconds(500); // a down Redis fails fast anyway; a loaded machine needs the room
         options.FreshnessWindow = TimeSpan.FromSeconds(1);
         using IRedisSemanticCache cacheA = RedisSemanticCache.Create(options);
         using IRagPipeline a = Build(cacheA, generations);

@@ -151,7 +151,7 @@ public sealed class PoisonedKeyTests
     {
         using var server = new RedisServer();
         RedisSemanticCacheOptions options = Options(server.Endpoint, Prefix());
-        options.OperationTimeout = TimeSpan.FromMilliseconds(100);
+        options.TierTimeout = TimeSpan.FromMilliseconds(100);
         using IRedisSemanticCache cache = RedisSemanticCache.Create(options);
         ScopeKey scope = Scope("acme");
         Assert.Null(await cache.ExactCache.GetAsync(scope, "q", CancellationToken.None));

@@ -17,7 +17,7 @@ public static class TestSupport
     {
         ConnectionString = connection,
         KeyPrefix = prefix,
-        OperationTimeout = TimeSpan.FromMilliseconds(500),
+        TierTimeout = TimeSpan.FromMilliseconds(500),
         BreakerOpenDuration = TimeSpan.FromMilliseconds(300),
         StreamPollInterval = TimeSpan.FromMilliseconds(5),
 

@@ -63,7 +63,7 @@ public sealed class TierTests
     {
         string prefix = Prefix();
         RedisSemanticCacheOptions options = Options(_f.Server!.Endpoint, prefix);
-        options.CapacityPerScope = 3;
+        options.SemanticCapacityPerScope = 3;
         using IRedisSemanticCache cache = RedisSemanticCache.Create(options);
         ScopeKey scope = Scope("acme");
         string[] questions = ["How do I reset my password?", "Where is the cafeteria?", "What is the wifi password?", "Who approves vacation?", "How do I book a meeting room?"];
@@ -148,8 +148,8 @@ public sealed class TierTests
     [RedisFact]
     public void Invalid_options_name_the_setting()
     {
-        var e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", CapacityPerScope = 0 }));
-        Assert.Contains("CapacityPerScope", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", SemanticCapacityPerScope = 0 }));
+        Assert.Contains("SemanticCapacityPerScope", e.Message);
         e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions()));
         Assert.Contains("ConnectionString", e.Message);
         e = Assert.Throws<ArgumentException>(() => RedisSemanticCache.Create(new RedisSemanticCacheOptions { ConnectionString = "localhost", KeyPrefix = "a{b}" }));

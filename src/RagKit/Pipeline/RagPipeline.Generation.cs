@@ -85,7 +85,7 @@ internal sealed partial class RagPipeline
                 IsExtractive = extractive,
                 GenerationCost = timings.Generation,
                 CreatedAt = now,
-                ExpiresAt = now + _options.AnswerTtl,
+                ExpiresAt = now + _options.Ttl,
                 AnswerEmbedding = await AnswerEmbeddings.TryEmbedAsync(_embedder, _options.SemanticMatchRule, text, cancellationToken).ConfigureAwait(false),
             };
             timings.Cached = cached;

@@ -64,7 +64,7 @@ internal sealed partial class RagPipeline : ICuratedAnswerSink, IRefreshAheadSou
             IsExtractive = false,
             GenerationCost = CuratedAnswers.AssumedCost,
             CreatedAt = now,
-            ExpiresAt = now + _options.AnswerTtl,
+            ExpiresAt = now + _options.Ttl,
         };
         // Through every tier, the shared exact ones included, as a generated answer is.
         await _tiers.StoreAsync(key, embeddings[0].Vector, cached, cancellationToken).ConfigureAwait(false);

@@ -106,8 +106,8 @@ public sealed class SlidingExpirationTests(MiniLmFixture fixture) : IClassFixtur
             .UseTimeProvider(time)
             .Configure(o =>
             {
-                o.AnswerTtl = Ttl;
-                o.AnswerSlidingExpiration = Idle;
+                o.Ttl = Ttl;
+                o.SlidingExpiration = Idle;
             })
             .Build();
         await pipeline.IngestAsync(scope,
@@ -134,9 +134,9 @@ public sealed class SlidingExpirationTests(MiniLmFixture fixture) : IClassFixtur
     [Fact]
     public void A_sliding_expiration_that_is_not_positive_is_rejected_naming_the_setting()
     {
-        var options = new RagKitOptions { AnswerSlidingExpiration = TimeSpan.Zero };
+        var options = new RagKitOptions { SlidingExpiration = TimeSpan.Zero };
         ArgumentException e = Assert.Throws<ArgumentException>(options.Validate);
-        Assert.Equal(nameof(RagKitOptions.AnswerSlidingExpiration), e.ParamName);
+        Assert.Equal(nameof(RagKitOptions.SlidingExpiration), e.ParamName);
 
         var chat = new RagKit.AI.RagKitChatCacheOptions { SlidingExpiration = TimeSpan.FromSeconds(-1) };
         Assert.Equal("SlidingExpiration", Assert.Throws<ArgumentException>(chat.Validate).ParamName);

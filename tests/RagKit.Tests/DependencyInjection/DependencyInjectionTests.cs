@@ -46,7 +46,7 @@ public sealed class DependencyInjectionTests
         {
             ["RagKit:SemanticThreshold"] = "0.93",
             ["RagKit:TopK"] = "7",
-            ["RagKit:AnswerTtl"] = "02:00:00",
+            ["RagKit:Ttl"] = "02:00:00",
         }).Build();
         var services = new ServiceCollection();
         services.AddRagKit(config.GetSection("RagKit"));
@@ -56,7 +56,7 @@ public sealed class DependencyInjectionTests
         RagKitOptions o = sp.GetRequiredService<IOptions<RagKitOptions>>().Value;
         Assert.Equal(0.93f, o.SemanticThreshold);
         Assert.Equal(7, o.TopK);
-        Assert.Equal(TimeSpan.FromHours(2), o.AnswerTtl);
+        Assert.Equal(TimeSpan.FromHours(2), o.Ttl);
     }
 
     [Theory]

@@ -23,7 +23,7 @@ public sealed class PrewarmingTests(MiniLmFixture fixture) : IClassFixture<MiniL
             .UseEmbeddingGenerator(fixture.Embedder)
             .UseChatClient(chat)
             .UseTimeProvider(time)
-            .Configure(o => o.AnswerTtl = Ttl)
+            .Configure(o => o.Ttl = Ttl)
             .Build();
         await pipeline.IngestAsync(Scope,
         [

@@ -73,7 +73,7 @@ public sealed class RetrievalCacheTests(MiniLmFixture model) : IClassFixture<Min
     [Fact]
     public async Task UseRetrievalCache_reuses_retrieval_while_answer_caches_are_bypassed_and_a_paraphrase_hits_by_similarity()
     {
-        (IRagPipeline rag, CountingVectorStore store) = Build(configure: o => o.RetrievalCacheThreshold = 0.80f);
+        (IRagPipeline rag, CountingVectorStore store) = Build(configure: o => o.RetrievalThreshold = 0.80f);
         await rag.IngestAsync(Acme, Handbook);
         var options = new AskOptions(Acme) { UseCache = false, UseRetrievalCache = true };
 
@@ -152,9 +152,9 @@ public sealed class RetrievalCacheTests(MiniLmFixture model) : IClassFixture<Min
     [Fact]
     public void Invalid_retrieval_cache_settings_are_rejected_naming_the_setting()
     {
-        ArgumentException ex = Assert.Throws<ArgumentException>(() => Build(configure: o => o.RetrievalCacheThreshold = 1.5f));
-        Assert.Contains(nameof(RagKitOptions.RetrievalCacheThreshold), ex.Message, StringComparison.Ordinal);
-        ex = Assert.Throws<ArgumentException>(() => Build(configure: o => o.RetrievalCacheCapacityPerScope = -1));
-        Assert.Contains(nameof(RagKitOptions.RetrievalCacheCapacityPerScope), ex.Message, StringComparison.Ordinal);
+        ArgumentException ex = Assert.Throws<ArgumentException>(() => Build(configure: o => o.RetrievalThreshold = 1.5f));
+        Assert.Contains(nameof(RagKitOptions.RetrievalThreshold), ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => Build(configure: o => o.RetrievalCapacityPerScope = -1));
+        Assert.Contains(nameof(RagKitOptions.RetrievalCapacityPerScope), ex.Message, StringComparison.Ordinal);
     }
 }

@@ -115,11 +115,3 @@ internal sealed class StripedReadBuffer<T>
         public T? Item;
     }
 }
-
-/// <summary>Receives the reads <see cref="StripedReadBuffer{T}.Drain"/> replays.</summary>
-/// <typeparam name="T">The recorded item.</typeparam>
-internal interface IReadConsumer<in T>
-{
-    /// <summary>Replays one read.</summary>
-    void Apply(T item);
-}

@@ -1,27 +1,6 @@
 namespace RagKit.Caching;
 
 /// <summary>
-/// What the semantic tier saw around a candidate among the nearest cached questions of the scope (up to 16, any
-/// similarity). Questions whose stored answers are the same text (after normalization) share an answer.
-/// </summary>
-/// <param name="NearestOtherAnswer">
-/// Similarity of the question to the nearest cached question with a different answer; an upper bound (the least
-/// similar of the neighbours looked at) when none of them has a different answer; -1 when the scope holds no other answer.
-/// </param>
-/// <param name="SameAnswerNeighbours">
-/// How many other cached questions with the candidate's answer are within <see cref="SemanticNeighbourhood.SupportWindow"/>
-/// of the candidate's similarity: evidence that the answer covers this region of question space.
-/// </param>
-public readonly record struct SemanticNeighbourhood(float NearestOtherAnswer, int SameAnswerNeighbours)
-{
-    /// <summary>A same-answer neighbour counts as support when its similarity is at most this far below the candidate's.</summary>
-    public const float SupportWindow = 0.10f;
-
-    /// <summary>No neighbourhood information (a caller outside the in-process tier): no other answer known, no support.</summary>
-    public static SemanticNeighbourhood Unknown => new(-1f, 0);
-}
-
-/// <summary>
 /// The answer-neighbourhood rule (see docs/semantic.md): a cached answer is served only when the question is clearly
 /// nearer to it than to any cached question with a different answer (a margin), so one threshold no longer has to fit
 /// both dense, confusable regions and sparse, clear ones. Below the static threshold (down to <see cref="Floor"/>) it
