@@ -5,8 +5,13 @@ using Microsoft.Extensions.AI;
 using RagKit;
 using RagKit.AI;
 using RagKit.Caching;
+using RagKit.SemanticKernel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
 
-// Managed bytes per scope that holds one cached answer, through the pipeline and through the chat middleware, with
+// Managed bytes per scope that holds one cached answer, through the pipeline, the chat middleware and the Semantic
+// Kernel prompt filter, with
 // default settings: N tenants, one question each. The embedder is a deterministic stand-in (a bag of hash-seeded word
 // vectors in MiniLM's 384 dimensions, so a question and a document that share words retrieve each other and the
 // answer is cached) so that the run measures RagKit's structures, not the model. The pipeline run checks that every
@@ -98,6 +103,39 @@ using (var inner = new EchoChatClient())
     long after = Measure();
     Report("chat middleware (UseRagKitCache)", before, after, tenants);
     GC.KeepAlive(client);
+}
+
+using (var embedder = new HashEmbedder())
+using (var inner = new EchoChatClient())
+{
+    IKernelBuilder kb = Kernel.CreateBuilder();
+#pragma warning disable SKEXP0001 // AsChatCompletionService is experimental
+    kb.Services.AddSingleton<IChatCompletionService>(inner.AsChatCompletionService());
+#pragma warning restore SKEXP0001
+    kb.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(embedder);
+    kb.AddRagKitPromptCache(o => o.EvictionPolicy = policy);
+    Kernel kernel = kb.Build();
+    KernelFunction ask = kernel.CreateFunctionFromPrompt("Answer briefly: {{$input}}", functionName: "ask");
+    await kernel.InvokeAsync(ask, new() { ["input"] = "How fast do you ship orders?", ["tenant"] = "warm-up" });
+
+    long before = Measure();
+    for (int i = 0; i < tenants; i++)
+    {
+        await kernel.InvokeAsync(ask, new() { ["input"] = "How fast do you ship orders?", ["tenant"] = $"tenant-{i}" });
+    }
+
+    long after = Measure();
+    Report("Semantic Kernel prompt filter (AddRagKitPromptCache)", before, after, tenants);
+    for (int i = 0; i < tenants; i++)
+    {
+        FunctionResult again = await kernel.InvokeAsync(ask, new() { ["input"] = "How fast do you ship orders?", ["tenant"] = $"tenant-{i}" });
+        if (again.Metadata?.ContainsKey("ragkit.tier") != true)
+        {
+            throw new InvalidOperationException($"tenant {i}: the result was not cached (second invocation called the model)");
+        }
+    }
+
+    GC.KeepAlive(kernel);
 }
 
 static long Measure()

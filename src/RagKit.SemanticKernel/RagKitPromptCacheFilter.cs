@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 using RagKit.Caching;
+using RagKit.Diagnostics;
 using RagKit.Tiers;
 
 namespace RagKit.SemanticKernel;
@@ -18,6 +19,9 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
 {
     internal const string TierMetadataKey = "ragkit.tier";
     internal const string SimilarityMetadataKey = "ragkit.similarity";
+
+    /// <summary>The <c>component</c> tag of this front end's metrics.</summary>
+    private const string Component = "semantic-kernel";
 
     private static readonly AsyncLocal<Pending?> Current = new();
     private readonly RagKitPromptCacheOptions _options;
@@ -49,7 +53,7 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
             TierTimeout = options.TierTimeout,
             SharedExactTiers = sharedExactTiers?.ToArray() ?? [],
             SharedSemanticTiers = sharedSemanticTiers?.ToArray() ?? [],
-            Component = "semantic-kernel",
+            Component = Component,
             TimeProvider = _time,
         });
     }
@@ -75,14 +79,14 @@ internal sealed class RagKitPromptCacheFilter : IPromptRenderFilter, IFunctionIn
         var skips = new TierSkips();
         if (_tiers.CachesServable)
         {
-            hit = _tiers.FindExact(scope, normalized) is { } exact ? new TierHit(exact, "exact", 1f)
-                : await _tiers.FindSharedExactAsync(scope, normalized, skips, context.CancellationToken).ConfigureAwait(false) is { } shared ? shared with { Tier = "exact" }
+            hit = _tiers.FindExact(scope, normalized) is { } exact ? new TierHit(exact, TierNames.Exact, 1f)
+                : await _tiers.FindSharedExactAsync(scope, normalized, skips, context.CancellationToken).ConfigureAwait(false) is { } shared ? shared with { Tier = TierNames.Exact }
                 : null;
             if (hit is null && _embedder is not null)
             {
                 vector = (await _embedder.GenerateAsync(normalized, cancellationToken: context.CancellationToken).ConfigureAwait(false)).Vector;
                 TierHit? similar = await _tiers.FindSemanticAsync(new SemanticQuery(scope, normalized, vector, _options.SemanticThreshold) { Rule = _options.SemanticMatchRule }, skips, context.CancellationToken).ConfigureAwait(false);
-                hit = similar is null ? null : similar with { Tier = "semantic" };
+                hit = similar is null ? null : similar with { Tier = TierNames.Semantic };
             }
         }
 

@@ -23,9 +23,9 @@ namespace RagKit.AI;
 public sealed class RagKitCachingChatClient : DelegatingChatClient
 {
     /// <summary>The <c>component</c> tag of this front end's metrics.</summary>
-    private const string Component = "chat";
-    private const string ExactTierValue = "exact";
-    private const string SemanticTierValue = "semantic";
+    private const string Component = Diagnostics.RagKitTelemetry.ChatComponent;
+    private const string ExactTierValue = Diagnostics.TierNames.Exact;
+    private const string SemanticTierValue = Diagnostics.TierNames.Semantic;
 
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private readonly RagKitChatCacheOptions _options;

@@ -87,7 +87,7 @@ internal sealed partial class RagPipeline
                 ? await GenerateSingleFlightAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false)
                 : await GenerateAsync(question, normalized, scope, options, prepared, timings, start, cancellationToken).ConfigureAwait(false));
         // The same value as the metrics' `tier` tag: the name of the tier that served, or "generated".
-        activity?.SetTag("ragkit.tier", answer.Tier == AnswerTier.Generated ? RagKitTelemetry.GeneratedTier : timings.ServedBy ?? answer.Tier.ToString().ToLowerInvariant());
+        activity?.SetTag(TelemetryTags.ActivityTier, answer.Tier == AnswerTier.Generated ? RagKitTelemetry.GeneratedTier : timings.ServedBy ?? answer.Tier.ToString().ToLowerInvariant());
         return answer;
     }
 

@@ -36,7 +36,7 @@ internal sealed partial class RagPipeline
 
     private async Task<RagAnswer> CompleteGenerationAsync(string text, bool complete, bool extractive, string normalized, ScopeKey scope, AskOptions options, Prepared prepared, StageTimings timings, long start, CancellationToken cancellationToken)
     {
-        RagKitTelemetry.Generations.Add(1, new KeyValuePair<string, object?>("generator", extractive ? ExtractiveModel : "chat"));
+        RagKitTelemetry.Generations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Generator, extractive ? RagKitTelemetry.ExtractiveGenerator : RagKitTelemetry.ChatGenerator));
         RagKitTelemetry.GenerationDuration.Record(timings.Generation.TotalMilliseconds);
         IReadOnlyList<ChunkMatch> sources = prepared.Sources;
         List<Citation> citations = CitationParser.Parse(text, sources);

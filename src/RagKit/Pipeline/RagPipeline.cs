@@ -21,7 +21,7 @@ internal sealed partial class RagPipeline : IRagPipeline
     private const string ExtractiveModel = "extractive";
 
     /// <summary>Reported in <see cref="TierReport.SkippedTiers"/> when cached answers were bypassed because a feed was not caught up.</summary>
-    internal const string UnconfirmedTier = "cache:unconfirmed-invalidations";
+    internal const string UnconfirmedTier = TierNames.UnconfirmedInvalidations;
     private readonly RagKitOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly IChatClient? _chat;
@@ -125,7 +125,7 @@ internal sealed partial class RagPipeline : IRagPipeline
         {
             timings.Unconfirmed = true;
             timings.Skips.Add(UnconfirmedTier);
-            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(UnconfirmedTier), new KeyValuePair<string, object?>("reason", "unconfirmed"));
+            RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(UnconfirmedTier), new KeyValuePair<string, object?>(TelemetryTags.Reason, RagKitTelemetry.UnconfirmedReason));
         }
 
         return timings;

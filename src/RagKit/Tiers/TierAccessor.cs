@@ -127,7 +127,7 @@ internal sealed class TierAccessor
 
     private void Skip(Exception ex)
     {
-        string reason = ex is TimeoutException ? "timeout" : "error";
+        string reason = ex is TimeoutException ? RagKitTelemetry.TimeoutReason : RagKitTelemetry.ErrorReason;
         _telemetry.Skipped(Name, reason);
         Log.TierSkipped(_logger, Name, reason, ex);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using RagKit.Caching;
 using RagKit.Retrieval;
+using RagKit.Diagnostics;
 
 namespace RagKit.Tiers;
 
@@ -69,7 +70,7 @@ public sealed partial class TierEngine : IDisposable
     }
 
     /// <summary>The name single-flight leases are reported under when skipped.</summary>
-    internal const string SingleFlightTier = "singleflight";
+    internal const string SingleFlightTier = TierNames.SingleFlight;
 
     internal ExactAnswerCache LocalExact { get; }
 

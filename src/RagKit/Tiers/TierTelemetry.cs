@@ -8,7 +8,7 @@ namespace RagKit.Tiers;
 /// </summary>
 internal sealed class TierTelemetry(string? component)
 {
-    private readonly KeyValuePair<string, object?> _component = new("component", component);
+    private readonly KeyValuePair<string, object?> _component = new(TelemetryTags.Component, component);
     private readonly bool _hasComponent = component is not null;
 
     public void Hit(string tier) => Add(RagKitTelemetry.Hits, 1, RagKitTelemetry.Tier(tier));
@@ -19,7 +19,7 @@ internal sealed class TierTelemetry(string? component)
 
     public void Skipped(string tier, string reason)
     {
-        var reasonTag = new KeyValuePair<string, object?>("reason", reason);
+        var reasonTag = new KeyValuePair<string, object?>(TelemetryTags.Reason, reason);
         if (_hasComponent)
         {
             RagKitTelemetry.TierSkips.Add(1, RagKitTelemetry.Tier(tier), reasonTag, _component);
