@@ -120,7 +120,7 @@ public sealed partial class TierEngine
             exploration = explored;
         }
 
-        RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, RagKitTelemetry.Tier(InProcessSemanticCache.TierName));
+        _telemetry.Lookup(InProcessSemanticCache.TierName, Stopwatch.GetElapsedTime(t));
         if (local is not null && IsServable(local.Answer, query.Scope))
         {
             _telemetry.Hit(InProcessSemanticCache.TierName);

@@ -39,6 +39,12 @@ public sealed partial class TierEngine : IDisposable
     /// <param name="options">What the tiers are made of; read once.</param>
     /// <exception cref="ArgumentException">A size or budget is not positive.</exception>
     public TierEngine(TierEngineOptions options)
+        : this(options, countMetrics: true)
+    {
+    }
+
+    /// <summary>Creates the tiers; without metrics for the warm-up's throwaway engine.</summary>
+    internal TierEngine(TierEngineOptions options, bool countMetrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ExactCapacity, nameof(options.ExactCapacity));
@@ -49,7 +55,7 @@ public sealed partial class TierEngine : IDisposable
         }
 
         _options = options;
-        _telemetry = new TierTelemetry(options.Component);
+        _telemetry = new TierTelemetry(options.Component, countMetrics);
         TimeProvider time = options.TimeProvider;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxCacheBytes, nameof(options.MaxCacheBytes));
         var budget = new CacheMemoryBudget(options.MaxCacheBytes); // one budget over both in-process tiers and all their scopes

@@ -6,7 +6,7 @@ namespace RagKit.Tiers;
 /// The tier metrics of one front end: every count carries the tier, and the front end's <c>component</c> tag when it
 /// is not the pipeline (<c>chat</c>, <c>semantic-kernel</c>), so the front ends can be told apart on one dashboard.
 /// </summary>
-internal sealed class TierTelemetry(string? component)
+internal sealed class TierTelemetry(string? component, bool enabled = true)
 {
     private readonly KeyValuePair<string, object?> _component = new(TelemetryTags.Component, component);
     private readonly bool _hasComponent = component is not null;
@@ -17,8 +17,21 @@ internal sealed class TierTelemetry(string? component)
 
     public void Invalidated(string tier, int count) => Add(RagKitTelemetry.Invalidations, count, RagKitTelemetry.Tier(tier));
 
+    public void Lookup(string tier, TimeSpan elapsed)
+    {
+        if (enabled)
+        {
+            RagKitTelemetry.LookupDuration.Record(elapsed.TotalMilliseconds, RagKitTelemetry.Tier(tier));
+        }
+    }
+
     public void Skipped(string tier, string reason)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         var reasonTag = new KeyValuePair<string, object?>(TelemetryTags.Reason, reason);
         if (_hasComponent)
         {
@@ -32,6 +45,11 @@ internal sealed class TierTelemetry(string? component)
 
     private void Add(System.Diagnostics.Metrics.Counter<long> counter, long value, KeyValuePair<string, object?> tier)
     {
+        if (!enabled)
+        {
+            return;
+        }
+
         if (_hasComponent)
         {
             counter.Add(value, tier, _component);

@@ -48,6 +48,23 @@ internal static class TierWarmUp
             semantic.StoreAsync(scope, stored, answer, CancellationToken.None).AsTask().GetAwaiter().GetResult();
             var query = new SemanticQuery(scope, "how can i warm up the cache", asked, 0.9f) { Rule = rule };
             _ = semantic.FindAsync(query, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+            // The front ends reach the tiers through the engine: its store, exact and semantic lookups (their async
+            // state machines, freshness checks and promotion) are warmed too, without metrics. Its constructor comes
+            // back here and returns at once (this policy and rule are marked warmed above).
+            using var engine = new Tiers.TierEngine(new Tiers.TierEngineOptions
+            {
+                ExactCapacity = 16,
+                SemanticCapacityPerScope = 16,
+                MaxCacheBytes = 1 << 20,
+                EvictionPolicy = policy,
+                SemanticMatchRule = rule ?? SemanticMatchRules.Neighbourhood(),
+                TimeProvider = time,
+            }, countMetrics: false);
+            var skips = new Tiers.TierSkips();
+            engine.StoreAsync(scope, stored, answer, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            _ = engine.FindExactAsAsked(scope, "How do I warm up the cache?");
+            _ = engine.FindSemanticExploringAsync(query, skips, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception)
         {
