@@ -95,12 +95,21 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
         }
 
-        if (options.PoolInGraph)
+        using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+
+        // fp16 only where it runs on tensor cores; the CPU provider (also the fallback when CUDA fails to load)
+        // keeps the fp32 graph.
+        bool halfPrecision = options.CudaHalfPrecision && options.PoolInGraph && (provider == "CUDA" || options.HalfPrecisionOnCpu);
+        if (halfPrecision)
         {
-            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions);
+            model = HalfPrecisionGraph.Convert(model);
         }
 
-        using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+        if (options.PoolInGraph)
+        {
+            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions, halfPrecision);
+        }
+
         _session = new InferenceSession(model, sessionOptions);
         try
         {

@@ -36,6 +36,13 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     public bool UseCuda { get; set; }
 
+    /// <summary>
+    /// Whether the model runs in fp16 on CUDA (tensor cores, half the memory traffic); pooling and normalization stay
+    /// in fp32. On by default: the embeddings measured equal to the CPU's fp32 ones to a cosine of at least 0.9999
+    /// per text (docs/bench/gpu-embeddings.md). Has no effect on the CPU, which always runs fp32.
+    /// </summary>
+    public bool CudaHalfPrecision { get; set; } = true;
+
     /// <summary>The CUDA device used when <see cref="UseCuda"/> is true. At least 0; default 0.</summary>
     public int CudaDeviceId { get; set; }
 
@@ -68,6 +75,12 @@ public sealed class OnnxEmbeddingOptions
     /// sets <see langword="false"/> for its A/B.
     /// </summary>
     internal bool? PipelineBatches { get; set; }
+
+    /// <summary>
+    /// Runs the fp16 graph (<see cref="CudaHalfPrecision"/>) on the CPU provider too, so tests can check the conversion
+    /// on a machine without a GPU. Off by default.
+    /// </summary>
+    internal bool HalfPrecisionOnCpu { get; set; }
 
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
