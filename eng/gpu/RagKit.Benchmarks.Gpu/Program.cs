@@ -42,11 +42,12 @@ int cpuQuestions = quick ? 128 : 2048;
 int singles = quick ? 20 : 300;
 var rows = new List<string>();
 
-MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null) =>
+MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null, bool half = false) =>
     MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions
     {
         UseCuda = cuda, BatchSize = batch, MaxTokens = 256, CacheCapacity = 0, HostParallelism = levers,
         PoolInGraph = poolInGraph, CudaBatchesInFlight = inFlight, IntraOpThreads = intraOpThreads, PipelineBatches = pipeline,
+        CudaHalfPrecision = half,
     });
 
 double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int reps)
@@ -130,17 +131,18 @@ foreach (bool parallel in new[] { false, true })
 
 // GPU throughput, A/B in one run: (host levers, pooling in the graph, batch, batches in flight).
 var gpuConfigs = quick
-    ? new[] { (false, false, 64, 1, false), (true, false, 64, 3, false), (true, true, 64, 3, true) }
+    ? new[] { (false, false, 64, 1, false, false), (true, true, 64, 3, true, false), (true, true, 64, 3, true, true) }
     : new[]
     {
-        (false, false, 128, 1, false), (true, false, 128, 3, false),
-        (true, true, 128, 3, false), (true, true, 256, 3, false),
-        (true, true, 64, 3, true), (true, true, 128, 3, true), (true, true, 256, 3, true), (true, true, 512, 3, true),
-        (true, true, 128, 2, true), (true, true, 256, 2, true), (true, true, 256, 4, true),
+        (false, false, 128, 1, false, false),
+        (true, true, 64, 3, true, false), (true, true, 256, 3, true, false),
+        (true, true, 64, 3, true, true), (true, true, 128, 3, true, true), (true, true, 256, 3, true, true),
+        (true, true, 512, 3, true, true), (true, true, 128, 2, true, true), (true, true, 256, 4, true, true),
+        (true, true, 1024, 3, true, true),
     };
-foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline) in gpuConfigs)
+foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline, bool half) in gpuConfigs)
 {
-    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline);
+    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline, half: half);
     if (!gpu.UsesCuda && !allowCpu)
     {
         Console.WriteLine("CUDA did not start: see the warning above.");
@@ -150,7 +152,7 @@ foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline) in gpu
     double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
     double q = Throughput(gpu, questions, gpuQuestions, 2);
     string tag = !levers ? "GPU baseline (host levers off, host pooling)"
-        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "");
+        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "") + (half ? ", fp16" : ", fp32");
     rows.Add($"| {tag} | {batch} | {(levers ? inFlight : 1)} | {a:N0} | {q:N0} |");
     Console.WriteLine(rows[^1]);
 }
@@ -163,24 +165,24 @@ void SingleRow(string name, MiniLmEmbeddingGenerator g)
     Console.WriteLine(singleRows[^1]);
 }
 
-using (MiniLmEmbeddingGenerator g = Make(true, 32, true, poolInGraph: false))
-{
-    SingleRow("GPU, host pooling", g);
-}
-
 using (MiniLmEmbeddingGenerator g = Make(true, 32, true))
 {
-    SingleRow("GPU, pooling in graph", g);
+    SingleRow("GPU, pooling in graph, fp32", g);
 }
 
-using (MiniLmEmbeddingGenerator g = Make(true, 32, true, intraOpThreads: 1))
+using (MiniLmEmbeddingGenerator g = Make(true, 32, true, half: true))
 {
-    SingleRow("GPU, pooling in graph, 1 intra-op thread", g);
+    SingleRow("GPU, pooling in graph, fp16", g);
+}
+
+using (MiniLmEmbeddingGenerator g = Make(true, 32, true, intraOpThreads: 1, half: true))
+{
+    SingleRow("GPU, pooling in graph, fp16, 1 intra-op thread", g);
 }
 
 if (!noCpu)
 {
-    foreach (bool pool in new[] { false, true })
+    foreach (bool pool in new[] { true })
     {
         using MiniLmEmbeddingGenerator cpu = Make(false, 128, true, pool);
         double a = Throughput(cpu, abstracts, cpuAbstracts, 1);
@@ -214,9 +216,9 @@ if (!noCpu)
     List<string> probe = [.. abstracts.Take(quick ? 16 : 512), .. questions.Take(quick ? 32 : 1024)];
     using MiniLmEmbeddingGenerator c = Make(false, 128, true, poolInGraph: false);
     var ce = c.GenerateAsync(probe).GetAwaiter().GetResult();
-    foreach ((string name, bool cuda) in new[] { ("GPU, pooling in graph", true), ("CPU, pooling in graph", false) })
+    foreach ((string name, bool cuda, bool half) in new[] { ("GPU, pooling in graph, fp32", true, false), ("GPU, pooling in graph, fp16", true, true), ("CPU, pooling in graph", false, false) })
     {
-        using MiniLmEmbeddingGenerator g = Make(cuda, 128, true);
+        using MiniLmEmbeddingGenerator g = Make(cuda, 128, true, half: half);
         var ge = g.GenerateAsync(probe).GetAwaiter().GetResult();
         double min = 1;
         int below = 0;
@@ -241,7 +243,7 @@ foreach (bool cuda in noCpu || !args.Contains("--cpu-ingest") ? new[] { true } :
         Directory.Delete(dir, recursive: true);
     }
 
-    using MiniLmEmbeddingGenerator embedder = Make(cuda, 128, true);
+    using MiniLmEmbeddingGenerator embedder = Make(cuda, 128, true, half: cuda);
     embedder.GenerateAsync(abstracts.Take(128).ToList()).GetAwaiter().GetResult();
     using IRagPipeline rag = new RagPipelineBuilder()
         .UseEmbeddingGenerator(embedder)
