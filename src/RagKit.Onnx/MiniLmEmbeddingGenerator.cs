@@ -46,6 +46,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private const int ParallelTokenizationThreshold = 64;
     private const int PipelineChunkBatches = 8;
     private const string HiddenStateOutput = "last_hidden_state";
+    private const int AttentionHeads = 12;
     private const string AttentionMaskInput = "attention_mask";
 
     private readonly OnnxEmbeddingOptions _options;
@@ -96,6 +97,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+
+        if (options.FuseGraph)
+        {
+            model = FusedBertGraph.Build(model, AttentionHeads, HiddenStateOutput);
+        }
 
         // fp16 only where it runs on tensor cores; the CPU provider (also the fallback when CUDA fails to load)
         // keeps the fp32 graph.

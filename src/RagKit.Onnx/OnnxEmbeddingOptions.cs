@@ -77,6 +77,13 @@ public sealed class OnnxEmbeddingOptions
     internal bool? PipelineBatches { get; set; }
 
     /// <summary>
+    /// Whether the model runs as the fused graph (<see cref="FusedBertGraph"/>: fused attention, skip layer
+    /// normalization and GELU) instead of the exported one. On by default on both providers; off gives the exported
+    /// graph for the GPU harness's A/B and the equality tests.
+    /// </summary>
+    internal bool FuseGraph { get; set; } = true;
+
+    /// <summary>
     /// Runs the fp16 graph (<see cref="CudaHalfPrecision"/>) on the CPU provider too, so tests can check the conversion
     /// on a machine without a GPU. Off by default.
     /// </summary>

@@ -154,42 +154,4 @@ internal static class PoolingGraph
         valueInfo.Message(2, type);
         return valueInfo;
     }
-
-    /// <summary>The few protobuf wire encodings the graph extension needs.</summary>
-    private sealed class ProtoWriter
-    {
-        private readonly MemoryStream _buffer = new();
-
-        public void Varint(int field, long value)
-        {
-            Tag(field, 0);
-            WriteVarint((ulong)value);
-        }
-
-        public void String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
-
-        public void Message(int field, ProtoWriter message) => Bytes(field, message.ToArray());
-
-        public void Bytes(int field, byte[] value)
-        {
-            Tag(field, 2);
-            WriteVarint((ulong)value.Length);
-            _buffer.Write(value);
-        }
-
-        public byte[] ToArray() => _buffer.ToArray();
-
-        private void Tag(int field, int wireType) => WriteVarint((ulong)((field << 3) | wireType));
-
-        private void WriteVarint(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _buffer.WriteByte((byte)(value | 0x80));
-                value >>= 7;
-            }
-
-            _buffer.WriteByte((byte)value);
-        }
-    }
 }
