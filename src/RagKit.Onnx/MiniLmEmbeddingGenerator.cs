@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Numerics.Tensors;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
@@ -377,7 +378,21 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         {
             try
             {
-                sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                if (options.CudaAttentionKernels is int kernels)
+                {
+                    using var cudaOptions = new OrtCUDAProviderOptions();
+                    cudaOptions.UpdateOptions(new Dictionary<string, string>
+                    {
+                        ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
+                        ["sdpa_kernel"] = kernels.ToString(CultureInfo.InvariantCulture),
+                    });
+                    sessionOptions.AppendExecutionProvider_CUDA(cudaOptions);
+                }
+                else
+                {
+                    sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                }
+
                 provider = "CUDA";
             }
 #pragma warning disable CA1031 // Any failure to load the CUDA provider means: run on the CPU.

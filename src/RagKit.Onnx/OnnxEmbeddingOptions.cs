@@ -84,6 +84,15 @@ public sealed class OnnxEmbeddingOptions
     internal bool FuseGraph { get; set; } = true;
 
     /// <summary>
+    /// ONNX Runtime's CUDA <c>sdpa_kernel</c> option: a bit mask of the attention kernels the fused attention may use
+    /// (1 unfused, 2 flash, 4 memory-efficient, 8 TensorRT fused, ...); <see langword="null"/> leaves ONNX Runtime's
+    /// choice. The default, 5 (memory-efficient, unfused as the fallback), leaves out the TensorRT fused kernels, which
+    /// ONNX Runtime prefers for fp16: on an H100 they stalled about 40 ms on 1 % of single questions and cut question
+    /// throughput from ~140–180k/s to 8–23k/s (docs/bench/gpu-embeddings.md, round 3). The GPU harness compares them.
+    /// </summary>
+    internal int? CudaAttentionKernels { get; set; } = 5;
+
+    /// <summary>
     /// Runs the fp16 graph (<see cref="CudaHalfPrecision"/>) on the CPU provider too, so tests can check the conversion
     /// on a machine without a GPU. Off by default.
     /// </summary>

@@ -42,12 +42,12 @@ int cpuQuestions = quick ? 128 : 2048;
 int singles = quick ? 20 : 300;
 var rows = new List<string>();
 
-MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null, bool half = false, bool fuse = true) =>
+MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null, bool half = false, bool fuse = true, int? kernels = -1) =>
     MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions
     {
         UseCuda = cuda, BatchSize = batch, MaxTokens = 256, CacheCapacity = 0, HostParallelism = levers,
         PoolInGraph = poolInGraph, CudaBatchesInFlight = inFlight, IntraOpThreads = intraOpThreads, PipelineBatches = pipeline,
-        CudaHalfPrecision = half, FuseGraph = fuse,
+        CudaHalfPrecision = half, FuseGraph = fuse, CudaAttentionKernels = kernels == -1 ? new OnnxEmbeddingOptions().CudaAttentionKernels : kernels,
     });
 
 double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int reps)
@@ -129,6 +129,31 @@ foreach (bool parallel in new[] { false, true })
     }
 }
 
+// The fused fp16 attention: which of ONNX Runtime's kernels (sdpa_kernel bit mask; null = its own choice).
+foreach (int? kernels in args.Contains("--kernels") ? new int?[] { null, 1, 2, 4, 8, 16 } : [])
+{
+    foreach ((int batch, int inFlight) in new[] { (64, 3), (256, 3) })
+    {
+        try
+        {
+            using MiniLmEmbeddingGenerator gpu = Make(true, batch, true, true, inFlight, pipeline: true, half: true, kernels: kernels);
+            double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
+            double q = Throughput(gpu, questions, gpuQuestions, 2);
+            (double p50, double p99) = Single(gpu);
+            Console.WriteLine($"| fused fp16, sdpa_kernel {kernels?.ToString(CultureInfo.InvariantCulture) ?? "default"} | {batch} | {inFlight} | {a:N0} | {q:N0} | single p50 {p50:F3} p99 {p99:F3} ms |");
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"sdpa_kernel {kernels}: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+}
+
+if (args.Contains("--kernels-only"))
+{
+    return 0;
+}
+
 // GPU throughput, A/B in one run: (host levers, pooling in the graph, batch, batches in flight).
 var gpuConfigs = quick
     ? new[] { (true, true, 64, 3, true, false, false), (true, true, 64, 3, true, false, true), (true, true, 64, 3, true, true, true) }
@@ -139,8 +164,8 @@ var gpuConfigs = quick
         (true, true, 64, 3, true, true, false), (true, true, 256, 3, true, true, false),
         (true, true, 64, 3, true, false, true), (true, true, 256, 3, true, false, true),
         (true, true, 64, 3, true, true, true), (true, true, 128, 3, true, true, true), (true, true, 256, 3, true, true, true),
-        (true, true, 512, 3, true, true, true), (true, true, 1024, 3, true, true, true), (true, true, 256, 4, true, true, true),
-        (true, true, 512, 2, true, true, true),
+        (true, true, 512, 3, true, true, true), (true, true, 64, 4, true, true, true), (true, true, 256, 4, true, true, true),
+        (true, true, 128, 2, true, true, true),
     };
 foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline, bool half, bool fuse) in gpuConfigs)
 {
