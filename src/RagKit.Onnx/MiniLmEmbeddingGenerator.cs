@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Numerics.Tensors;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
@@ -46,6 +47,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private const int ParallelTokenizationThreshold = 64;
     private const int PipelineChunkBatches = 8;
     private const string HiddenStateOutput = "last_hidden_state";
+    private const int AttentionHeads = 12;
     private const string AttentionMaskInput = "attention_mask";
 
     private readonly OnnxEmbeddingOptions _options;
@@ -95,12 +97,26 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
         }
 
-        if (options.PoolInGraph)
+        using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+
+        if (options.FuseGraph)
         {
-            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions);
+            model = FusedBertGraph.Build(model, AttentionHeads, HiddenStateOutput);
         }
 
-        using SessionOptions sessionOptions = CreateSessionOptions(options, logger, out string provider);
+        // fp16 only where it runs on tensor cores; the CPU provider (also the fallback when CUDA fails to load)
+        // keeps the fp32 graph.
+        bool halfPrecision = options.CudaHalfPrecision && options.PoolInGraph && (provider == "CUDA" || options.HalfPrecisionOnCpu);
+        if (halfPrecision)
+        {
+            model = HalfPrecisionGraph.Convert(model);
+        }
+
+        if (options.PoolInGraph)
+        {
+            model = PoolingGraph.Append(model, HiddenStateOutput, AttentionMaskInput, Dimensions, halfPrecision);
+        }
+
         _session = new InferenceSession(model, sessionOptions);
         try
         {
@@ -362,7 +378,21 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         {
             try
             {
-                sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                if (options.CudaAttentionKernels is int kernels)
+                {
+                    using var cudaOptions = new OrtCUDAProviderOptions();
+                    cudaOptions.UpdateOptions(new Dictionary<string, string>
+                    {
+                        ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
+                        ["sdpa_kernel"] = kernels.ToString(CultureInfo.InvariantCulture),
+                    });
+                    sessionOptions.AppendExecutionProvider_CUDA(cudaOptions);
+                }
+                else
+                {
+                    sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                }
+
                 provider = "CUDA";
             }
 #pragma warning disable CA1031 // Any failure to load the CUDA provider means: run on the CPU.

@@ -36,6 +36,13 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     public bool UseCuda { get; set; }
 
+    /// <summary>
+    /// Whether the model runs in fp16 on CUDA (tensor cores, half the memory traffic); pooling and normalization stay
+    /// in fp32. On by default: the embeddings measured equal to the CPU's fp32 ones to a cosine of at least 0.9999
+    /// per text (docs/bench/gpu-embeddings.md). Has no effect on the CPU, which always runs fp32.
+    /// </summary>
+    public bool CudaHalfPrecision { get; set; } = true;
+
     /// <summary>The CUDA device used when <see cref="UseCuda"/> is true. At least 0; default 0.</summary>
     public int CudaDeviceId { get; set; }
 
@@ -51,9 +58,9 @@ public sealed class OnnxEmbeddingOptions
 
     /// <summary>
     /// On CUDA with <see cref="HostParallelism"/>, how many batches run at once (overlapping one batch's host work
-    /// with another's kernels). Default 3; the GPU harness varies it.
+    /// with another's kernels). Default 4 (round 3 on an H100: 4 in flight beat 3 at batch 64 and 256, by 3–9 %); the GPU harness varies it.
     /// </summary>
-    internal int CudaBatchesInFlight { get; set; } = 3;
+    internal int CudaBatchesInFlight { get; set; } = 4;
 
     /// <summary>
     /// Whether mean pooling and normalization run inside the ONNX graph (<see cref="PoolingGraph"/>), so only
@@ -68,6 +75,28 @@ public sealed class OnnxEmbeddingOptions
     /// sets <see langword="false"/> for its A/B.
     /// </summary>
     internal bool? PipelineBatches { get; set; }
+
+    /// <summary>
+    /// Whether the model runs as the fused graph (<see cref="FusedBertGraph"/>: fused attention, skip layer
+    /// normalization and GELU) instead of the exported one. On by default on both providers; off gives the exported
+    /// graph for the GPU harness's A/B and the equality tests.
+    /// </summary>
+    internal bool FuseGraph { get; set; } = true;
+
+    /// <summary>
+    /// ONNX Runtime's CUDA <c>sdpa_kernel</c> option: a bit mask of the attention kernels the fused attention may use
+    /// (1 unfused, 2 flash, 4 memory-efficient, 8 TensorRT fused, ...); <see langword="null"/> leaves ONNX Runtime's
+    /// choice. The default, 5 (memory-efficient, unfused as the fallback), leaves out the TensorRT fused kernels, which
+    /// ONNX Runtime prefers for fp16: on an H100 they stalled about 40 ms on 1 % of single questions and cut question
+    /// throughput from ~140–180k/s to 8–23k/s (docs/bench/gpu-embeddings.md, round 3). The GPU harness compares them.
+    /// </summary>
+    internal int? CudaAttentionKernels { get; set; } = 5;
+
+    /// <summary>
+    /// Runs the fp16 graph (<see cref="CudaHalfPrecision"/>) on the CPU provider too, so tests can check the conversion
+    /// on a machine without a GPU. Off by default.
+    /// </summary>
+    internal bool HalfPrecisionOnCpu { get; set; }
 
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>

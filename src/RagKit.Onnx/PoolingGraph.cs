@@ -33,13 +33,22 @@ internal static class PoolingGraph
     /// <param name="hiddenOutput">The [batch, sequence, hidden] output to pool.</param>
     /// <param name="maskInput">The int64 [batch, sequence] attention mask input (1 for real tokens, 0 for padding).</param>
     /// <param name="hidden">The hidden size (the last dimension of the pooled output).</param>
-    public static byte[] Append(byte[] model, string hiddenOutput, string maskInput, int hidden)
+    /// <param name="hiddenIsHalf">Whether <paramref name="hiddenOutput"/> is float16 (<see cref="HalfPrecisionGraph"/>):
+    /// it is cast to float first, so the sum over the sequence and the normalization run in fp32.</param>
+    public static byte[] Append(byte[] model, string hiddenOutput, string maskInput, int hidden, bool hiddenIsHalf = false)
     {
+        var graph = new ProtoWriter();
+        if (hiddenIsHalf)
+        {
+            string hiddenFloat = Prefix + "hidden_float";
+            graph.Message(1, Node("Cast", [hiddenOutput], hiddenFloat, w => w.Message(5, IntAttr("to", FloatType))));
+            hiddenOutput = hiddenFloat;
+        }
+
         string maskFloat = Prefix + "mask_float", mask3d = Prefix + "mask_3d", masked = Prefix + "masked";
         string summed = Prefix + "sum", norm = Prefix + "norm", safeNorm = Prefix + "norm_safe";
         string lastAxis = Prefix + "axis_last", sequenceAxis = Prefix + "axis_sequence", epsilon = Prefix + "epsilon";
 
-        var graph = new ProtoWriter();
         graph.Message(1, Node("Cast", [maskInput], maskFloat, w => w.Message(5, IntAttr("to", FloatType))));
         graph.Message(1, Node("Unsqueeze", [maskFloat, lastAxis], mask3d));
         graph.Message(1, Node("Mul", [hiddenOutput, mask3d], masked));
@@ -144,43 +153,5 @@ internal static class PoolingGraph
         valueInfo.String(1, name);
         valueInfo.Message(2, type);
         return valueInfo;
-    }
-
-    /// <summary>The few protobuf wire encodings the graph extension needs.</summary>
-    private sealed class ProtoWriter
-    {
-        private readonly MemoryStream _buffer = new();
-
-        public void Varint(int field, long value)
-        {
-            Tag(field, 0);
-            WriteVarint((ulong)value);
-        }
-
-        public void String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
-
-        public void Message(int field, ProtoWriter message) => Bytes(field, message.ToArray());
-
-        public void Bytes(int field, byte[] value)
-        {
-            Tag(field, 2);
-            WriteVarint((ulong)value.Length);
-            _buffer.Write(value);
-        }
-
-        public byte[] ToArray() => _buffer.ToArray();
-
-        private void Tag(int field, int wireType) => WriteVarint((ulong)((field << 3) | wireType));
-
-        private void WriteVarint(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _buffer.WriteByte((byte)(value | 0x80));
-                value >>= 7;
-            }
-
-            _buffer.WriteByte((byte)value);
-        }
     }
 }

@@ -42,11 +42,12 @@ int cpuQuestions = quick ? 128 : 2048;
 int singles = quick ? 20 : 300;
 var rows = new List<string>();
 
-MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null) =>
+MiniLmEmbeddingGenerator Make(bool cuda, int batch, bool levers, bool poolInGraph = true, int inFlight = 3, int intraOpThreads = 0, bool? pipeline = null, bool half = false, bool fuse = true, int? kernels = -1) =>
     MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions
     {
         UseCuda = cuda, BatchSize = batch, MaxTokens = 256, CacheCapacity = 0, HostParallelism = levers,
         PoolInGraph = poolInGraph, CudaBatchesInFlight = inFlight, IntraOpThreads = intraOpThreads, PipelineBatches = pipeline,
+        CudaHalfPrecision = half, FuseGraph = fuse, CudaAttentionKernels = kernels == -1 ? new OnnxEmbeddingOptions().CudaAttentionKernels : kernels,
     });
 
 double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int reps)
@@ -128,19 +129,47 @@ foreach (bool parallel in new[] { false, true })
     }
 }
 
+// The fused fp16 attention: which of ONNX Runtime's kernels (sdpa_kernel bit mask; null = its own choice).
+foreach (int? kernels in args.Contains("--kernels") ? new int?[] { null, 1, 2, 4, 8, 16 } : [])
+{
+    foreach ((int batch, int inFlight) in new[] { (64, 3), (256, 3) })
+    {
+        try
+        {
+            using MiniLmEmbeddingGenerator gpu = Make(true, batch, true, true, inFlight, pipeline: true, half: true, kernels: kernels);
+            double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
+            double q = Throughput(gpu, questions, gpuQuestions, 2);
+            (double p50, double p99) = Single(gpu);
+            Console.WriteLine($"| fused fp16, sdpa_kernel {kernels?.ToString(CultureInfo.InvariantCulture) ?? "default"} | {batch} | {inFlight} | {a:N0} | {q:N0} | single p50 {p50:F3} p99 {p99:F3} ms |");
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"sdpa_kernel {kernels}: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+}
+
+if (args.Contains("--kernels-only"))
+{
+    return 0;
+}
+
 // GPU throughput, A/B in one run: (host levers, pooling in the graph, batch, batches in flight).
 var gpuConfigs = quick
-    ? new[] { (false, false, 64, 1, false), (true, false, 64, 3, false), (true, true, 64, 3, true) }
+    ? new[] { (true, true, 64, 3, true, false, false), (true, true, 64, 3, true, false, true), (true, true, 64, 3, true, true, true) }
     : new[]
     {
-        (false, false, 128, 1, false), (true, false, 128, 3, false),
-        (true, true, 128, 3, false), (true, true, 256, 3, false),
-        (true, true, 64, 3, true), (true, true, 128, 3, true), (true, true, 256, 3, true), (true, true, 512, 3, true),
-        (true, true, 128, 2, true), (true, true, 256, 2, true), (true, true, 256, 4, true),
+        // (host levers, pooling in graph, batch, in flight, pipelined tokenization, fp16, fused graph)
+        (true, true, 64, 3, true, false, false), (true, true, 256, 3, true, false, false),
+        (true, true, 64, 3, true, true, false), (true, true, 256, 3, true, true, false),
+        (true, true, 64, 3, true, false, true), (true, true, 256, 3, true, false, true),
+        (true, true, 64, 3, true, true, true), (true, true, 128, 3, true, true, true), (true, true, 256, 3, true, true, true),
+        (true, true, 512, 3, true, true, true), (true, true, 64, 4, true, true, true), (true, true, 256, 4, true, true, true),
+        (true, true, 128, 2, true, true, true),
     };
-foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline) in gpuConfigs)
+foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline, bool half, bool fuse) in gpuConfigs)
 {
-    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline);
+    using MiniLmEmbeddingGenerator gpu = Make(true, batch, levers, pool, inFlight, pipeline: pipeline, half: half, fuse: fuse);
     if (!gpu.UsesCuda && !allowCpu)
     {
         Console.WriteLine("CUDA did not start: see the warning above.");
@@ -150,7 +179,7 @@ foreach ((bool levers, bool pool, int batch, int inFlight, bool pipeline) in gpu
     double a = Throughput(gpu, abstracts, gpuAbstracts, 2);
     double q = Throughput(gpu, questions, gpuQuestions, 2);
     string tag = !levers ? "GPU baseline (host levers off, host pooling)"
-        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "");
+        : (pool ? "GPU levers on, pooling in graph" : "GPU levers on, host pooling") + (pipeline ? ", pipelined tokenization" : "") + (fuse ? ", fused graph" : ", exported graph") + (half ? ", fp16" : ", fp32");
     rows.Add($"| {tag} | {batch} | {(levers ? inFlight : 1)} | {a:N0} | {q:N0} |");
     Console.WriteLine(rows[^1]);
 }
@@ -163,40 +192,45 @@ void SingleRow(string name, MiniLmEmbeddingGenerator g)
     Console.WriteLine(singleRows[^1]);
 }
 
-using (MiniLmEmbeddingGenerator g = Make(true, 32, true, poolInGraph: false))
+using (MiniLmEmbeddingGenerator g = Make(true, 32, true, fuse: false))
 {
-    SingleRow("GPU, host pooling", g);
+    SingleRow("GPU, pooling in graph, exported graph, fp32", g);
 }
 
 using (MiniLmEmbeddingGenerator g = Make(true, 32, true))
 {
-    SingleRow("GPU, pooling in graph", g);
+    SingleRow("GPU, pooling in graph, fused graph, fp32", g);
 }
 
-using (MiniLmEmbeddingGenerator g = Make(true, 32, true, intraOpThreads: 1))
+using (MiniLmEmbeddingGenerator g = Make(true, 32, true, half: true))
 {
-    SingleRow("GPU, pooling in graph, 1 intra-op thread", g);
+    SingleRow("GPU, pooling in graph, fused graph, fp16", g);
+}
+
+using (MiniLmEmbeddingGenerator g = Make(true, 32, true, intraOpThreads: 1, half: true))
+{
+    SingleRow("GPU, pooling in graph, fused graph, fp16, 1 intra-op thread", g);
 }
 
 if (!noCpu)
 {
-    foreach (bool pool in new[] { false, true })
+    foreach (bool fuse in new[] { false, true })
     {
-        using MiniLmEmbeddingGenerator cpu = Make(false, 128, true, pool);
+        using MiniLmEmbeddingGenerator cpu = Make(false, 128, true, fuse: fuse);
         double a = Throughput(cpu, abstracts, cpuAbstracts, 1);
         double q = Throughput(cpu, questions, cpuQuestions, 1);
-        rows.Add($"| CPU ({Environment.ProcessorCount} cores), {(pool ? "pooling in graph" : "host pooling")} | 128 | 1 | {a:N0} | {q:N0} |");
+        rows.Add($"| CPU ({Environment.ProcessorCount} cores), pooling in graph, {(fuse ? "fused" : "exported")} graph | 128 | 1 | {a:N0} | {q:N0} |");
         Console.WriteLine(rows[^1]);
     }
 
-    using (MiniLmEmbeddingGenerator cpu32 = Make(false, 32, true, poolInGraph: false))
+    using (MiniLmEmbeddingGenerator cpu32 = Make(false, 32, true, fuse: false))
     {
-        SingleRow("CPU, host pooling", cpu32);
+        SingleRow("CPU, pooling in graph, exported graph", cpu32);
     }
 
     using (MiniLmEmbeddingGenerator cpu32 = Make(false, 32, true))
     {
-        SingleRow("CPU, pooling in graph", cpu32);
+        SingleRow("CPU, pooling in graph, fused graph", cpu32);
     }
 }
 
@@ -210,13 +244,17 @@ singleRows.ForEach(Console.WriteLine);
 if (!noCpu)
 {
     // Equality: the same texts on both providers, cosine per text (vectors are unit length). The reference is the CPU
-    // with host pooling (the results before pooling moved into the graph).
+    // with host pooling and the exported graph (the results before pooling moved into the graph and the graph was fused).
     List<string> probe = [.. abstracts.Take(quick ? 16 : 512), .. questions.Take(quick ? 32 : 1024)];
-    using MiniLmEmbeddingGenerator c = Make(false, 128, true, poolInGraph: false);
+    using MiniLmEmbeddingGenerator c = Make(false, 128, true, poolInGraph: false, fuse: false);
     var ce = c.GenerateAsync(probe).GetAwaiter().GetResult();
-    foreach ((string name, bool cuda) in new[] { ("GPU, pooling in graph", true), ("CPU, pooling in graph", false) })
+    foreach ((string name, bool cuda, bool half, bool fuse) in new[]
     {
-        using MiniLmEmbeddingGenerator g = Make(cuda, 128, true);
+        ("GPU, exported graph, fp32", true, false, false), ("GPU, fused graph, fp32", true, false, true),
+        ("GPU, fused graph, fp16 (the default)", true, true, true), ("CPU, fused graph (the default)", false, false, true),
+    })
+    {
+        using MiniLmEmbeddingGenerator g = Make(cuda, 128, true, half: half, fuse: fuse);
         var ge = g.GenerateAsync(probe).GetAwaiter().GetResult();
         double min = 1;
         int below = 0;
@@ -241,7 +279,7 @@ foreach (bool cuda in noCpu || !args.Contains("--cpu-ingest") ? new[] { true } :
         Directory.Delete(dir, recursive: true);
     }
 
-    using MiniLmEmbeddingGenerator embedder = Make(cuda, 128, true);
+    using MiniLmEmbeddingGenerator embedder = Make(cuda, 128, true, half: cuda);
     embedder.GenerateAsync(abstracts.Take(128).ToList()).GetAwaiter().GetResult();
     using IRagPipeline rag = new RagPipelineBuilder()
         .UseEmbeddingGenerator(embedder)
