@@ -38,7 +38,7 @@ internal static class FusedBertGraph
     public static byte[] Build(byte[] model, int heads, string hiddenOutput)
     {
         long irVersion = 7;
-        byte[]? graphBytes = null;
+        ReadOnlyMemory<byte> graphBytes = default;
         foreach (ProtoField field in new ProtoReader(model))
         {
             if (field.IsVarint(1))
@@ -47,24 +47,25 @@ internal static class FusedBertGraph
             }
             else if (field.IsBytes(7))
             {
-                graphBytes = field.Bytes.ToArray();
+                graphBytes = model.AsMemory(OffsetIn(model, field.Bytes), field.Bytes.Length);
             }
         }
 
-        if (graphBytes is null)
+        if (graphBytes.IsEmpty)
         {
             throw new InvalidDataException("The ONNX model has no graph.");
         }
 
-        var initializers = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        // Initializers are slices of the model (the weights are most of its 90 MB): copied once, into the result.
+        var initializers = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         var inputs = new List<byte[]>();
         var matMulWeightByOutput = new Dictionary<string, string>(StringComparer.Ordinal);
         var adds = new List<(string A, string B)>();
-        foreach (ProtoField field in new ProtoReader(graphBytes))
+        foreach (ProtoField field in new ProtoReader(graphBytes.Span))
         {
             if (field.IsBytes(5))
             {
-                initializers[TensorName(field.Bytes)] = field.Bytes.ToArray();
+                initializers[TensorName(field.Bytes)] = model.AsMemory(OffsetIn(model, field.Bytes), field.Bytes.Length);
             }
             else if (field.IsBytes(11))
             {
@@ -114,7 +115,7 @@ internal static class FusedBertGraph
             ? w
             : throw new InvalidDataException($"No MatMul weight feeds the bias '{bias}'.");
 
-        var graph = new ProtoWriter();
+        var graph = new ProtoWriter(model.Length);
         var newInitializers = new List<ProtoWriter>();
         var used = new HashSet<string>(StringComparer.Ordinal);
 
@@ -172,7 +173,7 @@ internal static class FusedBertGraph
         graph.String(2, "ragkit_fused_bert");
         foreach (string name in used.Order(StringComparer.Ordinal))
         {
-            graph.Bytes(5, initializers[name]);
+            graph.Bytes(5, initializers[name].Span);
         }
 
         foreach (ProtoWriter tensor in newInitializers)
@@ -185,10 +186,10 @@ internal static class FusedBertGraph
             graph.Bytes(11, input);
         }
 
-        int hiddenSize = Dims(initializers["embeddings.LayerNorm.weight"])[0];
+        int hiddenSize = Dims(initializers["embeddings.LayerNorm.weight"].Span)[0];
         graph.Message(12, FloatValueInfo(hiddenOutput, ["batch", "sequence"], hiddenSize));
 
-        var result = new ProtoWriter();
+        var result = new ProtoWriter(model.Length);
         result.Varint(1, irVersion);
         result.String(2, "RagKit.Onnx");
         result.Message(7, graph);
@@ -196,6 +197,11 @@ internal static class FusedBertGraph
         result.Message(8, Opset(MicrosoftDomain, 1));
         return result.ToArray();
     }
+
+    private static int OffsetIn(byte[] model, ReadOnlySpan<byte> slice) =>
+        (int)System.Runtime.CompilerServices.Unsafe.ByteOffset(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(model),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(slice));
 
     private static void ReadNode(ReadOnlySpan<byte> node, out string op, out List<string> inputs, out List<string> outputs)
     {
@@ -274,11 +280,11 @@ internal static class FusedBertGraph
     }
 
     /// <summary>Concatenates 2-D [rows, columns] tensors along their columns (1-D tensors end to end).</summary>
-    private static ProtoWriter ConcatColumns(string name, byte[][] parts)
+    private static ProtoWriter ConcatColumns(string name, ReadOnlyMemory<byte>[] parts)
     {
-        int[] dims = Dims(parts[0]);
+        int[] dims = Dims(parts[0].Span);
         int rows = dims.Length == 2 ? dims[0] : 1;
-        float[][] values = [.. parts.Select(part => Floats(part))];
+        float[][] values = [.. parts.Select(part => Floats(part.Span))];
         int[] columns = [.. values.Select(v => v.Length / rows)];
         int total = columns.Sum();
         byte[] raw = new byte[rows * total * 4];

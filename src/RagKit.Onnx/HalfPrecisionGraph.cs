@@ -27,7 +27,7 @@ internal static class HalfPrecisionGraph
     /// <param name="model">The serialized ONNX ModelProto.</param>
     public static byte[] Convert(byte[] model)
     {
-        var writer = new ProtoWriter();
+        var writer = new ProtoWriter(model.Length);
         foreach (ProtoField field in new ProtoReader(model))
         {
             if (field.Number == 7 && field.WireType == 2)
@@ -46,7 +46,7 @@ internal static class HalfPrecisionGraph
     // GraphProto: node = 1, initializer = 5, input = 11, output = 12, value_info = 13.
     private static byte[] ConvertGraph(ReadOnlySpan<byte> graph)
     {
-        var writer = new ProtoWriter();
+        var writer = new ProtoWriter(graph.Length);
         foreach (ProtoField field in new ProtoReader(graph))
         {
             switch (field.Number)
@@ -147,8 +147,10 @@ internal static class HalfPrecisionGraph
             return tensor.ToArray();
         }
 
-        var values = new List<float>();
-        var writer = new ProtoWriter();
+        // One of raw_data and float_data holds the values (a packed float_data, or one fixed32 field per value).
+        var writer = new ProtoWriter(tensor.Length / 2 + 64);
+        var halves = new MemoryStream(tensor.Length / 2);
+        Span<byte> half = stackalloc byte[2];
         foreach (ProtoField field in new ProtoReader(tensor))
         {
             switch (field.Number)
@@ -156,22 +158,18 @@ internal static class HalfPrecisionGraph
                 case 2:
                     writer.Varint(2, Float16Type);
                     break;
-                case 4 when field.WireType == 2:
+                case 4 or 9 when field.WireType == 2:
+                    byte[] converted = new byte[field.Bytes.Length / 2];
                     for (int i = 0; i + 4 <= field.Bytes.Length; i += 4)
                     {
-                        values.Add(BinaryPrimitives.ReadSingleLittleEndian(field.Bytes[i..]));
+                        BinaryPrimitives.WriteHalfLittleEndian(converted.AsSpan(i / 2), ToHalf(BinaryPrimitives.ReadSingleLittleEndian(field.Bytes[i..])));
                     }
 
+                    halves.Write(converted);
                     break;
                 case 4 when field.WireType == 5:
-                    values.Add(BitConverter.Int32BitsToSingle((int)field.Varint));
-                    break;
-                case 9 when field.WireType == 2:
-                    for (int i = 0; i + 4 <= field.Bytes.Length; i += 4)
-                    {
-                        values.Add(BinaryPrimitives.ReadSingleLittleEndian(field.Bytes[i..]));
-                    }
-
+                    BinaryPrimitives.WriteHalfLittleEndian(half, ToHalf(BitConverter.Int32BitsToSingle((int)field.Varint)));
+                    halves.Write(half);
                     break;
                 default:
                     writer.Raw(field.Encoded);
@@ -179,16 +177,12 @@ internal static class HalfPrecisionGraph
             }
         }
 
-        byte[] raw = new byte[values.Count * 2];
-        for (int i = 0; i < values.Count; i++)
-        {
-            float clamped = float.IsNaN(values[i]) ? values[i] : Math.Clamp(values[i], -HalfMax, HalfMax);
-            BinaryPrimitives.WriteHalfLittleEndian(raw.AsSpan(i * 2), (Half)clamped);
-        }
-
+        byte[] raw = halves.ToArray();
         writer.Bytes(9, raw);
         return writer.ToArray();
     }
+
+    private static Half ToHalf(float value) => (Half)(float.IsNaN(value) ? value : Math.Clamp(value, -HalfMax, HalfMax));
 
     // ValueInfoProto: type = 2 → TypeProto: tensor_type = 1 → TypeProto.Tensor: elem_type = 1.
     private static byte[] ConvertValueInfo(ReadOnlySpan<byte> valueInfo) =>

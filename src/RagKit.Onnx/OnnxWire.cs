@@ -113,7 +113,10 @@ internal ref struct ProtoReader
 /// <summary>Writes a protobuf message field by field.</summary>
 internal sealed class ProtoWriter
 {
-    private readonly MemoryStream _buffer = new();
+    private readonly MemoryStream _buffer;
+
+    /// <param name="capacity">The expected size, so a model-sized message is not copied as the buffer grows.</param>
+    public ProtoWriter(int capacity = 0) => _buffer = new MemoryStream(capacity);
 
     public void Varint(int field, long value)
     {
