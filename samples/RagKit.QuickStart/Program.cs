@@ -1,12 +1,16 @@
 using Microsoft.Extensions.AI;
 using RagKit;
+#if USE_LLAMASHARP
 using RagKit.LLamaSharp;
+#endif
 using RagKit.Onnx;
 using RagKit.Retrieval;
 using Spectre.Console;
 
 // RagKit quickstart: ingest a folder of Markdown/text files, then answer questions and show which tier served them.
 //   dotnet run --project samples/RagKit.QuickStart -- [--docs DIR] [--store DIR] [--model FILE.gguf] [question ...]
+// --model needs LLamaSharp, which extractive mode leaves out of the build (and its natives out of bin/):
+//   dotnet run --project samples/RagKit.QuickStart -p:UseLLamaSharp=true -- --model FILE.gguf
 // With no questions it asks a demo sequence (a question, the same again, a paraphrase) and then prompts.
 var questions = new List<string>();
 string? docsDir = null, storeDir = null, modelPath = null;
@@ -35,8 +39,14 @@ using var embedder = MiniLmEmbeddingGenerator.Create();
 IChatClient? generator = null;
 if (modelPath is not null)
 {
+#if USE_LLAMASHARP
     generator = LLamaSharpChatClient.FromModelPath(modelPath, o => o.MaxTokens = 128);
     AnsiConsole.MarkupLineInterpolated($"Generator: [green]{Path.GetFileName(modelPath)}[/] (LLamaSharp)");
+#else
+    AnsiConsole.MarkupLine("[red]--model needs LLamaSharp[/], left out of this build: run with [bold]-p:UseLLamaSharp=true[/], e.g.");
+    AnsiConsole.MarkupLine("  dotnet run --project samples/RagKit.QuickStart -p:UseLLamaSharp=true -- --model FILE.gguf");
+    return 1;
+#endif
 }
 else
 {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagKit;
@@ -53,7 +54,16 @@ public static class QdrantRagKitBuilderExtensions
             options.Configure(configure);
         }
 
+        // The container's clock, unless the app set one on the options.
+        options.PostConfigure<TimeProvider>((o, clock) =>
+        {
+            if (ReferenceEquals(o.TimeProvider, TimeProvider.System))
+            {
+                o.TimeProvider = clock;
+            }
+        });
         options.ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         options.ValidateSettings(section, o => o.Validate(), () => new QdrantVectorStoreOptions());
         return builder.UseVectorStore(sp => QdrantVectorStore.Create(
             sp.GetRequiredService<IOptionsMonitor<QdrantVectorStoreOptions>>().Get(optionsName),

@@ -409,7 +409,7 @@ internal sealed class QdrantVectorStoreCore : IVectorStore, IDisposable
 
                 Log.Retry(_logger, operation, attempt + 1, ex.StatusCode, delay.TotalMilliseconds);
                 double jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-                await Task.Delay(delay * jitter, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay * jitter, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 delay *= 2;
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated || ex.StatusCode == StatusCode.PermissionDenied)

@@ -42,6 +42,12 @@ public sealed class QdrantVectorStoreOptions
     /// </summary>
     public bool CreateCollections { get; set; } = true;
 
+    /// <summary>
+    /// The clock of the retry backoff. Default <see cref="TimeProvider.System"/>; through dependency injection, the
+    /// container's <see cref="TimeProvider"/> unless one is set here.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -74,6 +80,11 @@ public sealed class QdrantVectorStoreOptions
         if (InitialRetryDelay < TimeSpan.Zero)
         {
             throw new ArgumentException($"{Prefix}{nameof(InitialRetryDelay)} must not be negative; got {InitialRetryDelay}.", nameof(InitialRetryDelay));
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentException($"{Prefix}{nameof(TimeProvider)} must not be null.", nameof(TimeProvider));
         }
 
         if (UpsertBatchSize is < 1 or > 10_000)

@@ -244,7 +244,7 @@ internal sealed class DistributedExactTier : IExactAnswerCache
         {
             Task<T> pending = operation();
             T result = _operationTimeout is { } budget
-                ? await pending.WaitAsync(budget).ConfigureAwait(false)
+                ? await pending.WaitAsync(budget, _time).ConfigureAwait(false)
                 : await pending.ConfigureAwait(false);
             _breaker?.Success();
             reported = true;

@@ -199,7 +199,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         bool reported = false;
         try
         {
-            T result = await operation(_db).WaitAsync(_o.TierTimeout).ConfigureAwait(false);
+            T result = await operation(_db).WaitAsync(_o.TierTimeout, _o.TimeProvider).ConfigureAwait(false);
             _breaker.Success();
             reported = true;
             return result;
@@ -240,7 +240,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             // A new instance loads the scope's mirror first; within the budget, or the lookup uses what is loaded so far.
             try
             {
-                await mirror.LoadEnded.WaitAsync(_o.TierTimeout, cancellationToken).ConfigureAwait(false);
+                await mirror.LoadEnded.WaitAsync(_o.TierTimeout, _o.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -560,7 +560,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         // Not behind the breaker, and with its own budget: an update would rather wait a little than fail.
         Interlocked.Increment(ref _roundTrips);
-        RedisResult repaired = await _db.ScriptEvaluateAsync(VersionRegistry.PublishScript, _feedKeys, args).WaitAsync(_o.PublishTimeout).ConfigureAwait(false);
+        RedisResult repaired = await _db.ScriptEvaluateAsync(VersionRegistry.PublishScript, _feedKeys, args).WaitAsync(_o.PublishTimeout, _o.TimeProvider).ConfigureAwait(false);
         if ((long)repaired > 0)
         {
             Interlocked.Add(ref _keysRepaired, (long)repaired);
@@ -683,7 +683,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             foreach (RedisKey key in (RedisKey[])[VectorsKey(scopeHex), QuestionsKey(scopeHex)])
             {
-                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.TierTimeout).ConfigureAwait(false))
+                if (await RedisFaults.DeleteIfOtherTypeAsync(db, key, "hash").WaitAsync(_o.TierTimeout, _o.TimeProvider).ConfigureAwait(false))
                 {
                     Log.PoisonedKey(_log, key.ToString(), "hash");
                     if (key == VectorsKey(scopeHex))

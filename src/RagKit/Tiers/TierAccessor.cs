@@ -12,14 +12,16 @@ namespace RagKit.Tiers;
 internal sealed class TierAccessor
 {
     private readonly TimeSpan _budget;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tierTag;
     private readonly TierTelemetry _telemetry;
 
-    public TierAccessor(string name, TimeSpan budget, ILogger logger, TierTelemetry telemetry)
+    public TierAccessor(string name, TimeSpan budget, TimeProvider time, ILogger logger, TierTelemetry telemetry)
     {
         Name = name;
         _budget = budget;
+        _time = time;
         _logger = logger;
         _tierTag = RagKitTelemetry.Tier(name);
         _telemetry = telemetry;
@@ -37,7 +39,7 @@ internal sealed class TierAccessor
             ValueTask<T?> pending = find(state, cancellationToken);
             T? hit = pending.IsCompletedSuccessfully
                 ? pending.Result
-                : await pending.AsTask().WaitAsync(_budget, cancellationToken).ConfigureAwait(false);
+                : await pending.AsTask().WaitAsync(_budget, _time, cancellationToken).ConfigureAwait(false);
             RagKitTelemetry.LookupDuration.Record(Stopwatch.GetElapsedTime(t).TotalMilliseconds, _tierTag);
             return hit;
         }
@@ -57,7 +59,7 @@ internal sealed class TierAccessor
             ValueTask pending = store(state, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
-                await pending.AsTask().WaitAsync(_budget, cancellationToken).ConfigureAwait(false);
+                await pending.AsTask().WaitAsync(_budget, _time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -96,7 +98,7 @@ internal sealed class TierAccessor
         {
             ValueTask<T?> pending = call(state, cancellationToken);
             T? result = pending.IsCompletedSuccessfully ? pending.Result
-                : withinBudget ? await pending.AsTask().WaitAsync(_budget, cancellationToken).ConfigureAwait(false)
+                : withinBudget ? await pending.AsTask().WaitAsync(_budget, _time, cancellationToken).ConfigureAwait(false)
                 : await pending.ConfigureAwait(false);
             return (true, result);
         }
@@ -113,7 +115,7 @@ internal sealed class TierAccessor
     {
         try
         {
-            await call(state, CancellationToken.None).AsTask().WaitAsync(_budget, CancellationToken.None).ConfigureAwait(false);
+            await call(state, CancellationToken.None).AsTask().WaitAsync(_budget, _time, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

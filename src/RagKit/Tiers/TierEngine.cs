@@ -63,11 +63,11 @@ public sealed partial class TierEngine : IDisposable
         LocalSemantic = new InProcessSemanticCache(options.SemanticCapacityPerScope, options.EvictionPolicy, time, options.SemanticMatchRule, options.SemanticAnswerClusters, options.SlidingExpiration, options.SemanticMaxBytesPerScope, budget);
         Retrievals = options.RetrievalCapacityPerScope > 0 ? new RetrievalResultCache(options.RetrievalCapacityPerScope, options.RetrievalThreshold) : null;
         _sharedExactTiers = [.. options.SharedExactTiers];
-        _sharedExact = Array.ConvertAll(_sharedExactTiers, t => new TierAccessor(t.Name, options.TierTimeout, options.Logger, _telemetry));
+        _sharedExact = Array.ConvertAll(_sharedExactTiers, t => new TierAccessor(t.Name, options.TierTimeout, time, options.Logger, _telemetry));
         _sharedSemanticTiers = [.. options.SharedSemanticTiers];
-        _sharedSemantic = Array.ConvertAll(_sharedSemanticTiers, t => new TierAccessor(t.Name, options.TierTimeout, options.Logger, _telemetry));
+        _sharedSemantic = Array.ConvertAll(_sharedSemanticTiers, t => new TierAccessor(t.Name, options.TierTimeout, time, options.Logger, _telemetry));
         SingleFlight = options.SingleFlight;
-        _singleFlight = SingleFlight is null ? null : new TierAccessor(SingleFlightTier, options.TierTimeout, options.Logger, _telemetry);
+        _singleFlight = SingleFlight is null ? null : new TierAccessor(SingleFlightTier, options.TierTimeout, time, options.Logger, _telemetry);
         Versions = new DocumentVersions(_sharedSemanticTiers.OfType<IDocumentInvalidationFeed>(), time);
         _ruleExplores = options.SemanticMatchRule is IVerifyingMatchRule;
 

@@ -67,7 +67,7 @@ public sealed class TierEngineOptions
     /// <summary>The <c>component</c> tag of the engine's metrics (for example <c>chat</c>); null for the pipeline (no tag).</summary>
     public string? Component { get; set; }
 
-    /// <summary>The clock of TTLs and sliding expiration. Default <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock of TTLs, sliding expiration and the shared tiers' time budget. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Where skipped and failing tiers are logged. Default: nowhere.</summary>

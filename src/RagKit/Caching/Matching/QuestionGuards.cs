@@ -219,6 +219,7 @@ internal static class QuestionGuards
         public const int MaxTokens = 96;
         private const int MaxToken = 48;
 
+#if NET9_0_OR_GREATER
         private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> MonthsLookup = Months.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> WeekdaysLookup = Weekdays.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CurrenciesLookup = Currencies.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -227,12 +228,25 @@ internal static class QuestionGuards
 
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> OrdinalsLookup = Ordinals.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> PolarityLookup = Polarity.GetAlternateLookup<ReadOnlySpan<char>>();
+#else
+        private static readonly SpanSetLookup MonthsLookup = new(Months);
+        private static readonly SpanSetLookup WeekdaysLookup = new(Weekdays);
+        private static readonly SpanDictionaryLookup<string> CurrenciesLookup = new(Currencies);
+        private static readonly SpanDictionaryLookup<int> NumberWordsLookup = new(NumberWords);
+        private static readonly SpanDictionaryLookup<string[]> AntonymsLookup = new(Antonyms);
+        private static readonly SpanDictionaryLookup<int> OrdinalsLookup = new(Ordinals);
+        private static readonly SpanDictionaryLookup<int> PolarityLookup = new(Polarity);
+#endif
 
         private const ushort NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64,
             PolarityWord = 128, Relation = 256, NegatingVerb = 512;
 
         /// <summary>Every listed word with what it is: one lookup per token instead of one per list.</summary>
+#if NET9_0_OR_GREATER
         private static readonly FrozenDictionary<string, ushort>.AlternateLookup<ReadOnlySpan<char>> Kinds = BuildKinds().GetAlternateLookup<ReadOnlySpan<char>>();
+#else
+        private static readonly SpanDictionaryLookup<ushort> Kinds = new(BuildKinds());
+#endif
 
         private static FrozenDictionary<string, ushort> BuildKinds()
         {
