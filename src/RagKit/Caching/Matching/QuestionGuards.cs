@@ -367,20 +367,6 @@ internal static class QuestionGuards
                 }
             }
 
-            /// <summary>True when tokens [<paramref name="start"/>, start + length) equal <paramref name="other"/>'s from <paramref name="otherStart"/>.</summary>
-            public bool RunEquals(int start, in Tokens other, int otherStart, int length)
-            {
-                for (int k = 0; k < length; k++)
-                {
-                    if (!this[start + k].SequenceEqual(other[otherStart + k]))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
-
             public int Count => _ranges.Length;
 
             public ReadOnlySpan<char> this[int i] => _text[_ranges[i]];
@@ -589,8 +575,9 @@ internal static class QuestionGuards
 
         /// <summary>
         /// Two content-word runs (up to <see cref="SwapMaxBlock"/> words each) on either side of the same relation word
-        /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd". A clause
-        /// that moves with its relation word ("to london from paris") keeps its roles and passes.
+        /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd", also with an
+        /// article after the relation word and a plural that moves with the role ("miles in a kilometer" / "kilometers in a
+        /// mile"). A clause that moves with its relation word ("to london from paris") keeps its roles and passes.
         /// </summary>
         private static bool FrameSwapped(in Tokens a, in Tokens b)
         {
@@ -601,19 +588,26 @@ internal static class QuestionGuards
                     continue;
                 }
 
+                int ra = IsArticle(a, i + 1) ? i + 2 : i + 1;
                 for (int k = 1; k <= SwapMaxBlock && i - k >= 0 && IsRole(a, i - k); k++)
                 {
-                    for (int l = 1; l <= SwapMaxBlock && i + l < a.Count && IsRole(a, i + l); l++)
+                    for (int l = 1; l <= SwapMaxBlock && ra + l - 1 < a.Count && IsRole(a, ra + l - 1); l++)
                     {
-                        if (k == l && a.RunEquals(i - k, a, i + 1, k))
+                        if (k == l && StemRunEquals(a, i - k, a, ra, k))
                         {
                             continue;
                         }
 
                         // In b: Y (a's right run) before the same relation word, X (a's left run) after it.
-                        for (int j = l; j + k < b.Count; j++)
+                        for (int j = l; j < b.Count - 1; j++)
                         {
-                            if (b[j].SequenceEqual(a[i]) && b.RunEquals(j - l, a, i + 1, l) && b.RunEquals(j + 1, a, i - k, k))
+                            if (!b[j].SequenceEqual(a[i]))
+                            {
+                                continue;
+                            }
+
+                            int rb = IsArticle(b, j + 1) ? j + 2 : j + 1;
+                            if (rb + k <= b.Count && StemRunEquals(b, j - l, a, ra, l) && StemRunEquals(b, rb, a, i - k, k))
                             {
                                 return true;
                             }
@@ -623,6 +617,25 @@ internal static class QuestionGuards
             }
 
             return false;
+        }
+
+        private static bool IsArticle(in Tokens t, int i) =>
+            i < t.Count && (t[i].SequenceEqual("a") || t[i].SequenceEqual("an") || t[i].SequenceEqual("the"));
+
+        /// <summary>Runs of <paramref name="length"/> tokens that are equal up to a plural -s on any token.</summary>
+        private static bool StemRunEquals(in Tokens x, int xs, in Tokens y, int ys, int length)
+        {
+            for (int k = 0; k < length; k++)
+            {
+                ReadOnlySpan<char> p = x[xs + k], q = y[ys + k];
+                if (!p.SequenceEqual(q) && !(p.Length == q.Length + 1 && p[^1] == 's' && p[..^1].SequenceEqual(q))
+                    && !(q.Length == p.Length + 1 && q[^1] == 's' && q[..^1].SequenceEqual(p)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>A word that can fill a role around a relation word: a content word that is not itself a relation word.</summary>
