@@ -209,6 +209,15 @@ internal static class QuestionGuards
     /// </summary>
     public static bool SameValues(string first, string second) => Fast.Check(first, second, valuesOnly: true) == 0;
 
+    /// <summary>
+    /// A fingerprint of the values a text (an answer) mentions: its numbers and ordinals, months, weekdays and currencies,
+    /// leaving out the numbers of numbered lists ("1. Log in", "2) Open Orders": a generated answer's step count is not
+    /// a value). Texts with equal fingerprints mention the same values; apart from list numbers it is stricter than
+    /// <see cref="SameValues"/> (a month on one side only makes it differ). Computed once per stored answer, so comparing
+    /// two answers compares two numbers instead of tokenizing two answers.
+    /// </summary>
+    public static ulong ValuesFingerprint(string text) => Fast.Fingerprint(text);
+
     /// <summary>The decision as a code (0 none, 1 number, 2 antonym, 3 negation, 4 order, 5 too many words to compare).</summary>
     internal static int CheckCode(string question, string candidate) => Fast.Check(question, candidate);
 
@@ -745,6 +754,94 @@ internal static class QuestionGuards
                     code.CopyTo(key);
                     return code.Length;
             }
+        }
+
+        /// <summary>The sorted distinct value keys of the text, hashed (0 when it mentions none).</summary>
+        public static ulong Fingerprint(string text)
+        {
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            Span<char> key = stackalloc char[MaxToken + 1];
+            foreach (string token in QuestionGuards.Tokenize(WithoutListMarkers(text)))
+            {
+                if (token.Length > MaxToken)
+                {
+                    continue;
+                }
+
+                ushort flags = Kinds.TryGetValue(token, out ushort k) ? k : (ushort)0;
+                for (int kind = 0; kind < 4; kind++)
+                {
+                    int n = Key(token, flags, kind, key[1..]);
+                    if (n >= 0)
+                    {
+                        key[0] = (char)('0' + kind);
+                        keys.Add(new string(key[..(n + 1)]));
+                    }
+                }
+            }
+
+            if (keys.Count == 0)
+            {
+                return 0;
+            }
+
+            var hash = new System.IO.Hashing.XxHash3();
+            foreach (string k in keys)
+            {
+                hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(k.AsSpan()));
+                hash.Append([0, 0]);
+            }
+
+            return hash.GetCurrentHashAsUInt64();
+        }
+
+        /// <summary>
+        /// The text without the numbers of numbered lists ("1. Log in", "2) Open Orders"): a generated answer's step
+        /// numbers say how many steps it wrote, not which order or amount it is about.
+        /// </summary>
+        private static string WithoutListMarkers(string text)
+        {
+            System.Text.StringBuilder? sb = null;
+            int lineStart = 0;
+            for (int i = 0; i <= text.Length; i++)
+            {
+                if (i < text.Length && text[i] != '\n')
+                {
+                    continue;
+                }
+
+                int p = lineStart;
+                while (p < i && char.IsWhiteSpace(text[p]))
+                {
+                    p++;
+                }
+
+                int digits = p;
+                while (digits < i && char.IsAsciiDigit(text[digits]))
+                {
+                    digits++;
+                }
+
+                bool marker = digits > p && digits - p <= 2 && digits < i && text[digits] is '.' or ')';
+                if (marker)
+                {
+                    sb ??= new System.Text.StringBuilder(text, 0, lineStart, text.Length);
+                    sb.Append(text, digits + 1, i - digits - 1);
+                }
+                else
+                {
+                    sb?.Append(text, lineStart, i - lineStart);
+                }
+
+                if (i < text.Length)
+                {
+                    sb?.Append('\n');
+                }
+
+                lineStart = i + 1;
+            }
+
+            return sb?.ToString() ?? text;
         }
 
         /// <summary>"1st", "2nd", "3rd", "4th": digits and an ordinal suffix.</summary>
