@@ -58,7 +58,56 @@ internal static class GuardProbes
             ("who was the 3rd king", "who was the third king"), ("withdraw 200 euros", "take out 200 euros"),
             ("book a table for 4", "reserve a table for 4"),
         ]),
+        // Fifth round: new probes per class, written before the guards were changed in that round (not from any data set).
+        ("roles swapped (fifth-round probes)",
+        [
+            ("transfer money from savings to checking", "transfer money from checking to savings"), ("translate english to german", "translate german to english"),
+            ("is gold heavier than silver", "is silver heavier than gold"), ("train from boston to chicago", "train from chicago to boston"),
+            ("convert pdf to word", "convert word to pdf"), ("how many cups in a liter", "how many liters in a cup"),
+            ("switch from iphone to android", "switch from android to iphone"), ("did the lakers beat the celtics", "did the celtics beat the lakers"),
+        ],
+        [
+            ("transfer money from savings to checking", "move money from savings to checking"), ("translate english to german", "english to german translation"),
+            ("is gold heavier than silver", "is gold more heavy than silver"), ("train from boston to chicago", "train to chicago from boston"),
+            ("compare iphone and android", "compare android and iphone"),
+        ]),
+        ("polarity words (fifth-round probes)",
+        [
+            ("do you always ship free", "do you never ship free"), ("is it ever too late", "is it never too late"),
+            ("do trains often run late", "do trains seldom run late"), ("are all accounts insured", "are some accounts insured"),
+            ("does everyone pay tax", "does nobody pay tax"), ("is anything refundable", "is nothing refundable"),
+        ],
+        [
+            ("do you ship abroad", "do you ever ship abroad"), ("is the bank open on holidays", "is the bank usually open on holidays"),
+            ("are accounts insured", "are all accounts insured"),
+        ]),
+        ("antonyms (fifth-round probes)",
+        [
+            ("is coffee healthy", "is coffee unhealthy"), ("how to increase my credit limit", "how to decrease my credit limit"),
+            ("is the water safe to drink", "is the water dangerous to drink"), ("why is my battery full", "why is my battery empty"),
+            ("how to accept a friend request", "how to reject a friend request"), ("is the exam easy", "is the exam hard"),
+            ("how to arrive early", "how to arrive late"), ("is the room too loud", "is the room too quiet"),
+            ("how to make my account public", "how to make my account private"), ("is the price high", "is the price low"),
+        ],
+        [
+            ("how to increase my credit limit", "how to raise my credit limit"), ("is the water safe to drink", "is the water ok to drink"),
+            ("is the exam easy", "is the exam simple"), ("how to make my account private", "how to make my profile private"),
+        ]),
+        ("a number or an ordinal on one side only (fifth-round probes)",
+        [
+            ("send 50 dollars to john", "send dollars to john"), ("what is the second largest city", "what is the largest city"),
+            ("book 3 tickets", "book tickets"), ("cancel my last 2 orders", "cancel my last orders"), ("who won in 2010", "who won"),
+            ("reset pin after 3 attempts", "reset pin after attempts"),
+        ],
+        [
+            ("send 50 dollars to john", "send fifty dollars to john"), ("what is the second largest city", "what is the 2nd largest city"),
+            ("book 3 tickets", "reserve 3 tickets"),
+        ]),
     ];
+
+    /// <summary>Every probe pair: blocked = a different meaning the guards must block; otherwise a paraphrase control.</summary>
+    public static List<(string A, string B, bool Blocked)> All() =>
+        [.. Probes.SelectMany(p => p.Blocked.Select(x => (x.A, x.B, true)).Concat(p.Controls.Select(x => (x.A, x.B, false))))];
 
     /// <summary>The markdown table: per class, how many probes the guards block now and before, and controls passed.</summary>
     public static string Table()

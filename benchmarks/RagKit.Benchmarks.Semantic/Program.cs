@@ -60,6 +60,28 @@ if (args.Contains("--guard-cost"))
     return;
 }
 
+if (args.Contains("--answer-signal") || args.Contains("--answer-probe"))
+{
+    var bt = new List<LabeledQuery>(bitextTrain);
+    Data.Shuffle(bt, 3);
+    if (args.Contains("--answer-signal"))
+    {
+        AnswerSignal.Run(bt, store);
+    }
+    else
+    {
+        AnswerEquivalenceProbe.Run("Bitext train", bt, store);
+    }
+
+    return;
+}
+
+if (args.Contains("--late"))
+{
+    LateInteraction.Run(paws, stsb, NeighbourhoodSelection.TrainStream(bankingTrain), store, GuardProbes.All());
+    return;
+}
+
 if (args.Contains("--generalize"))
 {
     Generalization.Run(dataDir, banking, bankingTrain, bitextTrain, bitextTest, paws, stsb, store, Path.Combine(Report.FindRepoRoot(), "docs", "semantic-evaluation.md"));

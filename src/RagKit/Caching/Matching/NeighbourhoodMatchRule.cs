@@ -10,7 +10,7 @@ namespace RagKit.Caching;
 internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards, float answerSimilarity = 0f) : ISemanticMatchRule
 {
     /// <summary>Default <see cref="AnswerSimilarity"/>, chosen on the Bitext train split (docs/semantic.md).</summary>
-    public const float DefaultAnswerSimilarity = 0.70f;
+    public const float DefaultAnswerSimilarity = 0.60f;
 
     public string Name => Guards ? "neighbourhood + guards" : "neighbourhood";
 

@@ -209,6 +209,15 @@ internal static class QuestionGuards
     /// </summary>
     public static bool SameValues(string first, string second) => Fast.Check(first, second, valuesOnly: true) == 0;
 
+    /// <summary>
+    /// A fingerprint of the values a text (an answer) mentions: its numbers and ordinals, months, weekdays and currencies,
+    /// leaving out the numbers of numbered lists ("1. Log in", "2) Open Orders": a generated answer's step count is not
+    /// a value). Texts with equal fingerprints mention the same values; apart from list numbers it is stricter than
+    /// <see cref="SameValues"/> (a month on one side only makes it differ). Computed once per stored answer, so comparing
+    /// two answers compares two numbers instead of tokenizing two answers.
+    /// </summary>
+    public static ulong ValuesFingerprint(string text) => Fast.Fingerprint(text);
+
     /// <summary>The decision as a code (0 none, 1 number, 2 antonym, 3 negation, 4 order, 5 too many words to compare).</summary>
     internal static int CheckCode(string question, string candidate) => Fast.Check(question, candidate);
 
@@ -379,20 +388,6 @@ internal static class QuestionGuards
                 {
                     kinds[i] = Kinds.TryGetValue(this[i], out ushort k) ? k : (ushort)0;
                 }
-            }
-
-            /// <summary>True when tokens [<paramref name="start"/>, start + length) equal <paramref name="other"/>'s from <paramref name="otherStart"/>.</summary>
-            public bool RunEquals(int start, in Tokens other, int otherStart, int length)
-            {
-                for (int k = 0; k < length; k++)
-                {
-                    if (!this[start + k].SequenceEqual(other[otherStart + k]))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
             }
 
             public int Count => _ranges.Length;
@@ -603,8 +598,9 @@ internal static class QuestionGuards
 
         /// <summary>
         /// Two content-word runs (up to <see cref="SwapMaxBlock"/> words each) on either side of the same relation word
-        /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd". A clause
-        /// that moves with its relation word ("to london from paris") keeps its roles and passes.
+        /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd", also with an
+        /// article after the relation word and a plural that moves with the role ("miles in a kilometer" / "kilometers in a
+        /// mile"). A clause that moves with its relation word ("to london from paris") keeps its roles and passes.
         /// </summary>
         private static bool FrameSwapped(in Tokens a, in Tokens b)
         {
@@ -615,19 +611,26 @@ internal static class QuestionGuards
                     continue;
                 }
 
+                int ra = IsArticle(a, i + 1) ? i + 2 : i + 1;
                 for (int k = 1; k <= SwapMaxBlock && i - k >= 0 && IsRole(a, i - k); k++)
                 {
-                    for (int l = 1; l <= SwapMaxBlock && i + l < a.Count && IsRole(a, i + l); l++)
+                    for (int l = 1; l <= SwapMaxBlock && ra + l - 1 < a.Count && IsRole(a, ra + l - 1); l++)
                     {
-                        if (k == l && a.RunEquals(i - k, a, i + 1, k))
+                        if (k == l && StemRunEquals(a, i - k, a, ra, k))
                         {
                             continue;
                         }
 
                         // In b: Y (a's right run) before the same relation word, X (a's left run) after it.
-                        for (int j = l; j + k < b.Count; j++)
+                        for (int j = l; j < b.Count - 1; j++)
                         {
-                            if (b[j].SequenceEqual(a[i]) && b.RunEquals(j - l, a, i + 1, l) && b.RunEquals(j + 1, a, i - k, k))
+                            if (!b[j].SequenceEqual(a[i]))
+                            {
+                                continue;
+                            }
+
+                            int rb = IsArticle(b, j + 1) ? j + 2 : j + 1;
+                            if (rb + k <= b.Count && StemRunEquals(b, j - l, a, ra, l) && StemRunEquals(b, rb, a, i - k, k))
                             {
                                 return true;
                             }
@@ -637,6 +640,25 @@ internal static class QuestionGuards
             }
 
             return false;
+        }
+
+        private static bool IsArticle(in Tokens t, int i) =>
+            i < t.Count && (t[i].SequenceEqual("a") || t[i].SequenceEqual("an") || t[i].SequenceEqual("the"));
+
+        /// <summary>Runs of <paramref name="length"/> tokens that are equal up to a plural -s on any token.</summary>
+        private static bool StemRunEquals(in Tokens x, int xs, in Tokens y, int ys, int length)
+        {
+            for (int k = 0; k < length; k++)
+            {
+                ReadOnlySpan<char> p = x[xs + k], q = y[ys + k];
+                if (!p.SequenceEqual(q) && !(p.Length == q.Length + 1 && p[^1] == 's' && p[..^1].SequenceEqual(q))
+                    && !(q.Length == p.Length + 1 && q[^1] == 's' && q[..^1].SequenceEqual(p)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>A word that can fill a role around a relation word: a content word that is not itself a relation word.</summary>
@@ -746,6 +768,94 @@ internal static class QuestionGuards
                     code.CopyTo(key);
                     return code.Length;
             }
+        }
+
+        /// <summary>The sorted distinct value keys of the text, hashed (0 when it mentions none).</summary>
+        public static ulong Fingerprint(string text)
+        {
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            Span<char> key = stackalloc char[MaxToken + 1];
+            foreach (string token in QuestionGuards.Tokenize(WithoutListMarkers(text)))
+            {
+                if (token.Length > MaxToken)
+                {
+                    continue;
+                }
+
+                ushort flags = Kinds.TryGetValue(token, out ushort k) ? k : (ushort)0;
+                for (int kind = 0; kind < 4; kind++)
+                {
+                    int n = Key(token, flags, kind, key[1..]);
+                    if (n >= 0)
+                    {
+                        key[0] = (char)('0' + kind);
+                        keys.Add(new string(key[..(n + 1)]));
+                    }
+                }
+            }
+
+            if (keys.Count == 0)
+            {
+                return 0;
+            }
+
+            var hash = new System.IO.Hashing.XxHash3();
+            foreach (string k in keys)
+            {
+                hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(k.AsSpan()));
+                hash.Append([0, 0]);
+            }
+
+            return hash.GetCurrentHashAsUInt64();
+        }
+
+        /// <summary>
+        /// The text without the numbers of numbered lists ("1. Log in", "2) Open Orders"): a generated answer's step
+        /// numbers say how many steps it wrote, not which order or amount it is about.
+        /// </summary>
+        private static string WithoutListMarkers(string text)
+        {
+            System.Text.StringBuilder? sb = null;
+            int lineStart = 0;
+            for (int i = 0; i <= text.Length; i++)
+            {
+                if (i < text.Length && text[i] != '\n')
+                {
+                    continue;
+                }
+
+                int p = lineStart;
+                while (p < i && char.IsWhiteSpace(text[p]))
+                {
+                    p++;
+                }
+
+                int digits = p;
+                while (digits < i && char.IsAsciiDigit(text[digits]))
+                {
+                    digits++;
+                }
+
+                bool marker = digits > p && digits - p <= 2 && digits < i && text[digits] is '.' or ')';
+                if (marker)
+                {
+                    sb ??= new System.Text.StringBuilder(text, 0, lineStart, text.Length);
+                    sb.Append(text, digits + 1, i - digits - 1);
+                }
+                else
+                {
+                    sb?.Append(text, lineStart, i - lineStart);
+                }
+
+                if (i < text.Length)
+                {
+                    sb?.Append('\n');
+                }
+
+                lineStart = i + 1;
+            }
+
+            return sb?.ToString() ?? text;
         }
 
         /// <summary>"1st", "2nd", "3rd", "4th": digits and an ordinal suffix.</summary>

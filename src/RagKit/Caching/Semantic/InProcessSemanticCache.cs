@@ -351,6 +351,12 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>The normalized answer text (computed before the scope lock is taken).</summary>
         public string AnswerKey { get; } = QuestionNormalizer.Normalize(answer.Text);
 
+        /// <summary>
+        /// The values the answer mentions (<see cref="QuestionGuards.ValuesFingerprint"/>), for answer equivalence by
+        /// embedding: computed once, when the answer carries an embedding.
+        /// </summary>
+        public ulong AnswerValues { get; } = answer.AnswerEmbedding.IsEmpty ? 0 : QuestionGuards.ValuesFingerprint(answer.Text);
+
         /// <summary>Similarity floor raised by wrong-answer feedback.</summary>
         public float MinSimilarity;
 
@@ -723,7 +729,8 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// <summary>
         /// The answer cluster of the nearby cached question (among the entry's question's nearest) whose answer embedding is
         /// the most similar to the entry's, at least <paramref name="minSimilarity"/>, with the same numbers, amounts, dates
-        /// and currencies in both answers (an order number that differs is a different answer); null when none is.
+        /// and currencies in both answers (an order number that differs is a different answer; the numbers of a numbered
+        /// list are not values); null when none is.
         /// </summary>
         public Cluster? SimilarAnswer(Entry entry, float minSimilarity, DateTimeOffset now)
         {
@@ -754,7 +761,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 }
 
                 float similarity = TensorPrimitives.CosineSimilarity(answer, other);
-                if (similarity >= bestSimilarity && QuestionGuards.SameValues(entry.Answer.Text, e.Answer.Text))
+                if (similarity >= bestSimilarity && entry.AnswerValues == e.AnswerValues)
                 {
                     bestSimilarity = similarity;
                     best = e.Cluster;

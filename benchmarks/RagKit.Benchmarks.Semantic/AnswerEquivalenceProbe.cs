@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using RagKit.Caching;
+
+namespace RagKit.Benchmarks.Semantic;
+
+/// <summary>
+/// Exact-scan probe of answer-equivalence functions for the neighbourhood rule (--answer-probe, train streams only): the
+/// rule's decision (16 nearest stored questions, margin to the nearest different answer, support within 0.10, guards)
+/// replayed with "same answer" decided pairwise at lookup by each function, against the static curve of the same
+/// stream. Answers to decide which equivalence to build into the tier, before building it.
+/// </summary>
+internal static class AnswerEquivalenceProbe
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Run(string name, List<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        var words = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        HashSet<string> W(string a) => words.TryGetValue(a, out var w) ? w : words[a] = AnswerSignal.Words(a);
+        var values = new Dictionary<(string, string), bool>();
+        bool Same(string a, string b) => values.TryGetValue((a, b), out bool s) ? s : values[(a, b)] = QuestionGuards.SameValues(a, b);
+
+        var statics = new List<(double Hit, double False)>();
+        foreach (float t in Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i)))
+        {
+            statics.Add(Replay(stream, emb, (s, i, nb) => s >= t ? 1 : 0, null));
+        }
+
+        Console.WriteLine($"{name}: static " + string.Join(" ", statics.Select((x, i) => string.Create(Inv, $"{0.70 + (0.01 * i):F2}:{x.Hit:P1}/{x.False:P2}"))));
+        var variants = new List<(string Name, Func<LabeledQuery, LabeledQuery, bool>? Eq)>
+        {
+            ("text", null),
+            ("oracle: same intent (an upper bound, not a rule)", (a, b) => a.Label == b.Label),
+        };
+        foreach (float tau in new[] { 0.70f })
+        {
+            variants.Add(($"answer cosine >= {tau:F2} + same values", (a, b) => TensorPrimitives.CosineSimilarity(emb[EmbeddingStore.AnswerKey(a.Response!)], emb[EmbeddingStore.AnswerKey(b.Response!)]) >= tau && Same(a.Response!, b.Response!)));
+        }
+
+        var prints = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        ulong F(string a) => prints.TryGetValue(a, out ulong f) ? f : prints[a] = QuestionGuards.ValuesFingerprint(a);
+        foreach (float tau in new[] { 0.50f, 0.60f, 0.70f, 0.80f })
+        {
+            variants.Add(($"answer cosine >= {tau:F2} + same value fingerprint", (a, b) => F(a.Response!) == F(b.Response!) && TensorPrimitives.CosineSimilarity(emb[EmbeddingStore.AnswerKey(a.Response!)], emb[EmbeddingStore.AnswerKey(b.Response!)]) >= tau));
+        }
+
+        foreach (float tau in new[] { 0.20f, 0.25f, 0.30f, 0.40f })
+        {
+            variants.Add(($"answer word overlap >= {tau:F2} + same value fingerprint", (a, b) => F(a.Response!) == F(b.Response!) && AnswerSignal.Jaccard(W(a.Response!), W(b.Response!)) >= tau));
+            variants.Add(($"answer word overlap >= {tau:F2}", (a, b) => AnswerSignal.Jaccard(W(a.Response!), W(b.Response!)) >= tau));
+        }
+
+        foreach (float loose in new[] { 0.30f, 0.40f, 0.50f, 0.60f })
+        {
+            foreach (float strict in new[] { 0.70f, 0.80f })
+            {
+                foreach (float margin in new[] { 0.06f, 0.10f })
+                {
+                    Func<LabeledQuery, LabeledQuery, bool> sameStrict = (a, b) => F(a.Response!) == F(b.Response!) && TensorPrimitives.CosineSimilarity(emb[EmbeddingStore.AnswerKey(a.Response!)], emb[EmbeddingStore.AnswerKey(b.Response!)]) >= strict;
+                    Func<LabeledQuery, LabeledQuery, bool> other = (a, b) => F(a.Response!) != F(b.Response!) || TensorPrimitives.CosineSimilarity(emb[EmbeddingStore.AnswerKey(a.Response!)], emb[EmbeddingStore.AnswerKey(b.Response!)]) < loose;
+                    (double hit, double fh) = Replay(stream, emb, null, (0.82f, margin, sameStrict), 0, other);
+                    double st = Interpolate(statics, fh);
+                    Console.WriteLine(string.Create(Inv, $"  three-way: support at answer cosine >= {strict:F2} + fingerprint, a different answer below {loose:F2} or other values, margin {margin:F2}: {hit:P1} / {fh:P2}, static {st:P1}, ratio {hit / st:F2}"));
+                }
+            }
+        }
+
+        if (Environment.GetEnvironmentVariable("RAGKIT_THREEWAY_ONLY") == "1")
+        {
+            return;
+        }
+
+        foreach ((string vn, Func<LabeledQuery, LabeledQuery, bool>? eq) in variants)
+        {
+            foreach (float floor in new[] { 0.82f })
+            {
+                foreach (float margin in new[] { 0.06f, 0.10f })
+                {
+                    Func<LabeledQuery, LabeledQuery, bool> same = eq ?? ((a, b) => a.AnswerText == b.AnswerText);
+                    foreach (int mode in vn.StartsWith("answer cosine", StringComparison.Ordinal) && vn.Contains("fingerprint", StringComparison.Ordinal) ? new[] { 0, 1, 2 } : new[] { 0 })
+                    {
+                        (double hit, double fh) = Replay(stream, emb, null, (floor, margin, same), mode);
+                        double st = Interpolate(statics, fh);
+                        string how = mode switch { 0 => "pairwise", 1 => "linked within the neighbourhood", _ => "clusters joined on insert (union)" };
+                        Console.WriteLine(string.Create(Inv, $"  {vn} ({how}), floor {floor:F2}, margin {margin:F2}: {hit:P1} / {fh:P2}, static {st:P1}, ratio {hit / st:F2}"));
+                    }
+                }
+            }
+        }
+    }
+
+    private static (double Hit, double False) Replay(List<LabeledQuery> stream, EmbeddingStore emb, Func<float, int, List<(float S, LabeledQuery Q)>, int>? staticRule,
+        (float Floor, float Margin, Func<LabeledQuery, LabeledQuery, bool> Same)? hood, int mode = 0, Func<LabeledQuery, LabeledQuery, bool>? competitor = null)
+    {
+        var stored = new List<LabeledQuery>();
+        var parent = new Dictionary<LabeledQuery, LabeledQuery>(ReferenceEqualityComparer.Instance);
+        LabeledQuery Root(LabeledQuery x)
+        {
+            while (parent.TryGetValue(x, out LabeledQuery? p) && !ReferenceEquals(p, x))
+            {
+                x = p;
+            }
+
+            return x;
+        }
+        int hits = 0, falseHits = 0;
+        var nb = new List<(float S, LabeledQuery Q)>();
+        foreach (LabeledQuery q in stream)
+        {
+            float[] v = emb[q.Text];
+            nb.Clear();
+            foreach (LabeledQuery c in stored)
+            {
+                nb.Add((TensorPrimitives.Dot(v, emb[c.Text]), c));
+            }
+
+            nb.Sort((x, y) => y.S.CompareTo(x.S));
+            if (nb.Count > 16)
+            {
+                nb.RemoveRange(16, nb.Count - 16);
+            }
+
+            LabeledQuery? served = null;
+            if (staticRule is not null)
+            {
+                served = nb.Count > 0 && staticRule(nb[0].S, 0, nb) == 1 ? nb[0].Q : null;
+            }
+            else
+            {
+                (float floor, float margin, Func<LabeledQuery, LabeledQuery, bool> pairSame) = hood!.Value;
+                Func<LabeledQuery, LabeledQuery, bool> same = pairSame;
+                if (mode == 1)
+                {
+                    // Connected components of the pairwise links among the neighbours.
+                    var comp = new Dictionary<LabeledQuery, int>(ReferenceEqualityComparer.Instance);
+                    for (int x = 0; x < nb.Count; x++)
+                    {
+                        comp[nb[x].Q] = x;
+                    }
+
+                    bool changed = true;
+                    while (changed)
+                    {
+                        changed = false;
+                        for (int x = 0; x < nb.Count; x++)
+                        {
+                            for (int y = x + 1; y < nb.Count; y++)
+                            {
+                                if (comp[nb[x].Q] != comp[nb[y].Q] && pairSame(nb[x].Q, nb[y].Q))
+                                {
+                                    int from = Math.Max(comp[nb[x].Q], comp[nb[y].Q]), to = Math.Min(comp[nb[x].Q], comp[nb[y].Q]);
+                                    foreach (var (S, Q) in nb)
+                                    {
+                                        if (comp[Q] == from)
+                                        {
+                                            comp[Q] = to;
+                                        }
+                                    }
+
+                                    changed = true;
+                                }
+                            }
+                        }
+                    }
+
+                    same = (a, b) => comp[a] == comp[b];
+                }
+                else if (mode == 2)
+                {
+                    same = (a, b) => ReferenceEquals(Root(a), Root(b));
+                }
+
+                string nq = QuestionNormalizer.Normalize(q.Text);
+                for (int i = 0; i < nb.Count && nb[i].S >= floor; i++)
+                {
+                    float s = nb[i].S;
+                    float other = float.NaN;
+                    int support = 0;
+                    for (int j = 0; j < nb.Count; j++)
+                    {
+                        if (j == i)
+                        {
+                            continue;
+                        }
+
+                        if (competitor is not null && !same(nb[i].Q, nb[j].Q) && !competitor(nb[i].Q, nb[j].Q))
+                        {
+                            continue; // neither clearly the same answer nor clearly another one
+                        }
+
+                        if (!same(nb[i].Q, nb[j].Q))
+                        {
+                            if (float.IsNaN(other))
+                            {
+                                other = nb[j].S;
+                            }
+                        }
+                        else if (nb[j].S >= s - 0.10f)
+                        {
+                            support++;
+                        }
+                    }
+
+                    if (float.IsNaN(other))
+                    {
+                        other = nb.Count == 16 ? nb[^1].S : -1;
+                    }
+
+                    if (s - other < margin || (s < 0.90f && support < 1))
+                    {
+                        continue;
+                    }
+
+                    string nc = QuestionNormalizer.Normalize(nb[i].Q.Text);
+                    if (nq != nc && !QuestionGuards.Compatible(nq, nc))
+                    {
+                        continue;
+                    }
+
+                    served = nb[i].Q;
+                    break;
+                }
+            }
+
+            if (served is not null)
+            {
+                hits++;
+                falseHits += served.Label == q.Label ? 0 : 1;
+            }
+            else
+            {
+                if (mode == 2 && hood is { } h)
+                {
+                    // Union with every cluster among the new question's neighbours whose answer is linked.
+                    parent[q] = q;
+                    foreach ((float _, LabeledQuery c) in nb)
+                    {
+                        if (h.Same(q, c))
+                        {
+                            LabeledQuery rq = Root(q), rc = Root(c);
+                            if (!ReferenceEquals(rq, rc))
+                            {
+                                parent[rq] = rc;
+                            }
+                        }
+                    }
+                }
+
+                stored.Add(q);
+            }
+        }
+
+        return ((double)hits / stream.Count, (double)falseHits / stream.Count);
+    }
+
+    private static double Interpolate(List<(double Hit, double False)> curve, double f)
+    {
+        var pts = curve.OrderBy(x => x.False).ToList();
+        if (f <= pts[0].False)
+        {
+            return pts[0].Hit * (pts[0].False == 0 ? 1 : f / pts[0].False);
+        }
+
+        for (int i = 1; i < pts.Count; i++)
+        {
+            if (f <= pts[i].False)
+            {
+                double w = (f - pts[i - 1].False) / (pts[i].False - pts[i - 1].False);
+                return pts[i - 1].Hit + (w * (pts[i].Hit - pts[i - 1].Hit));
+            }
+        }
+
+        return pts[^1].Hit;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using RagKit.Caching;
+
+namespace RagKit.Benchmarks.Semantic;
+
+/// <summary>
+/// How well does each answer-equivalence signal tell "same answer" from "different answer" where the rule needs it
+/// (--answer-signal, Bitext train only): for each query, its 16 nearest earlier queries above 0.70; for each such pair,
+/// whether the two stored answers belong to the same intent, against their answer-embedding cosine, the cosine to the
+/// neighbour's answer-cluster centroid (the mean answer vector of the earlier same-intent-looking answers) and the
+/// content-word overlap of the two answers.
+/// </summary>
+internal static class AnswerSignal
+{
+    public static void Run(List<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        var pairs = new List<(bool Same, float Cos, float Lex, bool Values)>();
+        var words = stream.Select(q => Words(q.Response!)).ToList();
+        for (int i = 1; i < stream.Count; i++)
+        {
+            float[] v = emb[stream[i].Text];
+            var near = new List<(float S, int J)>();
+            for (int j = 0; j < i; j++)
+            {
+                float s = TensorPrimitives.Dot(v, emb[stream[j].Text]);
+                if (s >= 0.70f)
+                {
+                    near.Add((s, j));
+                }
+            }
+
+            float[] a = emb[EmbeddingStore.AnswerKey(stream[i].Response!)];
+            foreach ((float _, int j) in near.OrderByDescending(x => x.S).Take(16))
+            {
+                float[] b = emb[EmbeddingStore.AnswerKey(stream[j].Response!)];
+                pairs.Add((stream[i].Label == stream[j].Label, TensorPrimitives.CosineSimilarity(a, b), Jaccard(words[i], words[j]),
+                    QuestionGuards.SameValues(stream[i].Response!, stream[j].Response!)));
+            }
+        }
+
+        int same = pairs.Count(p => p.Same);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} neighbour pairs, {same} same intent"));
+        foreach ((string name, Func<(bool Same, float Cos, float Lex, bool Values), float> f, float[] ts) in new (string, Func<(bool Same, float Cos, float Lex, bool Values), float>, float[])[]
+        {
+            ("answer cosine (64 tokens)", p => p.Cos, [0.5f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f, 0.85f, 0.9f]),
+            ("answer word overlap", p => p.Lex, [0.1f, 0.15f, 0.2f, 0.25f, 0.3f, 0.35f, 0.4f, 0.5f]),
+        })
+        {
+            foreach (float t in ts)
+            {
+                int tp = pairs.Count(p => p.Same && f(p) >= t), fp = pairs.Count(p => !p.Same && f(p) >= t);
+                int tpv = pairs.Count(p => p.Same && p.Values && f(p) >= t), fpv = pairs.Count(p => !p.Same && p.Values && f(p) >= t);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name} >= {t:F2}: same-intent recall {(double)tp / same:P1}, wrong links {fp} ({(double)fp / Math.Max(1, tp + fp):P2}); with same values: recall {(double)tpv / same:P1}, wrong {fpv}"));
+            }
+        }
+    }
+
+    /// <summary>Content words of an answer (lower-cased letters and digits, stopwords out), placeholders included.</summary>
+    internal static HashSet<string> Words(string text)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string w in QuestionGuards.Tokenize(QuestionNormalizer.Normalize(text)))
+        {
+            if (w.Length > 2 && !QuestionGuards.Stopwords.Contains(w))
+            {
+                set.Add(w);
+            }
+        }
+
+        return set;
+    }
+
+    internal static float Jaccard(HashSet<string> a, HashSet<string> b)
+    {
+        int inter = a.Count(b.Contains);
+        int union = a.Count + b.Count - inter;
+        return union == 0 ? 0 : (float)inter / union;
+    }
+}
