@@ -40,6 +40,9 @@ internal static class ExtractiveAnswerer
         "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
     };
 
+    // "How long", "how often": the question asks for a quantity, the word itself is not in the answer.
+    private static readonly HashSet<string> QuantityWords = new(StringComparer.Ordinal) { "long", "often", "soon", "far", "old", "early", "late", "frequently" };
+
     // Stemmed like the question's words.
     private static readonly HashSet<string> CommandWords = new(
         ((string[])["command", "run", "type", "execute", "cli", "terminal", "shell", "install", "invoke", "start"]).Select(Stem),
@@ -107,7 +110,7 @@ internal static class ExtractiveAnswerer
         double total = weights.Values.Sum();
         var absentWords = weights.Keys.Where(w => !candidates.Exists(c => c.Words.Contains(w) || c.Context.Contains(w))).ToHashSet(StringComparer.Ordinal);
         double absent = absentWords.Sum(w => weights[w]);
-        HashSet<string> questionWords = Words(question);
+        HashSet<string> questionWords = QuestionWords(question);
         foreach (Candidate c in candidates)
         {
             c.Coverage = total > 0 ? Coverage(c, weights, Calibration.ContextWeight) / total : 0;
@@ -132,7 +135,7 @@ internal static class ExtractiveAnswerer
             return new(NotInSources, [], sources, 0, Refused: true, semantic);
         }
 
-        HashSet<string> questionWords = Words(question);
+        HashSet<string> questionWords = QuestionWords(question);
         bool wantsCommand = questionWords.Overlaps(CommandWords);
         foreach (Candidate c in candidates)
         {
@@ -278,7 +281,7 @@ internal static class ExtractiveAnswerer
     private static Dictionary<string, double> Weights(string question, List<Candidate> candidates)
     {
         var weights = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (string word in Words(question))
+        foreach (string word in QuestionWords(question))
         {
             int df = candidates.Count(c => c.Words.Contains(word) || c.Context.Contains(word));
             weights[word] = Math.Log(1 + ((candidates.Count + 1.0) / (df + 1.0)));
@@ -404,6 +407,24 @@ internal static class ExtractiveAnswerer
         }
 
         return sb.ToString();
+    }
+
+    // The words a question asks about. "How long", "how often" and "at most" ask for a quantity: the answer says
+    // "3 hours" or "weekly", not "long" or "often", so those words are not looked for.
+    private static HashSet<string> QuestionWords(string question)
+    {
+        HashSet<string> words = Words(question);
+        string[] tokens = question.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i + 1 < tokens.Length; i++)
+        {
+            string next = tokens[i + 1].TrimEnd('?', ',', '.', '!');
+            if ((tokens[i] == "how" && QuantityWords.Contains(next)) || (tokens[i] == "at" && next is "most" or "least"))
+            {
+                words.Remove(Stem(next));
+            }
+        }
+
+        return words;
     }
 
     /// <summary>Content words of a text, lower-cased and lightly stemmed so "tables" meets "table".</summary>

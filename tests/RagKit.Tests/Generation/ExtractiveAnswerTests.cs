@@ -194,4 +194,18 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("PDF export was added in this version. [1]", answer.Text);
     }
+
+    [Fact]
+    public void How_long_asks_for_a_duration_and_the_word_long_is_not_looked_for()
+    {
+        var sources = new[]
+        {
+            Chunk("graphs", "Sensor history graphs can get long.", 0.6f),
+            Chunk("privacy", "Sensor history is kept on the hub for 90 days.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How long is sensor history kept?", sources);
+
+        Assert.Equal("Sensor history is kept on the hub for 90 days. [1]", answer.Text);
+    }
 }
