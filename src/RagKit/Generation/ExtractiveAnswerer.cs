@@ -40,6 +40,19 @@ internal static class ExtractiveAnswerer
         "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
     };
 
+    // Past forms that suffixes do not reach: "What is the starter fed with?" meets "We feed it with rye flour".
+    private static readonly Dictionary<string, string> IrregularForms = new(StringComparer.Ordinal)
+    {
+        ["fed"] = "feed", ["kept"] = "keep", ["sent"] = "send", ["made"] = "make", ["paid"] = "pay", ["sold"] = "sell",
+        ["built"] = "build", ["held"] = "hold", ["lost"] = "lose", ["taken"] = "take", ["took"] = "take", ["given"] = "give",
+        ["gave"] = "give", ["written"] = "write", ["wrote"] = "write", ["chosen"] = "choose", ["chose"] = "choose",
+        ["ran"] = "run", ["began"] = "begin", ["begun"] = "begin", ["brought"] = "bring", ["bought"] = "buy", ["caught"] = "catch",
+        ["thought"] = "think", ["taught"] = "teach", ["spent"] = "spend", ["stood"] = "stand", ["understood"] = "understand",
+        ["grew"] = "grow", ["grown"] = "grow", ["shown"] = "show", ["drawn"] = "draw", ["drew"] = "draw", ["froze"] = "freeze",
+        ["frozen"] = "freeze", ["broke"] = "break", ["broken"] = "break", ["rose"] = "rise", ["risen"] = "rise",
+        ["fell"] = "fall", ["fallen"] = "fall", ["hid"] = "hide", ["hidden"] = "hide", ["met"] = "meet", ["read"] = "read",
+    };
+
     // "How long", "how often": the question asks for a quantity, the word itself is not in the answer.
     private static readonly HashSet<string> QuantityWords = new(StringComparer.Ordinal) { "long", "often", "soon", "far", "old", "early", "late", "frequently" };
 
@@ -473,6 +486,11 @@ internal static class ExtractiveAnswerer
     // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
     private static string Stem(string w)
     {
+        if (IrregularForms.TryGetValue(w, out string? baseForm))
+        {
+            w = baseForm;
+        }
+
         if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
         {
             w = w[..^3];
