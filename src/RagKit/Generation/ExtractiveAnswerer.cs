@@ -332,7 +332,7 @@ internal static class ExtractiveAnswerer
                             if (!sentence.EndsWith('?'))
                             {
                                 HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous, withParts: true)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence, withParts: true), sentenceContext, null) { Heading = heading });
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading });
                             }
 
                             previous = sentence;
@@ -342,7 +342,7 @@ internal static class ExtractiveAnswerer
                         break;
                     default:
                         var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead, withParts: true)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text, withParts: true), itemContext, lead) { Heading = heading });
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), lead) { Heading = heading });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -356,12 +356,28 @@ internal static class ExtractiveAnswerer
         return candidates;
     }
 
+    // The parts of the block's dotted and underscored names count like its context: "net.mqtt_port" answers "Which MQTT
+    // port ...?", but "ragkit.ask.duration" is not a statement about RagKit.
+    private static HashSet<string> WithNameParts(HashSet<string> context, string text)
+    {
+        HashSet<string> parts = Words(text, withParts: true);
+        parts.ExceptWith(Words(text));
+        if (parts.Count == 0)
+        {
+            return context;
+        }
+
+        parts.UnionWith(context);
+        return parts;
+    }
+
     // The subject of a sentence that states what something is or does: "RagKit is ...", "The SunBox stores ...".
     private static string? Subject(string sentence)
     {
+        // "RagKit: ids 1000-1999" is a labelled table row, not a sentence about RagKit: a label ends with a colon.
         string[] tokens = sentence.Split(' ', 4);
         int i = tokens.Length > 0 && tokens[0] is "The" or "A" or "An" ? 1 : 0;
-        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
+        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && !tokens[i].EndsWith(':') && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
             ? tokens[i].TrimEnd(',', ':', ';')
             : null;
     }

@@ -208,4 +208,32 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("Sensor history is kept on the hub for 90 days. [1]", answer.Text);
     }
+
+    [Fact]
+    public void A_labelled_table_row_is_not_a_sentence_about_its_label()
+    {
+        var sources = new[]
+        {
+            Chunk("telemetry", "RagKit: ids 1000-1999 for its log events.", 0.6f),
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.StartsWith("RagKit is a library that answers questions from documents. [1]", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dotted_name_is_weaker_evidence_than_the_word_itself()
+    {
+        var sources = new[]
+        {
+            Chunk("telemetry", "ragkit.ask.duration: type histogram; unit ms.", 0.6f),
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
+    }
 }
