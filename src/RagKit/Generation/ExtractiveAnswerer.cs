@@ -174,6 +174,13 @@ internal static class ExtractiveAnswerer
                 break;
             }
 
+            // "What is RagKit?" answered by "RagKit is ..." goes on with another statement about RagKit, not with any
+            // block that merely mentions it.
+            if (best.NamesSubject && !c.NamesSubject)
+            {
+                continue;
+            }
+
             if (!picks.Exists(p => Overlaps(p, c)))
             {
                 picks.Add(c);

@@ -236,4 +236,18 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
     }
+
+    [Fact]
+    public void A_definition_is_not_followed_by_a_block_that_merely_mentions_its_subject()
+    {
+        var sources = new[]
+        {
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.6f),
+            Chunk("telemetry", "Event ids 1000-1999 belong to RagKit.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
+    }
 }
