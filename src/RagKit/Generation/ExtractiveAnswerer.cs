@@ -11,7 +11,8 @@ namespace RagKit.Generation;
 /// sentences, list items, table-row sentences, code), scores every block by the question words it contains (weighted
 /// by how rare they are among the sources; a word found only in the block's breadcrumb or lead-in counts for less) and
 /// by the similarity of its embedding to the question's, and quotes the best one or two without markup, citing them
-/// 1..n in order. When even the best block scores too low, it answers "I don't know" (docs/extractive.md).
+/// 1..n in order. When even the best block scores too low, or answers the question only without its words that no
+/// source contains, it answers "I don't know" (docs/extractive.md).
 /// </summary>
 internal static class ExtractiveAnswerer
 {
