@@ -484,7 +484,7 @@ internal static class ExtractiveAnswerer
             else if (!letter && start >= 0)
             {
                 string w = text[start..i];
-                if (!StopWords.Contains(w))
+                if (!StopWords.Contains(w) && !IsOneLetterRepeated(w))
                 {
                     words.Add(Stem(w.ToLowerInvariant()));
                 }
@@ -506,6 +506,9 @@ internal static class ExtractiveAnswerer
 
         return words;
     }
+
+    // "ﷺﷺﷺ" or "aaaa" is noise, not a word a source could contain (numbers such as "111" are words).
+    private static bool IsOneLetterRepeated(string w) => w.Length >= 3 && !char.IsDigit(w[0]) && w.AsSpan().IndexOfAnyExcept(w[0]) < 0;
 
     // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
     private static string Stem(string w)
