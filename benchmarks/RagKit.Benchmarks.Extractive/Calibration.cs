@@ -12,7 +12,7 @@ using RagKit.Retrieval;
 /// </summary>
 internal static class Calibration
 {
-    public static async Task RunAsync(string splitDir, IEmbeddingGenerator<string, Embedding<float>> embedder)
+    public static async Task RunAsync(string splitDir, IEmbeddingGenerator<string, Embedding<float>> embedder, string? featuresPath = null)
     {
         var asked = new List<(DevSetQuestion Q, ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources)>();
         foreach (string folder in Directory.GetDirectories(splitDir).Order(StringComparer.Ordinal))
@@ -30,34 +30,60 @@ internal static class Calibration
         }
 
         ExtractiveCalibration original = ExtractiveAnswerer.Calibration;
-        Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"right",8} {"facts found",12} {"refusals",9}");
+        Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"max gap",8} {"right",8} {"facts found",12} {"refusals",9}");
         foreach (double lexical in new[] { 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0 })
         {
-            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity };
-            var scored = new List<(double Score, bool Answerable, bool Found)>();
+            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity };
+            var scored = new List<(double Score, double Gap, bool Answerable, bool Found)>();
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
-                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
+                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, a.Gap, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
             }
 
-            (double threshold, int right, int found, int refused) best = (0, -1, 0, 0);
+            (double threshold, double gap, int right, int found, int refused) best = (0, 0, -1, 0, 0);
             double[] observed = scored.Select(s => s.Score).Where(double.IsFinite).Distinct().Order().ToArray();
-            for (int i = 0; i < observed.Length; i++)
+            double[] gaps = scored.Select(s => s.Gap).Where(g => g > 0).Distinct().Order().ToArray();
+
+            // Gap cuts halfway between two observed gaps, the largest first so that a tie keeps fewer refusals by gap.
+            var gapCuts = new List<double> { double.PositiveInfinity };
+            for (int g = gaps.Length - 1; g > 0; g--)
             {
-                // A threshold halfway between two observed scores.
-                double cut = i == 0 ? observed[0] - 0.01 : (observed[i - 1] + observed[i]) / 2;
-                int found = scored.Count(s => s.Found && s.Score >= cut);
-                int refused = scored.Count(s => !s.Answerable && s.Score < cut);
-                if (found + refused > best.right)
+                gapCuts.Add((gaps[g - 1] + gaps[g]) / 2);
+            }
+
+            foreach (double gapCut in gapCuts)
+            {
+                for (int i = 0; i < observed.Length; i++)
                 {
-                    best = (cut, found + refused, found, refused);
+                    // A threshold halfway between two observed scores.
+                    double cut = i == 0 ? observed[0] - 0.01 : (observed[i - 1] + observed[i]) / 2;
+                    int found = scored.Count(s => s.Found && s.Score >= cut && s.Gap <= gapCut);
+                    int refused = scored.Count(s => !s.Answerable && (s.Score < cut || s.Gap > gapCut));
+                    if (found + refused > best.right)
+                    {
+                        best = (cut, gapCut, found + refused, found, refused);
+                    }
                 }
             }
 
             int answerable = scored.Count(s => s.Answerable);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{lexical,15:F1} {best.threshold,15:F3} {best.right,4}/{scored.Count,-3} {best.found,6}/{answerable,-5} {best.refused,4}/{scored.Count - answerable,-4}"));
+                $"{lexical,15:F1} {best.threshold,15:F3} {best.gap,8:F3} {best.right,4}/{scored.Count,-3} {best.found,6}/{answerable,-5} {best.refused,4}/{scored.Count - answerable,-4}"));
+        }
+
+        if (featuresPath is not null)
+        {
+            // What the refusal decides with, per question, at the shipped weights (refusals by score off).
+            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity };
+            using var writer = new StreamWriter(featuresPath);
+            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tquestion");
+            foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
+            {
+                ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{q.Question}"));
+            }
         }
 
         ExtractiveAnswerer.Calibration = original;

@@ -10,7 +10,8 @@ using RagKit.Onnx;
 using RagKit.Retrieval;
 
 string split = "all";
-bool verbose = false, calibrate = false;
+bool verbose = false, calibrate = false, chunks = false;
+string? features = null;
 for (int a = 0; a < args.Length; a++)
 {
     switch (args[a])
@@ -18,14 +19,33 @@ for (int a = 0; a < args.Length; a++)
         case "--split": split = args[++a]; break;
         case "--verbose": verbose = true; break;
         case "--calibrate": calibrate = true; break;
+        case "--chunks": chunks = true; break;
+        case "--features": features = args[++a]; break;
     }
 }
 
 string root = Path.Combine(AppContext.BaseDirectory, "DevSet");
+if (chunks)
+{
+    // The chunks each document of a split becomes, to see what retrieval and the answerer are given.
+    foreach (string folder in Directory.GetDirectories(Path.Combine(root, split == "all" ? "dev" : split)).Order(StringComparer.Ordinal))
+    {
+        foreach (RagDocument document in Harness.Documents(folder))
+        {
+            foreach (string chunk in RagKit.Ingestion.StructuredChunker.Chunk(document.Text, 800, 120))
+            {
+                Console.WriteLine($"--- {Path.GetFileName(folder)}/{document.Id}\n{chunk}");
+            }
+        }
+    }
+
+    return 0;
+}
+
 using var embedder = MiniLmEmbeddingGenerator.Create();
 if (calibrate)
 {
-    await Calibration.RunAsync(Path.Combine(root, split == "all" ? "dev" : split), embedder);
+    await Calibration.RunAsync(Path.Combine(root, split == "all" ? "dev" : split), embedder, features);
     return 0;
 }
 

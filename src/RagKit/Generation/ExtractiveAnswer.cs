@@ -9,4 +9,17 @@ namespace RagKit.Generation;
 /// <param name="Score">The best block's score (0 to 1); below <see cref="ExtractiveCalibration.MinScore"/> the answer is a refusal.</param>
 /// <param name="Refused">True when the answer is "I don't know".</param>
 /// <param name="Semantic">True when sentence embeddings took part in the score.</param>
-internal sealed record ExtractiveAnswer(string Text, List<Citation> Citations, IReadOnlyList<ChunkMatch> Sources, double Score, bool Refused, bool Semantic);
+internal sealed record ExtractiveAnswer(string Text, List<Citation> Citations, IReadOnlyList<ChunkMatch> Sources, double Score, bool Refused, bool Semantic)
+{
+    /// <summary>Share of the question's weighted words that no retrieved block contains, even in its context.</summary>
+    public double Absent { get; init; }
+
+    /// <summary>The best block's share of the question's weighted words.</summary>
+    public double BestCoverage { get; init; }
+
+    /// <summary>How far the best block's score is above the next one's.</summary>
+    public double Margin { get; init; }
+
+    /// <summary>How much closer the question without its words that no block contains sits to the best block.</summary>
+    public double Gap { get; init; }
+}

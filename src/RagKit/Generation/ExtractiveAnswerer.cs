@@ -11,7 +11,8 @@ namespace RagKit.Generation;
 /// sentences, list items, table-row sentences, code), scores every block by the question words it contains (weighted
 /// by how rare they are among the sources; a word found only in the block's breadcrumb or lead-in counts for less) and
 /// by the similarity of its embedding to the question's, and quotes the best one or two without markup, citing them
-/// 1..n in order. When even the best block scores too low, it answers "I don't know" (docs/extractive.md).
+/// 1..n in order. When even the best block scores too low, or answers the question only without its words that no
+/// source contains, it answers "I don't know" (docs/extractive.md).
 /// </summary>
 internal static class ExtractiveAnswerer
 {
@@ -20,6 +21,9 @@ internal static class ExtractiveAnswerer
 
     /// <summary>At most this many blocks are embedded per question.</summary>
     private const int MaxEmbeddedBlocks = 12;
+
+    /// <summary>A longer heading is a sentence, not a label to lead a quote with.</summary>
+    private const int MaxLeadingHeading = 80;
 
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
 
@@ -37,6 +41,22 @@ internal static class ExtractiveAnswerer
         "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
     };
 
+    // Past forms that suffixes do not reach: "What is the starter fed with?" meets "We feed it with rye flour".
+    private static readonly Dictionary<string, string> IrregularForms = new(StringComparer.Ordinal)
+    {
+        ["fed"] = "feed", ["kept"] = "keep", ["sent"] = "send", ["made"] = "make", ["paid"] = "pay", ["sold"] = "sell",
+        ["built"] = "build", ["held"] = "hold", ["lost"] = "lose", ["taken"] = "take", ["took"] = "take", ["given"] = "give",
+        ["gave"] = "give", ["written"] = "write", ["wrote"] = "write", ["chosen"] = "choose", ["chose"] = "choose",
+        ["ran"] = "run", ["began"] = "begin", ["begun"] = "begin", ["brought"] = "bring", ["bought"] = "buy", ["caught"] = "catch",
+        ["thought"] = "think", ["taught"] = "teach", ["spent"] = "spend", ["stood"] = "stand", ["understood"] = "understand",
+        ["grew"] = "grow", ["grown"] = "grow", ["shown"] = "show", ["drawn"] = "draw", ["drew"] = "draw", ["froze"] = "freeze",
+        ["frozen"] = "freeze", ["broke"] = "break", ["broken"] = "break", ["rose"] = "rise", ["risen"] = "rise",
+        ["fell"] = "fall", ["fallen"] = "fall", ["hid"] = "hide", ["hidden"] = "hide", ["met"] = "meet", ["read"] = "read",
+    };
+
+    // "How long", "how often": the question asks for a quantity, the word itself is not in the answer.
+    private static readonly HashSet<string> QuantityWords = new(StringComparer.Ordinal) { "long", "often", "soon", "far", "old", "early", "late", "frequently" };
+
     // Stemmed like the question's words.
     private static readonly HashSet<string> CommandWords = new(
         ((string[])["command", "run", "type", "execute", "cli", "terminal", "shell", "install", "invoke", "start"]).Select(Stem),
@@ -46,8 +66,8 @@ internal static class ExtractiveAnswerer
     public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources)
     {
         List<Candidate> candidates = Candidates(sources);
-        double total = ScoreWords(question, candidates);
-        return Decide(question, sources, candidates, total, semantic: false);
+        (double total, double absent, _) = ScoreWords(question, candidates);
+        return Decide(question, sources, candidates, total, absent, semantic: false, reducedVector: default);
     }
 
     /// <summary>
@@ -62,23 +82,30 @@ internal static class ExtractiveAnswerer
         CancellationToken cancellationToken)
     {
         List<Candidate> candidates = Candidates(sources);
-        double total = ScoreWords(question, candidates);
+        (double total, double absent, HashSet<string> absentWords) = ScoreWords(question, candidates);
         bool semantic = false;
+        ReadOnlyMemory<float> reducedVector = default;
         if (candidates.Count > 0 && !questionVector.IsEmpty)
         {
             try
             {
-                // Only the blocks whose words match best are embedded: it bounds the cost of a long chunk.
+                // Only the blocks whose words match best are embedded: it bounds the cost of a long chunk. The question
+                // without the words no source contains is embedded too: how much closer it sits to the best block
+                // says whether the block leaves those words unanswered.
                 Candidate[] embedded = candidates.OrderByDescending(c => c.Coverage).ThenBy(c => c.Source).Take(MaxEmbeddedBlocks).ToArray();
+                string? reduced = absentWords.Count > 0 ? WithoutWords(question, absentWords) : null;
+                IEnumerable<string> texts = embedded.Select(c => c.EmbeddingText);
                 GeneratedEmbeddings<Embedding<float>> vectors = await embedder
-                    .GenerateAsync(embedded.Select(c => c.EmbeddingText), cancellationToken: cancellationToken)
+                    .GenerateAsync(reduced is null ? texts : texts.Append(reduced), cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
                 for (int i = 0; i < embedded.Length; i++)
                 {
+                    embedded[i].Vector = vectors[i].Vector;
                     embedded[i].Similarity = TensorPrimitives.CosineSimilarity(questionVector.Span, vectors[i].Vector.Span);
                 }
 
-                semantic = vectors.Count == embedded.Length;
+                semantic = vectors.Count == embedded.Length + (reduced is null ? 0 : 1);
+                reducedVector = semantic && reduced is not null ? vectors[^1].Vector : default;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
@@ -86,15 +113,18 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return Decide(question, sources, candidates, total, semantic);
+        return Decide(question, sources, candidates, total, absent, semantic, reducedVector);
     }
 
-    // Sets each block's coverage of the question's weighted words; returns the question's total weight.
-    private static double ScoreWords(string question, List<Candidate> candidates)
+    // Sets each block's coverage of the question's weighted words; returns the question's total weight and the share of
+    // it carried by words that no block contains, even in its context.
+    private static (double Total, double Absent, HashSet<string> AbsentWords) ScoreWords(string question, List<Candidate> candidates)
     {
         Dictionary<string, double> weights = Weights(question, candidates);
         double total = weights.Values.Sum();
-        HashSet<string> questionWords = Words(question);
+        var absentWords = weights.Keys.Where(w => !candidates.Exists(c => c.Words.Contains(w) || c.Context.Contains(w))).ToHashSet(StringComparer.Ordinal);
+        double absent = absentWords.Sum(w => weights[w]);
+        HashSet<string> questionWords = QuestionWords(question);
         foreach (Candidate c in candidates)
         {
             c.Coverage = total > 0 ? Coverage(c, weights, Calibration.ContextWeight) / total : 0;
@@ -103,10 +133,10 @@ internal static class ExtractiveAnswerer
             c.NamesSubject = c.Kind == BlockKind.Prose && Subject(c.Text) is { } subject && questionWords.Contains(Stem(subject.ToLowerInvariant()));
         }
 
-        return total;
+        return (total, total > 0 ? absent / total : 0, absentWords);
     }
 
-    private static ExtractiveAnswer Decide(string question, IReadOnlyList<ChunkMatch> sources, List<Candidate> candidates, double total, bool semantic)
+    private static ExtractiveAnswer Decide(string question, IReadOnlyList<ChunkMatch> sources, List<Candidate> candidates, double total, double absent, bool semantic, ReadOnlyMemory<float> reducedVector)
     {
         ExtractiveCalibration k = Calibration;
         if (sources.Count == 0)
@@ -119,7 +149,8 @@ internal static class ExtractiveAnswerer
             return new(NotInSources, [], sources, 0, Refused: true, semantic);
         }
 
-        bool wantsCommand = Words(question).Overlaps(CommandWords);
+        HashSet<string> questionWords = QuestionWords(question);
+        bool wantsCommand = questionWords.Overlaps(CommandWords);
         foreach (Candidate c in candidates)
         {
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
@@ -129,9 +160,11 @@ internal static class ExtractiveAnswerer
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
         Candidate best = candidates[0];
         double min = semantic ? k.MinScore : k.MinCoverage;
-        if (best.Score < min)
+        double margin = candidates.Count > 1 ? best.Score - candidates[1].Score : best.Score;
+        double gap = !reducedVector.IsEmpty && !best.Vector.IsEmpty ? TensorPrimitives.CosineSimilarity(reducedVector.Span, best.Vector.Span) - best.Similarity : 0;
+        if (best.Score < min || gap > k.MaxGap)
         {
-            return new(NotInSources, [], sources, best.Score, Refused: true, semantic);
+            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap };
         }
 
         var picks = new List<Candidate> { best };
@@ -140,6 +173,13 @@ internal static class ExtractiveAnswerer
             if (c.Score < best.Score * k.SecondBlockShare || c.Score < min)
             {
                 break;
+            }
+
+            // "What is RagKit?" answered by "RagKit is ..." goes on with another statement about RagKit, not with any
+            // block that merely mentions it.
+            if (best.NamesSubject && !c.NamesSubject)
+            {
+                continue;
             }
 
             if (!picks.Exists(p => Overlaps(p, c)))
@@ -171,7 +211,7 @@ internal static class ExtractiveAnswerer
                 sb.Append(' ');
             }
 
-            sb.Append(Present(pick, candidates)).Append(" [").Append(number).Append(']');
+            sb.Append(Present(pick, candidates, questionWords)).Append(" [").Append(number).Append(']');
         }
 
         var ordered = new List<ChunkMatch>(sources.Count);
@@ -190,11 +230,25 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic);
+        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap };
     }
 
-    // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in.
-    private static string Present(Candidate pick, List<Candidate> all)
+    // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
+    // heading of a list that holds what the question asks and the item does not ("In which version ...?" for an item
+    // under "Version 5.2.0") leads the quote.
+    private static string Present(Candidate pick, List<Candidate> all, HashSet<string> questionWords)
+    {
+        string quote = Quote(pick, all);
+        if (pick.Heading is { Length: <= MaxLeadingHeading } heading && pick.Kind == BlockKind.Item && pick.Lead is null && !heading.EndsWith('?')
+            && Words(heading, withParts: true).Any(w => questionWords.Contains(w) && !pick.Words.Contains(w)))
+        {
+            return EndWithColon(heading) + " " + quote;
+        }
+
+        return quote;
+    }
+
+    private static string Quote(Candidate pick, List<Candidate> all)
     {
         string text = pick.Kind == BlockKind.Code ? pick.Text.Trim() : pick.Text;
         if (pick.Kind is BlockKind.Item or BlockKind.Code && pick.Lead is { } lead)
@@ -248,7 +302,7 @@ internal static class ExtractiveAnswerer
     private static Dictionary<string, double> Weights(string question, List<Candidate> candidates)
     {
         var weights = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (string word in Words(question))
+        foreach (string word in QuestionWords(question))
         {
             int df = candidates.Count(c => c.Words.Contains(word) || c.Context.Contains(word));
             weights[word] = Math.Log(1 + ((candidates.Count + 1.0) / (df + 1.0)));
@@ -263,8 +317,9 @@ internal static class ExtractiveAnswerer
         for (int s = 0; s < sources.Count; s++)
         {
             (string? breadcrumb, string body) = ChunkText.Split(sources[s].Text);
-            HashSet<string> sectionWords = Words(string.Concat(breadcrumb, " ", sources[s].Title));
+            HashSet<string> sectionWords = Words(string.Concat(breadcrumb, " ", sources[s].Title), withParts: true);
             HashSet<string> context = sectionWords;
+            string? heading = breadcrumb is null ? null : breadcrumb[(breadcrumb.LastIndexOf(ChunkText.Separator, StringComparison.Ordinal) is var at and >= 0 ? at + ChunkText.Separator.Length : 0)..].Replace("`", "", StringComparison.Ordinal);
             string? lead = null;
             foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
             {
@@ -273,7 +328,8 @@ internal static class ExtractiveAnswerer
                     case BlockKind.Heading or BlockKind.Question:
                         // A heading inside the text (chunks stored before breadcrumbs) is context, never an answer.
                         context = new HashSet<string>(sectionWords, StringComparer.Ordinal);
-                        context.UnionWith(Words(b.Text));
+                        context.UnionWith(Words(b.Text, withParts: true));
+                        heading = b.Kind == BlockKind.Heading ? b.Text : null;
                         lead = null;
                         break;
                     case BlockKind.Prose:
@@ -283,8 +339,8 @@ internal static class ExtractiveAnswerer
                         {
                             if (!sentence.EndsWith('?'))
                             {
-                                HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), sentenceContext, null));
+                                HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous, withParts: true)), StringComparer.Ordinal);
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading });
                             }
 
                             previous = sentence;
@@ -293,8 +349,8 @@ internal static class ExtractiveAnswerer
                         lead = b.Text.EndsWith(':') ? b.Text : null;
                         break;
                     default:
-                        var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), itemContext, lead));
+                        var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead, withParts: true)), StringComparer.Ordinal);
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), lead) { Heading = heading });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -308,34 +364,61 @@ internal static class ExtractiveAnswerer
         return candidates;
     }
 
+    // The parts of the block's dotted and underscored names count like its context: "net.mqtt_port" answers "Which MQTT
+    // port ...?", but "ragkit.ask.duration" is not a statement about RagKit.
+    private static HashSet<string> WithNameParts(HashSet<string> context, string text)
+    {
+        HashSet<string> parts = Words(text, withParts: true);
+        parts.ExceptWith(Words(text));
+        if (parts.Count == 0)
+        {
+            return context;
+        }
+
+        parts.UnionWith(context);
+        return parts;
+    }
+
     // The subject of a sentence that states what something is or does: "RagKit is ...", "The SunBox stores ...".
     private static string? Subject(string sentence)
     {
+        // "RagKit: ids 1000-1999" is a labelled table row, not a sentence about RagKit: a label ends with a colon.
         string[] tokens = sentence.Split(' ', 4);
         int i = tokens.Length > 0 && tokens[0] is "The" or "A" or "An" ? 1 : 0;
-        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
+        return i + 1 < tokens.Length && tokens[i].Length > 0 && char.IsLetter(tokens[i][0]) && !tokens[i].EndsWith(':') && tokens[i + 1].Length > 0 && char.IsLower(tokens[i + 1][0])
             ? tokens[i].TrimEnd(',', ':', ';')
             : null;
     }
 
-    // A name in the question (a capitalised word after the first) that no source mentions: the sources are about something else.
+    // A name in the question that no source mentions: the sources are about something else. A name is a word with a
+    // capital after the question's first word ("FreeBSD", "Zigbee"), a word with a capital inside it ("iPhone"), or a
+    // number or version ("4.0"). Names are compared by their letters and digits ("Wi-Fi" is mentioned by "wifi_band");
+    // a bare number must appear as a word of its own.
     private static bool NamesSomethingUnmentioned(string question, IReadOnlyList<ChunkMatch> sources)
     {
         string[] tokens = question.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        for (int t = 1; t < tokens.Length; t++)
+        string? letters = null;
+        HashSet<string>? words = null;
+        for (int t = 0; t < tokens.Length; t++)
         {
             string name = tokens[t].Trim('?', '.', ',', '!', ':', ';', '"', '\'', '(', ')');
-            if (name.Length < 2 || !char.IsUpper(name[0]) || name == "I" || StopWords.Contains(name))
+            if (name.EndsWith("'s", StringComparison.Ordinal))
+            {
+                name = name[..^2];
+            }
+
+            bool capitalInside = name.Skip(1).Any(char.IsUpper);
+            bool number = name.Any(char.IsDigit);
+            bool capitalised = t > 0 && name.Length > 0 && char.IsUpper(name[0]);
+            if (name.Length < 2 || !(capitalInside || number || capitalised) || StopWords.Contains(name))
             {
                 continue;
             }
 
-            bool mentioned = false;
-            foreach (ChunkMatch source in sources)
-            {
-                mentioned |= source.Text.Contains(name, StringComparison.OrdinalIgnoreCase) || (source.Title?.Contains(name, StringComparison.OrdinalIgnoreCase) ?? false);
-            }
-
+            letters ??= LettersAndDigits(string.Join(' ', sources.Select(s => s.Text + " " + s.Title)));
+            bool mentioned = name.Any(char.IsLetter)
+                ? letters.Contains(LettersAndDigits(name), StringComparison.Ordinal)
+                : Words(name).IsSubsetOf(words ??= Words(string.Join(' ', sources.Select(s => s.Text + " " + s.Title))));
             if (!mentioned)
             {
                 return true;
@@ -345,8 +428,47 @@ internal static class ExtractiveAnswerer
         return false;
     }
 
+    // The question without the words of a set: "How much does the Premium plan cost?" without "cost".
+    private static string WithoutWords(string question, HashSet<string> words) =>
+        string.Join(' ', question.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(t => !Words(t).Overlaps(words)));
+
+    private static string LettersAndDigits(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                sb.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    // The words a question asks about. "How long", "how often" and "at most" ask for a quantity: the answer says
+    // "3 hours" or "weekly", not "long" or "often", so those words are not looked for.
+    private static HashSet<string> QuestionWords(string question)
+    {
+        HashSet<string> words = Words(question);
+        string[] tokens = question.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i + 1 < tokens.Length; i++)
+        {
+            string next = tokens[i + 1].TrimEnd('?', ',', '.', '!');
+            if ((tokens[i] == "how" && QuantityWords.Contains(next)) || (tokens[i] == "at" && next is "most" or "least"))
+            {
+                words.Remove(Stem(next));
+            }
+        }
+
+        return words;
+    }
+
     /// <summary>Content words of a text, lower-cased and lightly stemmed so "tables" meets "table".</summary>
-    internal static HashSet<string> Words(string text)
+    /// <param name="text">The text.</param>
+    /// <param name="withParts">Also the words of a dotted or underscored name ("net.mqtt_port" gives "net", "mqtt" and
+    /// "port" too), so that a question in plain words finds a setting or parameter by its name.</param>
+    internal static HashSet<string> Words(string text, bool withParts = false)
     {
         var words = new HashSet<string>(StringComparer.Ordinal);
         int start = -1;
@@ -362,9 +484,20 @@ internal static class ExtractiveAnswerer
             else if (!letter && start >= 0)
             {
                 string w = text[start..i];
-                if (!StopWords.Contains(w))
+                if (!StopWords.Contains(w) && !IsOneLetterRepeated(w))
                 {
                     words.Add(Stem(w.ToLowerInvariant()));
+                }
+
+                if (withParts && w.AsSpan().IndexOfAny('.', '_') > 0)
+                {
+                    foreach (string part in w.Split('.', '_'))
+                    {
+                        if (part.Length > 1 && part.Any(char.IsLetter) && !StopWords.Contains(part))
+                        {
+                            words.Add(Stem(part.ToLowerInvariant()));
+                        }
+                    }
                 }
 
                 start = -1;
@@ -374,9 +507,17 @@ internal static class ExtractiveAnswerer
         return words;
     }
 
+    // "ﷺﷺﷺ" or "aaaa" is noise, not a word a source could contain (numbers such as "111" are words).
+    private static bool IsOneLetterRepeated(string w) => w.Length >= 3 && !char.IsDigit(w[0]) && w.AsSpan().IndexOfAnyExcept(w[0]) < 0;
+
     // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
     private static string Stem(string w)
     {
+        if (IrregularForms.TryGetValue(w, out string? baseForm))
+        {
+            w = baseForm;
+        }
+
         if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
         {
             w = w[..^3];
@@ -414,6 +555,9 @@ internal static class ExtractiveAnswerer
 
         public string? Lead { get; } = lead;
 
+        /// <summary>The nearest section heading, without markup; null under an FAQ question or none.</summary>
+        public string? Heading { get; init; }
+
         /// <summary>Leftovers of flattened tables or markup (chunks stored by older versions) are never quoted; a command may hold a pipe.</summary>
         public bool LooksLikeMarkup { get; } = kind != BlockKind.Code && (text.Contains('|', StringComparison.Ordinal) || text.Contains("```", StringComparison.Ordinal));
 
@@ -423,6 +567,8 @@ internal static class ExtractiveAnswerer
         public double Coverage { get; set; }
 
         public double Similarity { get; set; }
+
+        public ReadOnlyMemory<float> Vector { get; set; }
 
         public bool NamesSubject { get; set; }
 

@@ -11,7 +11,11 @@ namespace RagKit.Generation;
 /// <param name="ContextWeight">How much a question word counts when it is only in a block's breadcrumb, lead-in or title.</param>
 /// <param name="SecondBlockShare">A second block is quoted only when it scores at least this share of the best one.</param>
 /// <param name="SubjectBonus">Added for a sentence whose first word the question names ("RagKit is ..." for "What is RagKit?").</param>
-internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus)
+/// <param name="MaxGap">Above this, the answer is "I don't know" (with embeddings): how much closer the question without
+/// the words no source contains sits to the best block than the whole question does. The block then answers the rest
+/// of the question, not what those words ask ("How much does the Premium plan cost?" against "The Premium plan removes
+/// the limit.").</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.36, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.35, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.04);
 }

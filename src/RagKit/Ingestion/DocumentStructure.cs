@@ -18,6 +18,9 @@ internal static class DocumentStructure
     /// <summary>Longest line that still counts as an FAQ question.</summary>
     private const int MaxQuestionLength = 200;
 
+    /// <summary>Longest line of plain text that still counts as a heading.</summary>
+    private const int MaxTitleLength = 80;
+
     /// <summary>Reads a document into blocks.</summary>
     /// <param name="text">Markdown or plain text.</param>
     /// <param name="keepInlineCode">Keep backticks around inline code (for chunk text that is read again); false gives plain prose.</param>
@@ -27,8 +30,32 @@ internal static class DocumentStructure
         var reader = new Reader(keepInlineCode);
         reader.Walk(document);
         MarkQuestionParagraphs(reader.Blocks);
+        MarkPlainTextHeadings(reader.Blocks, reader.TitleLines);
         return reader.Blocks;
     }
+
+    // Plain text has no heading marks, but a short line on its own ("Version 5.2.0 - 14 April 2026", "Account FAQ")
+    // before a paragraph or a list is one: the first titles the document, the others are its sections.
+    private static void MarkPlainTextHeadings(List<StructuredBlock> blocks, HashSet<int> titleLines)
+    {
+        if (titleLines.Count == 0 || blocks.Exists(b => b.Kind == BlockKind.Heading))
+        {
+            return;
+        }
+
+        for (int i = 0; i + 1 < blocks.Count; i++)
+        {
+            if (titleLines.Contains(i) && blocks[i].Kind == BlockKind.Prose && (i == 0 || !titleLines.Contains(i + 1)))
+            {
+                blocks[i] = blocks[i] with { Kind = BlockKind.Heading, Level = i == 0 ? 1 : 2 };
+            }
+        }
+    }
+
+    // A line with no sentence end, short enough to be a title.
+    private static bool IsTitleLine(string line) =>
+        line.Length is > 1 and <= MaxTitleLength && char.IsLetterOrDigit(line[0]) && line[^1] is not ('.' or '!' or '?' or ':' or ';' or ',')
+        && !ContainsSentenceEnd(line);
 
     // A paragraph that is one short question and is followed by its answer starts an FAQ entry.
     private static void MarkQuestionParagraphs(List<StructuredBlock> blocks)
@@ -43,20 +70,24 @@ internal static class DocumentStructure
         }
     }
 
+    // "How do I reset it?", also after a sentence that sets it up ("I deleted a note by mistake. Can I get it back?").
     private static bool IsQuestionLine(string line) =>
-        line.Length is > 3 and <= MaxQuestionLength && line[^1] == '?' && char.IsUpper(line[0]) && !ContainsSentenceEnd(line);
+        line.Length is > 3 and <= MaxQuestionLength && line[^1] == '?' && char.IsUpper(line[0]) && SentenceEnds(line) <= 1;
 
-    private static bool ContainsSentenceEnd(string line)
+    private static bool ContainsSentenceEnd(string line) => SentenceEnds(line) > 0;
+
+    private static int SentenceEnds(string line)
     {
+        int ends = 0;
         for (int i = 0; i < line.Length - 1; i++)
         {
             if (line[i] is '.' or '!' or '?' && line[i + 1] == ' ')
             {
-                return true;
+                ends++;
             }
         }
 
-        return false;
+        return ends;
     }
 
     private sealed class Reader(bool keepInlineCode)
@@ -64,6 +95,9 @@ internal static class DocumentStructure
         private int _lists;
 
         public List<StructuredBlock> Blocks { get; } = [];
+
+        /// <summary>Indexes of the blocks that were a paragraph of one short line without a sentence end.</summary>
+        public HashSet<int> TitleLines { get; } = [];
 
         public void Walk(ContainerBlock container, int listId = 0)
         {
@@ -237,6 +271,11 @@ internal static class DocumentStructure
         private void AddParagraph(string text, int listId)
         {
             string[] lines = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (lines.Length == 1 && listId == 0 && IsTitleLine(lines[0]) && StripPrefix(lines[0], "A", "Answer") is null)
+            {
+                TitleLines.Add(Blocks.Count);
+            }
+
             var prose = new StringBuilder();
             for (int i = 0; i < lines.Length; i++)
             {

@@ -129,4 +129,125 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("You can change an Advance ticket up to 6pm the day before travel for a fee of 10 pounds. [1] Anytime tickets can be changed for free. [1]", answer.Text);
     }
+
+    [Fact]
+    public void A_question_in_plain_words_finds_a_setting_by_the_parts_of_its_dotted_name()
+    {
+        var sources = new[]
+        {
+            Chunk("general", "§ Settings › General\nThe default name of the hub is Hearth Hub.", 0.6f),
+            Chunk("network", "§ Settings › Network\nnet.mqtt_port: default 1883; notes Use 8883 for TLS.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is the default MQTT port?", sources);
+
+        Assert.Equal("net.mqtt_port: default 1883; notes Use 8883 for TLS. [1]", answer.Text);
+        Assert.Equal("network", answer.Citations.Single().DocumentId);
+    }
+
+    [Fact]
+    public void A_name_in_the_question_is_mentioned_when_its_letters_and_digits_are()
+    {
+        var sources = new[] { Chunk("network", "§ Settings › Network\nnet.wifi_band: default auto; notes the hub cannot join 6 GHz networks.", 0.6f) };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Can the hub join a 6 GHz Wi-Fi network?", sources);
+
+        Assert.False(answer.Refused); // "Wi-Fi" is the "wifi" of net.wifi_band
+        Assert.Contains("cannot join 6 GHz networks", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("How do I print from an iPhone?")] // a capital inside a word
+    [InlineData("How do I print labels on an iPhone?")]
+    [InlineData("Can I print labels with version 4.0?")] // a version no source has
+    public void A_name_or_version_no_source_mentions_gets_I_dont_know(string question)
+    {
+        var sources = new[]
+        {
+            Chunk("print", "§ Printing › Version 5.2\nTo print labels, open the label and choose Print from the File menu.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer(question, sources);
+
+        Assert.True(answer.Refused, answer.Text);
+    }
+
+    [Fact]
+    public void A_list_item_is_quoted_with_its_heading_when_the_heading_holds_what_is_asked()
+    {
+        var sources = new[]
+        {
+            Chunk("notes", "§ Release notes › Version 5.2.0 - 14 April 2026\n- Added encryption for shared notebooks.\n- Notes can now be exported to PDF from the share menu.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("In which version was PDF export added?", sources);
+
+        Assert.Equal("Version 5.2.0 - 14 April 2026: Notes can now be exported to PDF from the share menu. [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_list_item_the_question_fully_names_is_quoted_without_its_heading()
+    {
+        var sources = new[] { Chunk("notes", "§ Release notes › Version 5.2.0\n- PDF export was added in this version.", 0.6f) };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("In which version was PDF export added?", sources);
+
+        Assert.Equal("PDF export was added in this version. [1]", answer.Text);
+    }
+
+    [Fact]
+    public void How_long_asks_for_a_duration_and_the_word_long_is_not_looked_for()
+    {
+        var sources = new[]
+        {
+            Chunk("graphs", "Sensor history graphs can get long.", 0.6f),
+            Chunk("privacy", "Sensor history is kept on the hub for 90 days.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How long is sensor history kept?", sources);
+
+        Assert.Equal("Sensor history is kept on the hub for 90 days. [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_labelled_table_row_is_not_a_sentence_about_its_label()
+    {
+        var sources = new[]
+        {
+            Chunk("telemetry", "RagKit: ids 1000-1999 for its log events.", 0.6f),
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.StartsWith("RagKit is a library that answers questions from documents. [1]", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dotted_name_is_weaker_evidence_than_the_word_itself()
+    {
+        var sources = new[]
+        {
+            Chunk("telemetry", "ragkit.ask.duration: type histogram; unit ms.", 0.6f),
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_definition_is_not_followed_by_a_block_that_merely_mentions_its_subject()
+    {
+        var sources = new[]
+        {
+            Chunk("intro", "RagKit is a library that answers questions from documents.", 0.6f),
+            Chunk("telemetry", "Event ids 1000-1999 belong to RagKit.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("What is RagKit?", sources);
+
+        Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
+    }
 }

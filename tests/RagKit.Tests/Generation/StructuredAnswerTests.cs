@@ -116,4 +116,24 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
 
         Assert.Equal("Hold the reset button on the back of the router for ten seconds. [1]", answer.Text);
     }
+
+    [Fact]
+    public async Task A_block_that_answers_the_rest_of_the_question_but_not_its_unfound_words_gets_I_dont_know()
+    {
+        const string question = "How do I rotate my API key?";
+        var sources = new[]
+        {
+            new ChunkMatch(new DocumentKey("t", "c", "sdk"), "sdk#0",
+                "§ Pulse SDK reference › Client\nCreates a client. Every request made through the client is signed with the API key.\n\n"
+                + "AuthenticationError: when The API key is missing or revoked.", 0.6f, 1),
+        };
+        ReadOnlyMemory<float> vector = (await model.Embedder.GenerateAsync([question]))[0].Vector;
+
+        ExtractiveAnswer answer = await ExtractiveAnswerer.AnswerAsync(question, vector, sources, model.Embedder, default);
+
+        // "rotate" is in no source; without it the question sits closer to the best block, which is about API keys, not rotating them.
+        Assert.True(answer.Refused, answer.Text);
+        Assert.True(answer.Gap > ExtractiveAnswerer.Calibration.MaxGap, $"gap {answer.Gap}");
+        Assert.True(answer.Score >= ExtractiveAnswerer.Calibration.MinScore, $"score {answer.Score}"); // the gap refused it, not the score
+    }
 }

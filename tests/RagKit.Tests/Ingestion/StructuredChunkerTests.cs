@@ -112,4 +112,32 @@ public sealed class StructuredChunkerTests
         Assert.Equal(["Release notes › Version 4.2"], StructuredChunker.Chunk("# Release notes\n\n## Version 4.2\n", 800, 120));
         Assert.Empty(StructuredChunker.Chunk("  \n\n ", 800, 120));
     }
+
+    [Fact]
+    public void Short_lines_of_plain_text_become_its_headings()
+    {
+        const string notes = "Nimbus release notes\n\nVersion 5.2.0 - 14 April 2026\n* Notes can be exported to PDF.\n\nVersion 5.1.0\n* Reminders can repeat weekly.\n";
+
+        List<string> chunks = StructuredChunker.Chunk(notes, 800, 120);
+
+        Assert.Equal(
+            ["§ Nimbus release notes › Version 5.2.0 - 14 April 2026\n- Notes can be exported to PDF.", "§ Nimbus release notes › Version 5.1.0\n- Reminders can repeat weekly."],
+            chunks);
+    }
+
+    [Fact]
+    public void Short_lines_are_not_headings_in_a_document_with_markdown_headings()
+    {
+        List<string> chunks = StructuredChunker.Chunk("# Setup\n\nBefore you start\n\nInstall the tool first.\n", 800, 120);
+
+        Assert.Equal(["§ Setup\nBefore you start\n\nInstall the tool first."], chunks);
+    }
+
+    [Fact]
+    public void An_FAQ_question_after_a_sentence_that_sets_it_up_is_still_the_question()
+    {
+        List<string> chunks = StructuredChunker.Chunk("I deleted a note by mistake. Can I get it back?\nDeleted notes stay in the Trash for 60 days.", 800, 120);
+
+        Assert.Equal(["§ I deleted a note by mistake. Can I get it back?\nDeleted notes stay in the Trash for 60 days."], chunks);
+    }
 }
