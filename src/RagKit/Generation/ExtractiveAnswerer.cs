@@ -65,7 +65,7 @@ internal static class ExtractiveAnswerer
     /// <summary>Answers from the words of the question alone (no embeddings).</summary>
     public static ExtractiveAnswer Answer(string question, IReadOnlyList<ChunkMatch> sources)
     {
-        List<Candidate> candidates = Candidates(sources);
+        List<Candidate> candidates = Candidates(sources, question);
         (double total, double absent, _) = ScoreWords(question, candidates);
         return Decide(question, sources, candidates, total, absent, semantic: false, reducedVector: default);
     }
@@ -81,7 +81,7 @@ internal static class ExtractiveAnswerer
         IEmbeddingGenerator<string, Embedding<float>> embedder,
         CancellationToken cancellationToken)
     {
-        List<Candidate> candidates = Candidates(sources);
+        List<Candidate> candidates = Candidates(sources, question);
         (double total, double absent, HashSet<string> absentWords) = ScoreWords(question, candidates);
         bool semantic = false;
         ReadOnlyMemory<float> reducedVector = default;
@@ -311,8 +311,9 @@ internal static class ExtractiveAnswerer
         return weights;
     }
 
-    private static List<Candidate> Candidates(IReadOnlyList<ChunkMatch> sources)
+    private static List<Candidate> Candidates(IReadOnlyList<ChunkMatch> sources, string question)
     {
+        string echo = LettersAndDigitsSpaced(question);
         var candidates = new List<Candidate>();
         for (int s = 0; s < sources.Count; s++)
         {
@@ -347,6 +348,11 @@ internal static class ExtractiveAnswerer
                         }
 
                         lead = b.Text.EndsWith(':') ? b.Text : null;
+                        break;
+                    case BlockKind.Code when echo.Split(' ').Length >= 3 && LettersAndDigitsSpaced(b.Text).Contains(echo, StringComparison.Ordinal):
+                        // Code that quotes the question word for word is a transcript or an example of asking it
+                        // (a page showing earlier output), never its answer.
+                        lead = null;
                         break;
                     default:
                         var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead, withParts: true)), StringComparer.Ordinal);
@@ -431,6 +437,25 @@ internal static class ExtractiveAnswerer
     // The question without the words of a set: "How much does the Premium plan cost?" without "cost".
     private static string WithoutWords(string question, HashSet<string> words) =>
         string.Join(' ', question.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(t => !Words(t).Overlaps(words)));
+
+    // Lower-case letters and digits, every other run of characters one space: "Q: How do I X?" → "q how do i x".
+    private static string LettersAndDigitsSpaced(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else if (builder.Length > 0 && builder[^1] != ' ')
+            {
+                builder.Append(' ');
+            }
+        }
+
+        return builder.ToString().TrimEnd();
+    }
 
     private static string LettersAndDigits(string text)
     {

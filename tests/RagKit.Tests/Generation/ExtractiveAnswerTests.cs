@@ -27,6 +27,24 @@ public sealed class ExtractiveAnswerTests
     }
 
     [Fact]
+    public void A_code_block_that_quotes_the_question_is_an_example_not_the_answer()
+    {
+        // A page that shows a transcript of earlier asks (docs/extractive.md shows the quickstart's output): the
+        // transcript contains the question word for word, so it matches every word, but it only echoes the question.
+        var sources = new[]
+        {
+            Chunk("transcript", "The quickstart prints, after:\n\n```\nQ: How are cached answers invalidated when a document changes?\nA: Ingesting a document again with new text invalidates them.\n```", 0.80f),
+            Chunk("scopes", "When a document changes, every cached answer that cites it is invalidated in every tier.", 0.70f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How are cached answers invalidated when a document changes?", sources);
+
+        Assert.StartsWith("When a document changes, every cached answer", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Q:", answer.Text, StringComparison.Ordinal);
+        Assert.Equal("scopes", answer.Citations[0].DocumentId);
+    }
+
+    [Fact]
     public void Citations_are_numbered_one_to_n_in_the_order_they_appear_and_name_the_quoted_source()
     {
         var sources = new[]
