@@ -47,7 +47,16 @@ public sealed partial class PackagingTests
 
             string consumers = Path.Combine(work, "consumers");
             WriteConsumers(root, consumers, feed, version);
+            // Every consumer is also compiled for .NET 8 (the LTS) from the same packages; it runs on .NET 10 below, as no
+            // .NET 8 runtime is installed on these machines.
             Run("dotnet", "build consumers.slnx -c Release --nologo -v q", consumers);
+            foreach (string id in PackageIds)
+            {
+                foreach (string framework in TargetFrameworks)
+                {
+                    Assert.True(File.Exists(Path.Combine(consumers, id, "bin", "Release", framework, "consumer.dll")), $"the {id} consumer did not build for {framework}");
+                }
+            }
 
             string model = TinyGgufWriter.Write(Path.Combine(work, "tiny.gguf"), new TinyGgufSpec { ContextLength = 2048 });
             int redisPort = FreePort();
@@ -198,7 +207,7 @@ public sealed partial class PackagingTests
             string shared = id == "RagKit.Onnx" ? "" : """<Compile Include="../HashEmbedder.cs" />""";
             File.WriteAllText(Path.Combine(app, id + ".Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings><AssemblyName>consumer</AssemblyName></PropertyGroup>
+                  <PropertyGroup><OutputType>Exe</OutputType><TargetFrameworks>net10.0;net8.0</TargetFrameworks><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings><AssemblyName>consumer</AssemblyName></PropertyGroup>
                   <ItemGroup><PackageReference Include="{id}" Version="{version}" />{appReferences[id]}{shared}</ItemGroup>
                 </Project>
                 """);
