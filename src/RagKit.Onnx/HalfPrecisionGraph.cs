@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using static RagKit.Onnx.OnnxNodes;
 
 namespace RagKit.Onnx;
 
@@ -17,10 +18,6 @@ namespace RagKit.Onnx;
 /// </remarks>
 internal static class HalfPrecisionGraph
 {
-    // TensorProto.DataType values.
-    private const int FloatType = 1;
-    private const int Float16Type = 10;
-
     private const float HalfMax = 65504f;
 
     /// <summary>Returns the model with every float tensor and float type rewritten to float16.</summary>

@@ -161,3 +161,103 @@ internal sealed class ProtoWriter
         _buffer.WriteByte((byte)value);
     }
 }
+
+/// <summary>The ONNX messages the graph rewrites write: nodes, attributes, value types and opset imports.</summary>
+internal static class OnnxNodes
+{
+    // ONNX enum values: TensorProto.DataType and AttributeProto.AttributeType.
+    public const int FloatType = 1;
+    public const int Int32Type = 6;
+    public const int Int64Type = 7;
+    public const int Float16Type = 10;
+    private const int FloatAttribute = 1;
+    private const int IntAttribute = 2;
+    private const int IntsAttribute = 7;
+
+    public static ProtoWriter Node(string opType, string[] inputs, string[] outputs, string? domain = null, ProtoWriter[]? attributes = null)
+    {
+        var node = new ProtoWriter();
+        foreach (string input in inputs)
+        {
+            node.String(1, input);
+        }
+
+        foreach (string output in outputs)
+        {
+            node.String(2, output);
+        }
+
+        node.String(3, outputs[0] + "_node");
+        node.String(4, opType);
+        foreach (ProtoWriter attribute in attributes ?? [])
+        {
+            node.Message(5, attribute);
+        }
+
+        if (domain is not null)
+        {
+            node.String(7, domain);
+        }
+
+        return node;
+    }
+
+    public static ProtoWriter IntAttr(string name, long value)
+    {
+        var attribute = new ProtoWriter();
+        attribute.String(1, name);
+        attribute.Varint(3, value);
+        attribute.Varint(20, IntAttribute);
+        return attribute;
+    }
+
+    public static ProtoWriter FloatAttr(string name, float value)
+    {
+        var attribute = new ProtoWriter();
+        attribute.String(1, name);
+        attribute.Fixed32(2, value);
+        attribute.Varint(20, FloatAttribute);
+        return attribute;
+    }
+
+    public static ProtoWriter Opset(string domain, long version)
+    {
+        var opset = new ProtoWriter();
+        opset.String(1, domain);
+        opset.Varint(2, version);
+        return opset;
+    }
+
+    public static ProtoWriter FloatValueInfo(string name, string[] symbolicDims, int last)
+    {
+        var shape = new ProtoWriter();
+        foreach (string symbol in symbolicDims)
+        {
+            var dim = new ProtoWriter();
+            dim.String(2, symbol);
+            shape.Message(1, dim);
+        }
+
+        var lastDim = new ProtoWriter();
+        lastDim.Varint(1, last);
+        shape.Message(1, lastDim);
+        var tensorType = new ProtoWriter();
+        tensorType.Varint(1, FloatType);
+        tensorType.Message(2, shape);
+        var type = new ProtoWriter();
+        type.Message(1, tensorType);
+        var valueInfo = new ProtoWriter();
+        valueInfo.String(1, name);
+        valueInfo.Message(2, type);
+        return valueInfo;
+    }
+
+    public static ProtoWriter IntsAttr(string name, long value)
+    {
+        var attribute = new ProtoWriter();
+        attribute.String(1, name);
+        attribute.Varint(8, value);
+        attribute.Varint(20, IntsAttribute);
+        return attribute;
+    }
+}

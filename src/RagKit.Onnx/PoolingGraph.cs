@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
+using static RagKit.Onnx.OnnxNodes;
 
 namespace RagKit.Onnx;
 
@@ -22,11 +22,6 @@ internal static class PoolingGraph
 
     private const string Prefix = "ragkit_pool_";
 
-    // ONNX enum values: TensorProto.DataType and AttributeProto.AttributeType.
-    private const int FloatType = 1;
-    private const int Int64Type = 7;
-    private const int IntAttribute = 2;
-    private const int IntsAttribute = 7;
 
     /// <summary>Returns the model with the pooling nodes and <see cref="OutputName"/> appended.</summary>
     /// <param name="model">The serialized ONNX ModelProto.</param>
@@ -41,7 +36,7 @@ internal static class PoolingGraph
         if (hiddenIsHalf)
         {
             string hiddenFloat = Prefix + "hidden_float";
-            graph.Message(1, Node("Cast", [hiddenOutput], hiddenFloat, w => w.Message(5, IntAttr("to", FloatType))));
+            graph.Message(1, Node("Cast", [hiddenOutput], [hiddenFloat], attributes: [IntAttr("to", FloatType)]));
             hiddenOutput = hiddenFloat;
         }
 
@@ -49,25 +44,21 @@ internal static class PoolingGraph
         string summed = Prefix + "sum", norm = Prefix + "norm", safeNorm = Prefix + "norm_safe";
         string lastAxis = Prefix + "axis_last", sequenceAxis = Prefix + "axis_sequence", epsilon = Prefix + "epsilon";
 
-        graph.Message(1, Node("Cast", [maskInput], maskFloat, w => w.Message(5, IntAttr("to", FloatType))));
-        graph.Message(1, Node("Unsqueeze", [maskFloat, lastAxis], mask3d));
-        graph.Message(1, Node("Mul", [hiddenOutput, mask3d], masked));
-        graph.Message(1, Node("ReduceSum", [masked, sequenceAxis], summed, w => w.Message(5, IntAttr("keepdims", 0))));
+        graph.Message(1, Node("Cast", [maskInput], [maskFloat], attributes: [IntAttr("to", FloatType)]));
+        graph.Message(1, Node("Unsqueeze", [maskFloat, lastAxis], [mask3d]));
+        graph.Message(1, Node("Mul", [hiddenOutput, mask3d], [masked]));
+        graph.Message(1, Node("ReduceSum", [masked, sequenceAxis], [summed], attributes: [IntAttr("keepdims", 0)]));
 
         // Dividing the sum by the token count does not change its direction, so normalizing the sum suffices. The
         // floor keeps an all-zero sum at zero (0 / epsilon) instead of NaN, as the host pooling does.
-        graph.Message(1, Node("ReduceL2", [summed], norm, w =>
-        {
-            w.Message(5, IntsAttr("axes", 1));
-            w.Message(5, IntAttr("keepdims", 1));
-        }));
-        graph.Message(1, Node("Max", [norm, epsilon], safeNorm));
-        graph.Message(1, Node("Div", [summed, safeNorm], OutputName));
+        graph.Message(1, Node("ReduceL2", [summed], [norm], attributes: [IntsAttr("axes", 1), IntAttr("keepdims", 1)]));
+        graph.Message(1, Node("Max", [norm, epsilon], [safeNorm]));
+        graph.Message(1, Node("Div", [summed, safeNorm], [OutputName]));
 
         graph.Message(5, Int64Scalar1D(lastAxis, -1));
         graph.Message(5, Int64Scalar1D(sequenceAxis, 1));
         graph.Message(5, FloatScalar(epsilon, 1e-12f));
-        graph.Message(12, FloatOutput(OutputName, hidden));
+        graph.Message(12, FloatValueInfo(OutputName, ["batch"], hidden));
 
         var appended = new ProtoWriter();
         appended.Message(7, graph);
@@ -77,39 +68,6 @@ internal static class PoolingGraph
         model.CopyTo(result, 0);
         tail.CopyTo(result, model.Length);
         return result;
-    }
-
-    private static ProtoWriter Node(string opType, string[] inputs, string output, Action<ProtoWriter>? attributes = null)
-    {
-        var node = new ProtoWriter();
-        foreach (string input in inputs)
-        {
-            node.String(1, input);
-        }
-
-        node.String(2, output);
-        node.String(3, output + "_node");
-        node.String(4, opType);
-        attributes?.Invoke(node);
-        return node;
-    }
-
-    private static ProtoWriter IntAttr(string name, long value)
-    {
-        var attribute = new ProtoWriter();
-        attribute.String(1, name);
-        attribute.Varint(3, value);
-        attribute.Varint(20, IntAttribute);
-        return attribute;
-    }
-
-    private static ProtoWriter IntsAttr(string name, long value)
-    {
-        var attribute = new ProtoWriter();
-        attribute.String(1, name);
-        attribute.Varint(8, value);
-        attribute.Varint(20, IntsAttribute);
-        return attribute;
     }
 
     private static ProtoWriter Int64Scalar1D(string name, long value)
@@ -135,23 +93,4 @@ internal static class PoolingGraph
         return tensor;
     }
 
-    private static ProtoWriter FloatOutput(string name, int hidden)
-    {
-        var batchDim = new ProtoWriter();
-        batchDim.String(2, "batch");
-        var hiddenDim = new ProtoWriter();
-        hiddenDim.Varint(1, hidden);
-        var shape = new ProtoWriter();
-        shape.Message(1, batchDim);
-        shape.Message(1, hiddenDim);
-        var tensorType = new ProtoWriter();
-        tensorType.Varint(1, FloatType);
-        tensorType.Message(2, shape);
-        var type = new ProtoWriter();
-        type.Message(1, tensorType);
-        var valueInfo = new ProtoWriter();
-        valueInfo.String(1, name);
-        valueInfo.Message(2, type);
-        return valueInfo;
-    }
 }
