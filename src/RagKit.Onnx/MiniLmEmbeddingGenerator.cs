@@ -53,6 +53,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private readonly OnnxEmbeddingOptions _options;
     private readonly ILogger _logger;
     private readonly BertTokenizer _tokenizer;
+    private readonly WordPieceEncoder _encoder;
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly InputKind[] _inputKinds;
@@ -84,6 +85,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         using (Stream vocab = OpenResource(resources, "vocab.txt"))
         {
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+        }
+
+        using (Stream vocab = OpenResource(resources, "vocab.txt"))
+        {
+            _encoder = new WordPieceEncoder(_tokenizer, vocab);
         }
 
         _sepId = _tokenizer.SeparatorTokenId;
@@ -434,8 +440,25 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private Tokenized Tokenize(string text)
     {
-        IReadOnlyList<int> ids = _tokenizer.EncodeToIds(text, addSpecialTokens: true);
         int max = _options.MaxTokens;
+        if (!_options.LeanTokenizer)
+        {
+            return TokenizeWithReference(text, max);
+        }
+
+        int[] ids = _encoder.Encode(text, max, out int tokenCount);
+        if (tokenCount > max)
+        {
+            Log.InputTruncated(_logger, tokenCount, max);
+        }
+
+        return new Tokenized(text, ids, tokenCount);
+    }
+
+    /// <summary>The <see cref="BertTokenizer"/> path that <see cref="WordPieceEncoder"/> replaces; kept for the A/B.</summary>
+    private Tokenized TokenizeWithReference(string text, int max)
+    {
+        IReadOnlyList<int> ids = _tokenizer.EncodeToIds(text, addSpecialTokens: true);
         if (ids.Count <= max)
         {
             return new Tokenized(text, [.. ids], ids.Count);
@@ -451,6 +474,17 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         kept[max - 1] = _sepId;
         Log.InputTruncated(_logger, ids.Count, max);
         return new Tokenized(text, kept, ids.Count);
+    }
+
+    /// <summary>The reference tokenizer's ids for <paramref name="text"/> (no truncation); for the equality tests.</summary>
+    internal IReadOnlyList<int> ReferenceIds(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: true);
+
+    /// <summary>The ids a request uses for <paramref name="text"/>, truncation included; for the equality tests.</summary>
+    internal int[] RequestIds(string text, out int tokenCount)
+    {
+        Tokenized t = Tokenize(text);
+        tokenCount = t.OriginalTokenCount;
+        return t.Ids;
     }
 
     private Tokenized[] TokenizeAll(string[] texts)

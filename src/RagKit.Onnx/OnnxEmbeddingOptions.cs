@@ -98,6 +98,13 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     internal bool HalfPrecisionOnCpu { get; set; }
 
+    /// <summary>
+    /// Whether texts are tokenized by <see cref="WordPieceEncoder"/> (the same ids as Microsoft.ML.Tokenizers'
+    /// <c>BertTokenizer</c>, without its per-text strings and lists) instead of <c>BertTokenizer</c> itself. On by
+    /// default; off gives the reference for the A/B in the GPU harness and the tokenizer benchmark.
+    /// </summary>
+    internal bool LeanTokenizer { get; set; } = true;
+
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
     internal void Validate()
