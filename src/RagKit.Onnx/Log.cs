@@ -16,4 +16,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3003, EventName = nameof(ModelLoaded), Level = LogLevel.Debug,
         Message = "Embedding model loaded: {ModelId}, execution provider {Provider}.")]
     public static partial void ModelLoaded(ILogger logger, string modelId, string provider);
+
+    [LoggerMessage(EventId = 3004, EventName = nameof(CudaGraphUnavailable), Level = LogLevel.Information,
+        Message = "Single texts run without a CUDA graph: {Reason}")]
+    public static partial void CudaGraphUnavailable(ILogger logger, string reason, Exception? exception);
 }

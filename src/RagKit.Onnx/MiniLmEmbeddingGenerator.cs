@@ -59,6 +59,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     private readonly InputKind[] _inputKinds;
     private readonly string[] _outputNames;
     private readonly EmbeddingCache? _cache;
+    private readonly CudaGraphSingleText? _graph;
+    private int _graphBusy;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly int _sepId;
     private readonly int _padId;
@@ -137,10 +139,16 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         UsesCuda = provider == "CUDA";
+        if (UsesCuda && options.CudaGraphForSingleTexts && options.PoolInGraph)
+        {
+            _graph = TryCreateGraph(model, options, logger);
+        }
+
         Log.ModelLoaded(_logger, ModelId, provider);
     }
 
-    private enum InputKind
+    /// <summary>The role of one of the model's inputs.</summary>
+    internal enum InputKind
     {
         InputIds,
         AttentionMask,
@@ -189,6 +197,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     /// <summary>Whether the session runs on the CUDA execution provider.</summary>
     internal bool UsesCuda { get; }
+
+    /// <summary>Whether single short texts replay a recorded CUDA graph (<see cref="CudaGraphSingleText"/>).</summary>
+    internal bool UsesCudaGraph => _graph is not null;
 
     /// <inheritdoc />
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
@@ -317,6 +328,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         _disposed = true;
+        _graph?.Dispose();
         _session.Dispose();
     }
 
@@ -354,7 +366,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _ => false,
     };
 
-    private static SessionOptions CreateSessionOptions(OnnxEmbeddingOptions options, ILogger logger, out string provider)
+    private static SessionOptions CreateSessionOptions(OnnxEmbeddingOptions options, ILogger logger, out string provider, bool cudaGraph = false)
     {
         SessionOptions sessionOptions;
         try
@@ -384,14 +396,24 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         {
             try
             {
-                if (options.CudaAttentionKernels is int kernels)
+                if (options.CudaAttentionKernels is not null || cudaGraph)
                 {
                     using var cudaOptions = new OrtCUDAProviderOptions();
-                    cudaOptions.UpdateOptions(new Dictionary<string, string>
+                    var settings = new Dictionary<string, string>
                     {
                         ["device_id"] = options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
-                        ["sdpa_kernel"] = kernels.ToString(CultureInfo.InvariantCulture),
-                    });
+                    };
+                    if (options.CudaAttentionKernels is int kernels)
+                    {
+                        settings["sdpa_kernel"] = kernels.ToString(CultureInfo.InvariantCulture);
+                    }
+
+                    if (cudaGraph)
+                    {
+                        settings["enable_cuda_graph"] = "1";
+                    }
+
+                    cudaOptions.UpdateOptions(settings);
                     sessionOptions.AppendExecutionProvider_CUDA(cudaOptions);
                 }
                 else
@@ -410,6 +432,59 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         return sessionOptions;
+    }
+
+    /// <summary>
+    /// Records the single-text CUDA graph and checks it before use: two different texts must come out as the regular
+    /// session embeds them (so the inputs really are refreshed on every replay). Any failure leaves single texts on the
+    /// regular session.
+    /// </summary>
+    private CudaGraphSingleText? TryCreateGraph(byte[] model, OnnxEmbeddingOptions options, ILogger logger)
+    {
+        if (!CudaRuntime.IsAvailable)
+        {
+            Log.CudaGraphUnavailable(logger, "the CUDA runtime library was not found.", null);
+            return null;
+        }
+
+        CudaGraphSingleText? graph = null;
+        try
+        {
+            using SessionOptions graphOptions = CreateSessionOptions(options, logger, out string provider, cudaGraph: true);
+            if (provider != "CUDA")
+            {
+                return null;
+            }
+
+            graph = new CudaGraphSingleText(model, graphOptions, [.. _inputNames.Zip(_inputKinds)], _outputNames[0], Dimensions, _padId, options.CudaDeviceId);
+            Tokenized first = Tokenize("How do I reset my password?");
+            Tokenized second = Tokenize("The weather in Paris is sunny today.");
+            for (int i = 0; i < 3; i++)
+            {
+                graph.Run(first.Ids);
+            }
+
+            float[] a = graph.Run(first.Ids), b = graph.Run(second.Ids);
+            CachedEmbedding[] reference = RunBatch([first, second], CancellationToken.None, useGraph: false);
+            float agreeA = TensorPrimitives.CosineSimilarity(a, reference[0].Vector);
+            float agreeB = TensorPrimitives.CosineSimilarity(b, reference[1].Vector);
+            if (agreeA < 0.999f || agreeB < 0.999f)
+            {
+                Log.CudaGraphUnavailable(logger, $"the replayed graph disagreed with the regular session (cosine {agreeA:F4}, {agreeB:F4}).", null);
+                graph.Dispose();
+                return null;
+            }
+
+            return graph;
+        }
+#pragma warning disable CA1031 // Any failure to record the graph means: run single texts on the regular session.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CudaGraphUnavailable(logger, "recording it failed.", ex);
+            graph?.Dispose();
+            return null;
+        }
     }
 
     private static InputKind ClassifyInput(string name) => name switch
@@ -674,9 +749,26 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
     }
 
-    private CachedEmbedding[] RunBatch(Tokenized[] batch, CancellationToken cancellationToken)
+    private CachedEmbedding[] RunBatch(Tokenized[] batch, CancellationToken cancellationToken, bool useGraph = true)
     {
         int n = batch.Length;
+        if (useGraph && n == 1 && _graph is not null && batch[0].Ids.Length <= CudaGraphSingleText.Tokens
+            && Interlocked.CompareExchange(ref _graphBusy, 1, 0) == 0)
+        {
+            try
+            {
+                float[] vector = _graph.Run(batch[0].Ids);
+                Interlocked.Increment(ref _inferenceCalls);
+                Interlocked.Increment(ref _textsInferred);
+                Interlocked.Add(ref _floatsCopiedOut, Dimensions);
+                return [new CachedEmbedding(vector, batch[0].OriginalTokenCount, batch[0].Ids.Length < batch[0].OriginalTokenCount)];
+            }
+            finally
+            {
+                Volatile.Write(ref _graphBusy, 0);
+            }
+        }
+
         int seq = 0;
         foreach (Tokenized t in batch)
         {

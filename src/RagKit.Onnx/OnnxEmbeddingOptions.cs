@@ -105,6 +105,14 @@ public sealed class OnnxEmbeddingOptions
     /// </summary>
     internal bool LeanTokenizer { get; set; } = true;
 
+    /// <summary>
+    /// On CUDA, whether a single text of up to 64 tokens replays a recorded CUDA graph (<see cref="CudaGraphSingleText"/>)
+    /// instead of launching the model's kernels one by one. The graph is checked against the regular session when it
+    /// is recorded and left unused if it disagrees or cannot be recorded. Off by default until measured; the GPU
+    /// harness compares both.
+    /// </summary>
+    internal bool CudaGraphForSingleTexts { get; set; }
+
     /// <summary>Throws if any setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
     internal void Validate()
