@@ -98,6 +98,7 @@ public sealed class BehaviourTests
             new OnnxEmbeddingOptions { UseCuda = true, CudaDeviceId = 0, CacheCapacity = 0 }, logger);
 
         Assert.False(generator.UsesCuda);
+        Assert.False(generator.UsesCudaGraph); // recorded only on CUDA; the fallback runs every text on the CPU session
         for (int i = 0; i < 3; i++)
         {
             Embedding<float> viaFallback = await generator.EmbedOneAsync("How do I reset my password?");

@@ -84,6 +84,35 @@ double Throughput(MiniLmEmbeddingGenerator g, List<string> texts, int count, int
     return (times[singles / 2], times[(int)(singles * 0.99)]);
 }
 
+// The CUDA graph under concurrent single calls (threads of a server): every result against a regular batch.
+if (args.Contains("--graph-threads"))
+{
+    using MiniLmEmbeddingGenerator withGraph = Make(true, 32, true, half: true, graph: true);
+    using MiniLmEmbeddingGenerator plain = Make(true, 256, true, half: true);
+    Console.WriteLine($"CUDA graph for single texts: {(withGraph.UsesCudaGraph ? "recorded and checked" : "not used")}");
+    List<string> sample = questions.Take(2000).ToList();
+    GeneratedEmbeddings<Embedding<float>> reference = plain.GenerateAsync(sample).GetAwaiter().GetResult();
+    using MiniLmEmbeddingGenerator noGraph = Make(true, 32, true, half: true);
+    foreach ((string name, MiniLmEmbeddingGenerator g, int threads) in new[] { 1, 4, 16 }.SelectMany(t => new[] { ("no graph", noGraph, t), ("graph", withGraph, t) }))
+    {
+        var cosines = new double[sample.Count];
+        var times = new double[sample.Count];
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, sample.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            var one = Stopwatch.StartNew();
+            ReadOnlyMemory<float> v = g.GenerateAsync([sample[i]]).GetAwaiter().GetResult()[0].Vector;
+            times[i] = one.Elapsed.TotalMilliseconds;
+            cosines[i] = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(v.Span, reference[i].Vector.Span);
+        });
+        double wall = sw.Elapsed.TotalSeconds;
+        Array.Sort(times);
+        Console.WriteLine($"{name}, {threads} threads: {sample.Count} single calls in {wall:F2} s = {sample.Count / wall:N0}/s, p50 {times[times.Length / 2]:F3} ms, p99 {times[(int)(times.Length * 0.99)]:F3} ms, min cosine {cosines.Min():F6}");
+    }
+
+    return 0;
+}
+
 // Where the time goes, part 0: how far plain CPU work scales over this host's cores (a spin loop, no allocation).
 {
     static double Spin(int threads)
