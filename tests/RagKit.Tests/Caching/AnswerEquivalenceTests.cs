@@ -122,14 +122,15 @@ public sealed class AnswerEquivalenceTests
     {
         // Answer vectors: A and B (cosine 0.30, different answers); the third answer is at 0.82 / 0.80 to them, which is
         // above the answer similarity for both: without a margin it joins A's cluster and supports a1; with the answer
-        // margin it is a different answer, 0.04 below a1, which refuses a1.
+        // margin (the default, also through a decorator) it is a different answer, 0.04 below a1, which refuses a1.
         float[] a = Unit(20, 1f, 21, 0f);
         float[] b = Unit(20, 0.30f, 21, MathF.Sqrt(1 - 0.09f));
         float[] between = Unit(20, 1.05f + 0.30f, 21, MathF.Sqrt(1 - 0.09f));
-        foreach ((float answerMargin, bool served) in new[] { (0f, true), (0.03f, false) })
+        var withoutMargin = new NeighbourhoodMatchRule(0.82f, 0.10f, 1, guards: false, answerSimilarity: 0.60f) { AnswerMargin = 0 };
+        var withMargin = new NeighbourhoodMatchRule(0.82f, 0.10f, 1, guards: false, answerSimilarity: 0.60f);
+        foreach ((ISemanticMatchRule rule, bool served) in new (ISemanticMatchRule, bool)[] { (withoutMargin, true), (withMargin, false), (new Forwarding(withMargin), false) })
         {
-            using var cache = new InProcessSemanticCache(1000, EvictionPolicyFactory.Lru, TimeProvider.System,
-                new NeighbourhoodMatchRule(0.82f, 0.10f, 1, guards: false, answerSimilarity: 0.60f) { AnswerMargin = answerMargin });
+            using var cache = new InProcessSemanticCache(1000, EvictionPolicyFactory.Lru, TimeProvider.System, rule);
             await StoreAsync(cache, "a1", 0.84f, 2, "To cancel, open your orders and press Cancel.", a);
             await StoreAsync(cache, "a2", 0.60f, 4, "Refunds reach your card within a week.", b);
             await StoreAsync(cache, "a3", 0.80f, 3, "Open your orders; cancelling refunds the card.", between);
@@ -144,6 +145,18 @@ public sealed class AnswerEquivalenceTests
         var rule = Assert.IsType<NeighbourhoodMatchRule>(SemanticMatchRules.Neighbourhood());
         Assert.Equal(NeighbourhoodMatchRule.DefaultAnswerMargin, rule.AnswerMargin);
         Assert.True(rule.AnswerMargin > 0);
+    }
+
+    /// <summary>A decorator (logging, metrics) that forwards everything to the rule it wraps.</summary>
+    private sealed class Forwarding(ISemanticMatchRule inner) : ISemanticMatchRule
+    {
+        public string Name => inner.Name;
+
+        public bool Accept(in SemanticMatchCandidate candidate) => inner.Accept(candidate);
+
+        public float CandidateFloor(float threshold) => inner.CandidateFloor(threshold);
+
+        public float AnswerSimilarity => inner.AnswerSimilarity;
     }
 
     /// <summary>The unit vector along (x on axis <paramref name="i"/>, y on axis <paramref name="j"/>).</summary>

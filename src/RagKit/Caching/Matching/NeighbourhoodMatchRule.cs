@@ -41,8 +41,11 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
     /// <summary>The answer-embedding similarity any rule asks for (<see cref="ISemanticMatchRule.AnswerSimilarity"/>; 0 for none).</summary>
     public static float AnswerSimilarityOf(ISemanticMatchRule? rule) => rule?.AnswerSimilarity ?? 0f;
 
-    /// <summary>The answer margin of <paramref name="rule"/> (<see cref="AnswerMargin"/>; 0 for other rules).</summary>
-    public static float AnswerMarginOf(ISemanticMatchRule? rule) => rule is NeighbourhoodMatchRule n ? n.AnswerMargin : 0f;
+    /// <summary>
+    /// The answer margin a tier applies for <paramref name="rule"/>: its <see cref="AnswerMargin"/>, or the default for any
+    /// other rule that compares answers by embedding (a decorator of the default rule links answers like the default).
+    /// </summary>
+    public static float AnswerMarginOf(ISemanticMatchRule? rule) => rule is NeighbourhoodMatchRule n ? n.AnswerMargin : DefaultAnswerMargin;
 
     public float CandidateFloor(float threshold) => Math.Min(threshold, Floor);
 
