@@ -254,6 +254,190 @@ internal static class AnswerEquivalenceProbe
         return ((double)hits / stream.Count, (double)falseHits / stream.Count);
     }
 
+    /// <summary>
+    /// The tier's own equivalence, replayed exactly (--answer-probe --join): on insert, a new answer joins the answer
+    /// cluster of the neighbour (among the question's 16 nearest stored questions) whose answer vector — or, with
+    /// <paramref name="centroid"/>, whose cluster's mean answer vector — is the most similar, at cosine ≥
+    /// <paramref name="tau"/> with the same value fingerprint; else it starts its own. A dense neighbourhood (at least
+    /// <paramref name="denseSupport"/> same-answer neighbours within the support window) may serve down to
+    /// <paramref name="denseFloor"/>.
+    /// </summary>
+    public static void RunJoin(string name, List<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        var statics = new List<(double Hit, double False)>();
+        foreach (float t in Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i)))
+        {
+            statics.Add(Replay(stream, emb, (s, i, nb) => s >= t ? 1 : 0, null));
+        }
+
+        var prints = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        ulong F(string a) => prints.TryGetValue(a, out ulong f) ? f : prints[a] = QuestionGuards.ValuesFingerprint(a);
+        Console.WriteLine($"{name}, answers '{EmbeddingStore.AnswerMode}', static: " + string.Join(" ", statics.Where((_, i) => i % 2 == 0).Select((x, i) => string.Create(Inv, $"{0.70 + (0.02 * i):F2}:{x.Hit:P1}/{x.False:P2}"))));
+        string? spec = Environment.GetEnvironmentVariable("RAGKIT_JOIN");
+        var settings = spec is null
+            ? [.. from c in new[] { false, true } from tau in new[] { 0.50f, 0.60f, 0.70f, 0.80f, 0.85f } from m in new[] { 0.06f, 0.10f } select (c, tau, 0.82f, m, 0, 0.82f, 0f, -1f)]
+            : spec.Split(' ').Select(x => x.Split(',')).Select(f => (f[0] == "c", float.Parse(f[1], Inv), float.Parse(f[2], Inv), float.Parse(f[3], Inv), int.Parse(f[4], Inv), float.Parse(f[5], Inv),
+                f.Length > 6 ? float.Parse(f[6], Inv) : 0f, f.Length > 7 ? float.Parse(f[7], Inv) : -1f)).ToList();
+        foreach ((bool centroid, float tau, float floor, float margin, int denseSupport, float denseFloor, float answerMargin, float questionMin) in settings)
+        {
+            (double hit, double fh, double link, double wrong) = ReplayJoin(stream, emb, F, centroid, tau, floor, margin, denseSupport, denseFloor, answerMargin, questionMin);
+            double st = Interpolate(statics, fh);
+            Console.WriteLine(string.Create(Inv, $"  {(centroid ? "centroid" : "nearest answer")} >= {tau:F2} (answer margin {answerMargin:F2}, questions >= {questionMin:F2}), floor {floor:F2}, margin {margin:F2}, dense {denseSupport}@{denseFloor:F2}: {hit:P1} / {fh:P2}, static {st:P1}, ratio {hit / st:F2} (joins {link:P1} of inserts, {wrong:P1} of them to another intent)"));
+        }
+    }
+
+    private static (double Hit, double False, double Linked, double WrongLinks) ReplayJoin(List<LabeledQuery> stream, EmbeddingStore emb, Func<string, ulong> fingerprint,
+        bool centroid, float tau, float floor, float margin, int denseSupport, float denseFloor, float answerMargin = 0, float questionMin = -1)
+    {
+        var stored = new List<LabeledQuery>();
+        var clusterOf = new Dictionary<LabeledQuery, int>(ReferenceEqualityComparer.Instance);
+        var sums = new List<float[]>();
+        var labelsOf = new List<string>();
+        int hits = 0, falseHits = 0, inserts = 0, links = 0, wrongLinks = 0;
+        var nb = new List<(float S, LabeledQuery Q)>();
+        float[] tmp = new float[384];
+        foreach (LabeledQuery q in stream)
+        {
+            float[] v = emb[q.Text];
+            nb.Clear();
+            foreach (LabeledQuery c in stored)
+            {
+                nb.Add((TensorPrimitives.Dot(v, emb[c.Text]), c));
+            }
+
+            nb.Sort((x, y) => y.S.CompareTo(x.S));
+            if (nb.Count > 16)
+            {
+                nb.RemoveRange(16, nb.Count - 16);
+            }
+
+            LabeledQuery? served = null;
+            string nq = QuestionNormalizer.Normalize(q.Text);
+            for (int i = 0; i < nb.Count && nb[i].S >= Math.Min(floor, denseSupport > 0 ? denseFloor : floor); i++)
+            {
+                float s = nb[i].S;
+                int ci = clusterOf[nb[i].Q];
+                float other = float.NaN;
+                int support = 0;
+                for (int j = 0; j < nb.Count; j++)
+                {
+                    if (j == i)
+                    {
+                        continue;
+                    }
+
+                    if (clusterOf[nb[j].Q] != ci)
+                    {
+                        if (float.IsNaN(other))
+                        {
+                            other = nb[j].S;
+                        }
+                    }
+                    else if (nb[j].S >= s - 0.10f)
+                    {
+                        support++;
+                    }
+                }
+
+                if (float.IsNaN(other))
+                {
+                    other = nb.Count == 16 ? nb[^1].S : -1;
+                }
+
+                bool dense = denseSupport > 0 && support >= denseSupport && s >= denseFloor;
+                if (s - other < margin || (s < 0.90f && !dense && (s < floor || support < 1)))
+                {
+                    continue;
+                }
+
+                string nc = QuestionNormalizer.Normalize(nb[i].Q.Text);
+                if (nq != nc && !QuestionGuards.Compatible(nq, nc))
+                {
+                    continue;
+                }
+
+                served = nb[i].Q;
+                break;
+            }
+
+            if (served is not null)
+            {
+                hits++;
+                falseHits += served.Label == q.Label ? 0 : 1;
+                continue;
+            }
+
+            inserts++;
+            float[] a = emb[EmbeddingStore.AnswerKey(q.Response!)];
+            ulong fq = fingerprint(q.Response!);
+            int best = -1;
+            float bestSim = tau;
+            float runnerUp = float.NegativeInfinity;
+            var simByCluster = new Dictionary<int, float>();
+            foreach ((float qs, LabeledQuery c) in nb)
+            {
+                if (fingerprint(c.Response!) != fq || qs < questionMin)
+                {
+                    continue;
+                }
+
+                float sim;
+                if (centroid)
+                {
+                    sums[clusterOf[c]].CopyTo(tmp, 0);
+                    sim = TensorPrimitives.CosineSimilarity(a, tmp);
+                }
+                else
+                {
+                    sim = TensorPrimitives.CosineSimilarity(a, emb[EmbeddingStore.AnswerKey(c.Response!)]);
+                }
+
+                int cc = clusterOf[c];
+                simByCluster[cc] = Math.Max(sim, simByCluster.GetValueOrDefault(cc, float.NegativeInfinity));
+                if (sim >= bestSim)
+                {
+                    bestSim = sim;
+                    best = cc;
+                }
+            }
+
+            if (best >= 0 && answerMargin > 0)
+            {
+                // The best cluster must be clearly better than any other cluster's best answer.
+                foreach ((int cc, float sim) in simByCluster)
+                {
+                    if (cc != best)
+                    {
+                        runnerUp = Math.Max(runnerUp, sim);
+                    }
+                }
+
+                if (bestSim - runnerUp < answerMargin)
+                {
+                    best = -1;
+                }
+            }
+
+            if (best < 0)
+            {
+                best = sums.Count;
+                sums.Add(new float[a.Length]);
+                labelsOf.Add(q.Label);
+            }
+            else
+            {
+                links++;
+                wrongLinks += labelsOf[best] == q.Label ? 0 : 1;
+            }
+
+            TensorPrimitives.Add(sums[best], a, sums[best]);
+            clusterOf[q] = best;
+            stored.Add(q);
+        }
+
+        return ((double)hits / stream.Count, (double)falseHits / stream.Count, (double)links / Math.Max(1, inserts), (double)wrongLinks / Math.Max(1, links));
+    }
+
     private static double Interpolate(List<(double Hit, double False)> curve, double f)
     {
         var pts = curve.OrderBy(x => x.False).ToList();

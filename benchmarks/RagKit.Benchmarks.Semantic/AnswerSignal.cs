@@ -17,6 +17,7 @@ internal static class AnswerSignal
     {
         var pairs = new List<(bool Same, float Cos, float Lex, bool Values)>();
         var words = stream.Select(q => Words(q.Response!)).ToList();
+        var prints = stream.Select(q => QuestionGuards.ValuesFingerprint(q.Response!)).ToList();
         for (int i = 1; i < stream.Count; i++)
         {
             float[] v = emb[stream[i].Text];
@@ -35,7 +36,7 @@ internal static class AnswerSignal
             {
                 float[] b = emb[EmbeddingStore.AnswerKey(stream[j].Response!)];
                 pairs.Add((stream[i].Label == stream[j].Label, TensorPrimitives.CosineSimilarity(a, b), Jaccard(words[i], words[j]),
-                    QuestionGuards.SameValues(stream[i].Response!, stream[j].Response!)));
+                    prints[i] == prints[j]));
             }
         }
 
@@ -43,7 +44,7 @@ internal static class AnswerSignal
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} neighbour pairs, {same} same intent"));
         foreach ((string name, Func<(bool Same, float Cos, float Lex, bool Values), float> f, float[] ts) in new (string, Func<(bool Same, float Cos, float Lex, bool Values), float>, float[])[]
         {
-            ("answer cosine (64 tokens)", p => p.Cos, [0.5f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f, 0.85f, 0.9f]),
+            ($"answer cosine ('{EmbeddingStore.AnswerMode}' answer vectors)", p => p.Cos, [0.5f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f, 0.85f, 0.9f]),
             ("answer word overlap", p => p.Lex, [0.1f, 0.15f, 0.2f, 0.25f, 0.3f, 0.35f, 0.4f, 0.5f]),
         })
         {
@@ -52,7 +53,7 @@ internal static class AnswerSignal
                 int tp = pairs.Count(p => p.Same && f(p) >= t), fp = pairs.Count(p => !p.Same && f(p) >= t);
                 int tpv = pairs.Count(p => p.Same && p.Values && f(p) >= t), fpv = pairs.Count(p => !p.Same && p.Values && f(p) >= t);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name} >= {t:F2}: same-intent recall {(double)tp / same:P1}, wrong links {fp} ({(double)fp / Math.Max(1, tp + fp):P2}); with same values: recall {(double)tpv / same:P1}, wrong {fpv}"));
+                    $"  {name} >= {t:F2}: same-intent recall {(double)tp / same:P1}, wrong links {fp} ({(double)fp / Math.Max(1, tp + fp):P2}); with the same value fingerprint: recall {(double)tpv / same:P1}, wrong {fpv}"));
             }
         }
     }

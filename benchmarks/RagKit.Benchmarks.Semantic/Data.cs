@@ -233,13 +233,44 @@ internal sealed class EmbeddingStore
 
     public float[] this[string text] => _vectors[text];
 
-    /// <summary>Key of an answer's embedding (answers are embedded with their first <see cref="AnswerTokens"/> tokens).</summary>
-    public static string AnswerKey(string answer) => "answer64:" + answer;
+    /// <summary>
+    /// Which answer vectors the answer-equivalence runs use (<c>--answers=full|64|rest</c>): <c>full</c> (default) is what
+    /// the library stores — the whole answer through the app's embedder at its MaxTokens (256); <c>64</c> the first 64
+    /// tokens (rounds four and five); <c>rest</c> the whole answer with its first sentence (generic empathy) skipped.
+    /// </summary>
+    public static string AnswerMode { get; set; } = "full";
 
-    /// <summary>Tokens of an answer that are embedded: enough to tell answers apart, and 2 shared cores can embed 4,513 of them.</summary>
+    /// <summary>Key prefix of each answer-vector kind in the store.</summary>
+    public static string AnswerPrefix(string mode) => mode switch
+    {
+        "64" => "answer64:",
+        "rest" => "answer-rest:",
+        _ => "answer:",
+    };
+
+    /// <summary>Key of an answer's embedding of the selected <see cref="AnswerMode"/>.</summary>
+    public static string AnswerKey(string answer) => AnswerPrefix(AnswerMode) + answer;
+
+    /// <summary>Tokens of an answer embedded for the <c>64</c> mode (rounds four and five).</summary>
     public const int AnswerTokens = 64;
 
-    public async Task EnsureAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts, string keyPrefix = "")
+    /// <summary>The answer with its first sentence skipped (when something is left): generated support answers open with
+    /// a generic sentence ("I'm sorry to hear that ...") shared across intents.</summary>
+    public static string SkipFirstSentence(string answer)
+    {
+        for (int i = 0; i < answer.Length - 1; i++)
+        {
+            if ((answer[i] is '.' or '!' or '?' && char.IsWhiteSpace(answer[i + 1])) || answer[i] == '\n')
+            {
+                string rest = answer[(i + 1)..].Trim();
+                return rest.Length >= 20 ? rest : answer;
+            }
+        }
+
+        return answer;
+    }
+
+    public async Task EnsureAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IEnumerable<string> texts, string keyPrefix = "", Func<string, string>? transform = null)
     {
         List<string> missing = [.. texts.Distinct(StringComparer.Ordinal).Where(t => !_vectors.ContainsKey(keyPrefix + t))];
         if (missing.Count == 0)
@@ -252,7 +283,7 @@ internal sealed class EmbeddingStore
         for (int i = 0; i < missing.Count; i += 64)
         {
             List<string> batch = missing.GetRange(i, Math.Min(64, missing.Count - i));
-            GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(batch);
+            GeneratedEmbeddings<Embedding<float>> e = await embedder.GenerateAsync(transform is null ? batch : batch.ConvertAll(t => transform(t)));
             for (int k = 0; k < batch.Count; k++)
             {
                 _vectors[keyPrefix + batch[k]] = e[k].Vector.ToArray();

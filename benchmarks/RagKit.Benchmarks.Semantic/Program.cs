@@ -23,10 +23,24 @@ using (MiniLmEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create())
     await store.EnsureAsync(embedder, bitextTrain.Concat(bitextTest).Select(b => b.Text));
 }
 
-// Bitext answers, for answer equivalence (what the generator path embeds on a miss), cut at 64 tokens.
-using (MiniLmEmbeddingGenerator answerEmbedder = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { MaxTokens = EmbeddingStore.AnswerTokens }))
+// Bitext answers, for answer equivalence: what the generator path embeds on a miss (the whole answer with the app's
+// embedder at its default 256 tokens); the 64-token cut of rounds four and five and the first-sentence-skipped variant
+// only when asked for.
+string? answersArg = args.FirstOrDefault(a => a.StartsWith("--answers=", StringComparison.Ordinal));
+EmbeddingStore.AnswerMode = answersArg?["--answers=".Length..] ?? "full";
+using (MiniLmEmbeddingGenerator answerEmbedder = MiniLmEmbeddingGenerator.Create())
 {
-    await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), "answer64:");
+    await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), EmbeddingStore.AnswerPrefix("full"));
+    if (EmbeddingStore.AnswerMode == "rest")
+    {
+        await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), EmbeddingStore.AnswerPrefix("rest"), EmbeddingStore.SkipFirstSentence);
+    }
+}
+
+if (EmbeddingStore.AnswerMode == "64")
+{
+    using MiniLmEmbeddingGenerator answerEmbedder = MiniLmEmbeddingGenerator.Create(new OnnxEmbeddingOptions { MaxTokens = EmbeddingStore.AnswerTokens });
+    await store.EnsureAsync(answerEmbedder, bitextTrain.Concat(bitextTest).Select(b => b.Response!), EmbeddingStore.AnswerPrefix("64"));
 }
 
 List<LabeledQuery> bankingTrain = Data.ReadBanking(Path.Combine(sem, "banking77", "train.csv"));
@@ -68,9 +82,37 @@ if (args.Contains("--answer-signal") || args.Contains("--answer-probe"))
     {
         AnswerSignal.Run(bt, store);
     }
+    else if (args.Contains("--join"))
+    {
+        AnswerEquivalenceProbe.RunJoin("Bitext train", bt, store);
+    }
     else
     {
         AnswerEquivalenceProbe.Run("Bitext train", bt, store);
+    }
+
+    return;
+}
+
+if (args.Contains("--answer-grid"))
+{
+    // Train streams only: Bitext train (seed 3) with answer vectors; "--bank-seed N" streams 4,000 BANKING77 train
+    // queries shuffled with seed N instead. "--grid floors;margins;answers" (comma lists) overrides the grid.
+    string[] g = (args.SkipWhile(a => a != "--grid").Skip(1).FirstOrDefault() ?? "0.82;0.10;0,0.5,0.6,0.7,0.8;0.03").Split(';');
+    float[] F(string list) => [.. list.Split(',').Select(x => float.Parse(x, inv))];
+    string? bankSeed = args.SkipWhile(a => a != "--bank-seed").Skip(1).FirstOrDefault();
+    if (bankSeed is not null)
+    {
+        // The 4,000 embedded train queries of the selection stream, in another order.
+        List<LabeledQuery> bs = NeighbourhoodSelection.TrainStream(bankingTrain);
+        Data.Shuffle(bs, int.Parse(bankSeed, inv));
+        AnswerSelection.Run($"BANKING77 train (selection stream reshuffled with seed {bankSeed})", bs, store, false, F(g[0]), F(g[1]), [0f], [0f]);
+    }
+    else
+    {
+        var bt = new List<LabeledQuery>(bitextTrain);
+        Data.Shuffle(bt, 3);
+        AnswerSelection.Run("Bitext train", bt, store, true, F(g[0]), F(g[1]), F(g[2]), g.Length > 3 ? F(g[3]) : [RagKit.Caching.NeighbourhoodMatchRule.DefaultAnswerMargin]);
     }
 
     return;

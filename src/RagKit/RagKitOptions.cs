@@ -36,7 +36,7 @@ public sealed class RagKitOptions
 
     /// <summary>
     /// Decides whether a cached answer to a similar question is served. Default
-    /// <see cref="SemanticMatchRules.Neighbourhood"/> (floor 0.82, margin 0.10, support 1, guards on, answers compared by embedding at 0.60), chosen with the
+    /// <see cref="SemanticMatchRules.Neighbourhood"/> (floor 0.82, margin 0.12, support 1, guards on, answers compared by embedding at 0.60), chosen with the
     /// semantic evaluation harness (docs/semantic.md): an answer is served only when the question is clearly nearer to it
     /// than to any cached question with a different answer; between the floor and <see cref="SemanticThreshold"/> only
     /// when another nearby question produced the same answer; the lexical guards (negation, antonyms, different

@@ -50,6 +50,20 @@ public sealed class NeighbourhoodRuleTests
     }
 
     [Fact]
+    public void The_default_margin_is_0_12()
+    {
+        // Chosen on the train streams in the sixth round (docs/semantic.md): 0.12, was 0.10.
+        foreach ((ISemanticMatchRule rule, bool served) in new[] { (SemanticMatchRules.Neighbourhood(margin: 0.10f, guards: false), true), (SemanticMatchRules.Neighbourhood(guards: false), false) })
+        {
+            using InProcessSemanticCache cache = Cache(rule);
+            Store(cache, "a", 0.95f, 1, "answer a");
+            Store(cache, "b", 0.84f, 2, "answer b"); // 0.11 below
+
+            Assert.Equal(served, Find(cache) is not null);
+        }
+    }
+
+    [Fact]
     public void Answer_clearly_nearer_than_any_other_answer_is_served()
     {
         using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));

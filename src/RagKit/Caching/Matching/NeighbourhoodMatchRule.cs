@@ -28,8 +28,24 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
     /// <summary>Answer-embedding similarity at which two answers are the same answer; 0 = normalized text only.</summary>
     public float AnswerSimilarity { get; } = answerSimilarity;
 
+    /// <summary>Default <see cref="AnswerMargin"/>, chosen on the Bitext train split (docs/semantic.md, sixth round).</summary>
+    public const float DefaultAnswerMargin = 0.03f;
+
+    /// <summary>
+    /// How much more similar a new answer must be to the answer cluster it joins than to any other nearby cluster's answer
+    /// with the same values: an answer about as close to two different answers is equivalent to neither (a wrong link
+    /// merges two answers' neighbourhoods and hides the margin between them).
+    /// </summary>
+    public float AnswerMargin { get; init; } = DefaultAnswerMargin;
+
     /// <summary>The answer-embedding similarity any rule asks for (<see cref="ISemanticMatchRule.AnswerSimilarity"/>; 0 for none).</summary>
     public static float AnswerSimilarityOf(ISemanticMatchRule? rule) => rule?.AnswerSimilarity ?? 0f;
+
+    /// <summary>
+    /// The answer margin a tier applies for <paramref name="rule"/>: its <see cref="AnswerMargin"/>, or the default for any
+    /// other rule that compares answers by embedding (a decorator of the default rule links answers like the default).
+    /// </summary>
+    public static float AnswerMarginOf(ISemanticMatchRule? rule) => rule is NeighbourhoodMatchRule n ? n.AnswerMargin : DefaultAnswerMargin;
 
     public float CandidateFloor(float threshold) => Math.Min(threshold, Floor);
 

@@ -775,14 +775,21 @@ internal static class QuestionGuards
         {
             var keys = new SortedSet<string>(StringComparer.Ordinal);
             Span<char> key = stackalloc char[MaxToken + 1];
-            foreach (string token in QuestionGuards.Tokenize(WithoutListMarkers(text)))
+            List<string> tokens = QuestionGuards.Tokenize(WithoutFigures(WithoutListMarkers(text)));
+            for (int i = 0; i < tokens.Count; i++)
             {
+                string token = tokens[i];
                 if (token.Length > MaxToken)
                 {
                     continue;
                 }
 
                 ushort flags = Kinds.TryGetValue(token, out ushort k) ? k : (ushort)0;
+                if ((flags & Month) != 0 && AmbiguousMonths.Contains(token) && !IsMonth(tokens, i))
+                {
+                    // "you may", "march on": a verb, not a month; "May 5", "the 5th of May" are months.
+                    flags &= unchecked((ushort)~Month);
+                }
                 for (int kind = 0; kind < 4; kind++)
                 {
                     int n = Key(token, flags, kind, key[1..]);
@@ -807,6 +814,83 @@ internal static class QuestionGuards
             }
 
             return hash.GetCurrentHashAsUInt64();
+        }
+
+        /// <summary>Month names that are also common verbs: months in a fingerprint only where <see cref="IsMonth"/> says so.</summary>
+        private static readonly FrozenSet<string> AmbiguousMonths = FrozenSet.ToFrozenSet(["may", "march", "mar"], StringComparer.Ordinal);
+
+        /// <summary>Words before a month name that make it one ("in May", "until March").</summary>
+        private static readonly FrozenSet<string> MonthPrepositions = FrozenSet.ToFrozenSet(
+            ["in", "by", "until", "till", "since", "before", "after", "from", "during", "of", "on", "early", "late", "mid", "through"], StringComparer.Ordinal);
+
+        /// <summary>
+        /// A month, not a verb: a number (digits, a digit ordinal) right after the token or up to two tokens before it
+        /// ("May 5", "the 5th of May"), or a preposition right before it ("in May").
+        /// </summary>
+        private static bool IsMonth(List<string> tokens, int i)
+        {
+            if (i > 0 && MonthPrepositions.Contains(tokens[i - 1]))
+            {
+                return true;
+            }
+
+            for (int j = Math.Max(0, i - 2); j <= Math.Min(tokens.Count - 1, i + 1); j++)
+            {
+                if (j != i && tokens[j].Length > 0 && char.IsAsciiDigit(tokens[j][0]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The text without figures of speech that look like values: "24/7" (always) and an ordinal word that opens a
+        /// clause with a comma ("First, log in": the order of the steps, not a value).
+        /// </summary>
+        private static string WithoutFigures(string text)
+        {
+            System.Text.StringBuilder? sb = null;
+            int copied = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                int end = -1;
+                if (text[i] == '2' && string.CompareOrdinal(text, i, "24/7", 0, 4) == 0 && (i == 0 || !char.IsLetterOrDigit(text[i - 1]))
+                    && (i + 4 == text.Length || !char.IsLetterOrDigit(text[i + 4])))
+                {
+                    end = i + 4;
+                }
+                else if (char.IsLetter(text[i]) && (i == 0 || !char.IsLetterOrDigit(text[i - 1])))
+                {
+                    int w = i;
+                    while (w < text.Length && char.IsLetter(text[w]))
+                    {
+                        w++;
+                    }
+
+                    if (w < text.Length && text[w] == ',' && Ordinals.ContainsKey(text.Substring(i, w - i).ToLowerInvariant()))
+                    {
+                        end = w;
+                    }
+
+                    if (end < 0)
+                    {
+                        i = w - 1;
+                        continue;
+                    }
+                }
+
+                if (end > 0)
+                {
+                    sb ??= new System.Text.StringBuilder(text.Length);
+                    sb.Append(text, copied, i - copied).Append(' ');
+                    copied = end;
+                    i = end - 1;
+                }
+            }
+
+            return sb is null ? text : sb.Append(text, copied, text.Length - copied).ToString();
         }
 
         /// <summary>

@@ -37,7 +37,7 @@ public static class SemanticMatchRules
     /// as the same answer, when their numbers, amounts, dates and currencies agree; in (0, 1], or 0 to compare answers by
     /// their normalized text only. The pipeline and the chat middleware embed answers when this is above 0.
     /// </param>
-    public static ISemanticMatchRule Neighbourhood(float floor = 0.82f, float margin = 0.10f, int minSupport = 1, bool guards = true, float answerSimilarity = NeighbourhoodMatchRule.DefaultAnswerSimilarity)
+    public static ISemanticMatchRule Neighbourhood(float floor = 0.82f, float margin = 0.12f, int minSupport = 1, bool guards = true, float answerSimilarity = NeighbourhoodMatchRule.DefaultAnswerSimilarity)
     {
         if (answerSimilarity is < 0 or > 1 || float.IsNaN(answerSimilarity))
         {

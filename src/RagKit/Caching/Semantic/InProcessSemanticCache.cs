@@ -30,6 +30,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
     /// <summary>Answer-embedding similarity at which two answers share a cluster (0 = normalized text only).</summary>
     private readonly float _answerSimilarity;
+    private readonly float _answerMargin;
 
     /// <summary>Expire-after-access in <see cref="DateTimeOffset.UtcTicks"/>; 0 = off.</summary>
     private readonly long _idleTicks;
@@ -54,6 +55,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         _rule = rule ?? SemanticMatchRules.Static;
         _clusters = clusters;
         _answerSimilarity = NeighbourhoodMatchRule.AnswerSimilarityOf(_rule);
+        _answerMargin = NeighbourhoodMatchRule.AnswerMarginOf(_rule);
     }
 
     /// <summary>A hit this similar to the matched question adds nothing to the cluster and is not stored.</summary>
@@ -154,7 +156,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         }
 
         // A differently worded answer to a nearby question can still be the same answer: found before the lock is taken.
-        Cluster? similar = _answerSimilarity > 0 && !answer.AnswerEmbedding.IsEmpty ? index.SimilarAnswer(entry, _answerSimilarity, _time.GetUtcNow()) : null;
+        Cluster? similar = _answerSimilarity > 0 && !answer.AnswerEmbedding.IsEmpty ? index.SimilarAnswer(entry, _answerSimilarity, _answerMargin, _time.GetUtcNow()) : null;
         int evicted = index.Add(entry, this, similar);
         if (evicted < 0)
         {
@@ -730,9 +732,10 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
         /// The answer cluster of the nearby cached question (among the entry's question's nearest) whose answer embedding is
         /// the most similar to the entry's, at least <paramref name="minSimilarity"/>, with the same numbers, amounts, dates
         /// and currencies in both answers (an order number that differs is a different answer; the numbers of a numbered
-        /// list are not values); null when none is.
+        /// list are not values), and at least <paramref name="margin"/> more similar than any answer of another nearby
+        /// cluster with the same values; null when none is.
         /// </summary>
-        public Cluster? SimilarAnswer(Entry entry, float minSimilarity, DateTimeOffset now)
+        public Cluster? SimilarAnswer(Entry entry, float minSimilarity, float margin, DateTimeOffset now)
         {
             HnswIndex? index = Volatile.Read(ref _index);
             ReadOnlySpan<float> answer = entry.Answer.AnswerEmbedding.Span;
@@ -743,13 +746,16 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
+            Span<float> similarities = stackalloc float[Candidates];
             int found = Search(index, entry.Vector, keys, distances);
             Cluster? best = null;
-            float bestSimilarity = minSimilarity;
+            float bestSimilarity = float.NegativeInfinity;
             for (int i = 0; i < found; i++)
             {
+                similarities[i] = float.NegativeInfinity;
                 if (!_entries.TryGetValue(keys[i], out Entry? e) || e.Answer.ExpiresAt <= now
-                    || !string.Equals(e.Answer.ScopeId, entry.Answer.ScopeId, StringComparison.Ordinal))
+                    || !string.Equals(e.Answer.ScopeId, entry.Answer.ScopeId, StringComparison.Ordinal)
+                    || entry.AnswerValues != e.AnswerValues)
                 {
                     continue;
                 }
@@ -760,11 +766,24 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     continue;
                 }
 
-                float similarity = TensorPrimitives.CosineSimilarity(answer, other);
-                if (similarity >= bestSimilarity && entry.AnswerValues == e.AnswerValues)
+                similarities[i] = TensorPrimitives.CosineSimilarity(answer, other);
+                if (similarities[i] > bestSimilarity)
                 {
-                    bestSimilarity = similarity;
+                    bestSimilarity = similarities[i];
                     best = e.Cluster;
+                }
+            }
+
+            if (best is null || bestSimilarity < minSimilarity)
+            {
+                return null;
+            }
+
+            for (int i = 0; i < found && margin > 0; i++)
+            {
+                if (similarities[i] > bestSimilarity - margin && _entries.TryGetValue(keys[i], out Entry? e) && e.Cluster != best)
+                {
+                    return null;
                 }
             }
 
