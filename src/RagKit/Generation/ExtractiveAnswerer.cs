@@ -201,8 +201,8 @@ internal static class ExtractiveAnswerer
         double margin = candidates.Count > 1 ? best.Score - candidates[1].Score : best.Score;
         double gap = !reducedVector.IsEmpty && !best.Vector.IsEmpty ? TensorPrimitives.CosineSimilarity(reducedVector.Span, best.Vector.Span) - best.Similarity : 0;
         string? property = AskedProperty(question);
-        bool propertyUnsaid = property is not null && !Says(best, property) && !(AsksHowMany(question) && Says(best, Stem("number")));
-        if (best.Score < min || gap > k.MaxGap || (propertyUnsaid && best.Score < k.MinScoreWithoutProperty))
+        bool propertyUnsaid = property is not null && !States(question, property, best.Words, best.Context, best.Text);
+        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty))
         {
             return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
         }
@@ -323,17 +323,23 @@ internal static class ExtractiveAnswerer
 
     private static string EndWithColon(string lead) => lead.EndsWith(':') ? lead : lead.TrimEnd('.') + ":";
 
-    // The block names the property, in its words or context, or states a quantity in its units.
-    private static bool Says(Candidate c, string property)
+    /// <summary>Whether a text says what the question's wh-phrase asks for (true when it asks for nothing in particular).</summary>
+    internal static bool StatesAskedProperty(string question, string text) =>
+        AskedProperty(question) is not { } property || States(question, property, Words(text), [], text);
+
+    // The block names the property, in its words or context, or states a quantity in its units; "How many ...?" is
+    // answered by any count.
+    private static bool States(string question, string property, HashSet<string> words, HashSet<string> context, string text)
     {
-        if (c.Words.Contains(property) || c.Context.Contains(property))
+        if (words.Contains(property) || context.Contains(property))
         {
             return true;
         }
 
+        string count = Stem("number");
         foreach ((string[] properties, System.Text.RegularExpressions.Regex units) in PropertyUnits)
         {
-            if (properties.Any(p => Stem(p) == property) && units.IsMatch(c.Text))
+            if (properties.Any(p => Stem(p) == property || (Stem(p) == count && AsksHowMany(question))) && units.IsMatch(text))
             {
                 return true;
             }
