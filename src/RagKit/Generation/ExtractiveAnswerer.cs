@@ -22,6 +22,9 @@ internal static class ExtractiveAnswerer
     /// <summary>At most this many blocks are embedded per question.</summary>
     private const int MaxEmbeddedBlocks = 12;
 
+    /// <summary>Blocks are embedded by at most this many characters (about a hundred tokens).</summary>
+    private const int MaxEmbeddedChars = 400;
+
     /// <summary>A longer heading is a sentence, not a label to lead a quote with.</summary>
     private const int MaxLeadingHeading = 80;
 
@@ -131,7 +134,8 @@ internal static class ExtractiveAnswerer
                 // says whether the block leaves those words unanswered.
                 Candidate[] embedded = candidates.OrderByDescending(c => c.Coverage).ThenBy(c => c.Source).Take(MaxEmbeddedBlocks).ToArray();
                 string? reduced = absentWords.Count > 0 ? WithoutWords(question, absentWords) : null;
-                IEnumerable<string> texts = embedded.Select(c => c.EmbeddingText);
+                // A long block is embedded by its start: a batch costs as much as its longest text times its size.
+                IEnumerable<string> texts = embedded.Select(c => c.EmbeddingText.Length <= MaxEmbeddedChars ? c.EmbeddingText : c.EmbeddingText[..MaxEmbeddedChars]);
                 GeneratedEmbeddings<Embedding<float>> vectors = await embedder
                     .GenerateAsync(reduced is null ? texts : texts.Append(reduced), cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
