@@ -82,6 +82,9 @@ internal static class ExtractiveAnswerer
         (["weight"], new(@"\d\s?(g|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz)\b", RegexOptions)),
         (["temperature"], new(@"\d\s?°|\bdegrees?\b", RegexOptions)),
         (["speed"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b", RegexOptions)),
+
+        // "How fast are refunds paid?" is answered by a speed or by how long it takes ("within 21 days").
+        (["fast"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b|\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\s?(ms|milliseconds?|s|seconds?|minutes?|hours?|days?|weeks?|months?)\b", RegexOptions)),
         (["version", "number", "amount", "count"], new(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", RegexOptions)),
     ];
 

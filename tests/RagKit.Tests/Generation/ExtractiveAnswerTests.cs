@@ -332,6 +332,8 @@ public sealed class ExtractiveAnswerTests
     [InlineData("What is the maximum size of a message?", "Messages stay in the log for seven days.", false)]
     [InlineData("How many copies of each message are written?", "Harbor writes each message to two replicas.", true)] // any count
     [InlineData("How much storage does the Team plan include?", "Every plan includes unlimited projects.", false)]
+    [InlineData("How fast are refunds paid?", "Refunds are paid within 21 days.", true)] // "how fast" by how long it takes
+    [InlineData("What is the print speed of the LP-40?", "Calibrate by holding FEED for 2 seconds.", false)] // a speed is not a duration
     public void A_block_states_the_asked_property_by_name_or_by_a_quantity_in_its_units(string question, string text, bool states)
     {
         Assert.Equal(states, ExtractiveAnswerer.StatesAskedProperty(question, text));
