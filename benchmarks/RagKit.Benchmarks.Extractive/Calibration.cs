@@ -8,7 +8,8 @@ using RagKit.Retrieval;
 /// <summary>
 /// Sweeps the extractive answerer's lexical weight on one split: for each weight, every question is answered with
 /// refusals off, and the "I don't know" threshold that gets the most questions right (fact found, or correctly refused)
-/// is chosen. Retrieval is the pipeline's own (same store, top 4, minimum score 0.2).
+/// is chosen, with the gap limit and the score below which an answer whose best block does not say what the question
+/// asks for is refused. Retrieval is the pipeline's own (same store, top 4, minimum score 0.2).
 /// </summary>
 internal static class Calibration
 {
@@ -30,18 +31,18 @@ internal static class Calibration
         }
 
         ExtractiveCalibration original = ExtractiveAnswerer.Calibration;
-        Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"max gap",8} {"right",8} {"facts found",12} {"refusals",9}");
+        Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"max gap",8} {"property",9} {"right",8} {"facts found",12} {"refusals",9}");
         foreach (double lexical in new[] { 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0 })
         {
-            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity };
-            var scored = new List<(double Score, double Gap, bool Answerable, bool Found)>();
+            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+            var scored = new List<(double Score, double Gap, bool Unsaid, bool Answerable, bool Found)>();
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
-                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, a.Gap, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
+                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, a.Gap, a.PropertyUnsaid, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
             }
 
-            (double threshold, double gap, int right, int found, int refused) best = (0, 0, -1, 0, 0);
+            (double threshold, double gap, double property, int right, int found, int refused) best = (0, 0, 0, -1, 0, 0);
             double[] observed = scored.Select(s => s.Score).Where(double.IsFinite).Distinct().Order().ToArray();
             double[] gaps = scored.Select(s => s.Gap).Where(g => g > 0).Distinct().Order().ToArray();
 
@@ -52,37 +53,49 @@ internal static class Calibration
                 gapCuts.Add((gaps[g - 1] + gaps[g]) / 2);
             }
 
+            // Score cuts for answers whose best block does not say what the question asks for, the lowest first.
+            double[] unsaid = scored.Where(s => s.Unsaid).Select(s => s.Score).Where(double.IsFinite).Append(0).Distinct().Order().ToArray();
+            var propertyCuts = new List<double> { double.NegativeInfinity };
+            for (int u = 1; u < unsaid.Length; u++)
+            {
+                propertyCuts.Add((unsaid[u - 1] + unsaid[u]) / 2);
+            }
+
+            propertyCuts.Add(unsaid[^1] + 0.01);
             foreach (double gapCut in gapCuts)
             {
-                for (int i = 0; i < observed.Length; i++)
+                foreach (double propertyCut in propertyCuts)
                 {
-                    // A threshold halfway between two observed scores.
-                    double cut = i == 0 ? observed[0] - 0.01 : (observed[i - 1] + observed[i]) / 2;
-                    int found = scored.Count(s => s.Found && s.Score >= cut && s.Gap <= gapCut);
-                    int refused = scored.Count(s => !s.Answerable && (s.Score < cut || s.Gap > gapCut));
-                    if (found + refused > best.right)
+                    for (int i = 0; i < observed.Length; i++)
                     {
-                        best = (cut, gapCut, found + refused, found, refused);
+                        // A threshold halfway between two observed scores.
+                        double cut = i == 0 ? observed[0] - 0.01 : (observed[i - 1] + observed[i]) / 2;
+                        int found = scored.Count(s => s.Found && s.Score >= cut && s.Gap <= gapCut && !(s.Unsaid && s.Score < propertyCut));
+                        int refused = scored.Count(s => !s.Answerable && (s.Score < cut || s.Gap > gapCut || (s.Unsaid && s.Score < propertyCut)));
+                        if (found + refused > best.right)
+                        {
+                            best = (cut, gapCut, propertyCut, found + refused, found, refused);
+                        }
                     }
                 }
             }
 
             int answerable = scored.Count(s => s.Answerable);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{lexical,15:F1} {best.threshold,15:F3} {best.gap,8:F3} {best.right,4}/{scored.Count,-3} {best.found,6}/{answerable,-5} {best.refused,4}/{scored.Count - answerable,-4}"));
+                $"{lexical,15:F1} {best.threshold,15:F3} {best.gap,8:F3} {best.property,9:F3} {best.right,4}/{scored.Count,-3} {best.found,6}/{answerable,-5} {best.refused,4}/{scored.Count - answerable,-4}"));
         }
 
         if (featuresPath is not null)
         {
             // What the refusal decides with, per question, at the shipped weights (refusals by score off).
-            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity };
+            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
             using var writer = new StreamWriter(featuresPath);
-            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tquestion");
+            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tproperty\tunsaid\tquestion");
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{q.Question}"));
+                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{a.Property}\t{(a.PropertyUnsaid ? 1 : 0)}\t{q.Question}"));
             }
         }
 

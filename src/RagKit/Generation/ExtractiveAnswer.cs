@@ -22,4 +22,10 @@ internal sealed record ExtractiveAnswer(string Text, List<Citation> Citations, I
 
     /// <summary>How much closer the question without its words that no block contains sits to the best block.</summary>
     public double Gap { get; init; }
+
+    /// <summary>What the question asks for by its wh-phrase ("price" in "What is the price of ...?"), stemmed; null when none.</summary>
+    public string? Property { get; init; }
+
+    /// <summary>True when the best block says nothing of <see cref="Property"/>, neither in its words nor in its context.</summary>
+    public bool PropertyUnsaid { get; init; }
 }

@@ -22,8 +22,17 @@ internal static class ExtractiveAnswerer
     /// <summary>At most this many blocks are embedded per question.</summary>
     private const int MaxEmbeddedBlocks = 12;
 
+    /// <summary>Blocks are embedded by at most this many characters (about a hundred tokens).</summary>
+    private const int MaxEmbeddedChars = 400;
+
     /// <summary>A longer heading is a sentence, not a label to lead a quote with.</summary>
     private const int MaxLeadingHeading = 80;
+
+    /// <summary>A longer paragraph before a command is prose of its own, not what the command does.</summary>
+    private const int MaxDescription = 200;
+
+    /// <summary>Code of more lines is a program or a listing, not a command to quote for "How do I ...?".</summary>
+    private const int MaxCommandLines = 3;
 
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
 
@@ -38,7 +47,7 @@ internal static class ExtractiveAnswerer
         "this", "that", "these", "those", "there", "by", "as", "at", "from", "me", "about", "into", "any", "some", "if",
         "has", "have", "had", "get", "use", "used", "using", "need", "than", "then", "so", "not", "no", "yes",
         "tell", "please", "know", "want", "much", "many", "also", "all", "one", "s", "happen", "happens", "work", "works",
-        "way", "possible", "able", "exactly", "kind", "sort", "thing", "things",
+        "way", "possible", "able", "exactly", "kind", "sort", "thing", "things", "happened",
     };
 
     // Past forms that suffixes do not reach: "What is the starter fed with?" meets "We feed it with rye flour".
@@ -52,6 +61,40 @@ internal static class ExtractiveAnswerer
         ["grew"] = "grow", ["grown"] = "grow", ["shown"] = "show", ["drawn"] = "draw", ["drew"] = "draw", ["froze"] = "freeze",
         ["frozen"] = "freeze", ["broke"] = "break", ["broken"] = "break", ["rose"] = "rise", ["risen"] = "rise",
         ["fell"] = "fall", ["fallen"] = "fall", ["hid"] = "hide", ["hidden"] = "hide", ["met"] = "meet", ["read"] = "read",
+    };
+
+    // What product documentation states in one word and questions ask in another: each word stands for the first of
+    // its group, in the question and in the sources alike ("How much does it cost?" meets "price $8").
+    private static readonly Dictionary<string, string> SameMeaning = Groups(
+        ["price", "cost", "fee", "pricing"],
+        ["maximum", "max", "limit", "largest", "biggest"],
+        ["minimum", "min", "smallest", "least"],
+        ["delete", "remove", "erase"],
+        ["user", "people", "person"],
+        ["weight", "weigh", "heavy"],
+        ["option", "flag"]);
+
+    // A quantity in the units of a property says that property without naming it: "250 MB" is a size, "$8" a price.
+    private static readonly (string[] Properties, System.Text.RegularExpressions.Regex Units)[] PropertyUnits =
+    [
+        (["price", "cost"], new(@"[$€£¥]\s?\d|\d\s?(usd|eur|gbp|dollars?|euros?)\b|\bfree\b", RegexOptions)),
+        (["size", "storage", "space", "memory", "disk", "capacity"], new(@"\d\s?([kmgtp]i?b|bytes?)\b", RegexOptions)),
+        (["weight"], new(@"\d\s?(g|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz)\b", RegexOptions)),
+        (["temperature"], new(@"\d\s?°|\bdegrees?\b", RegexOptions)),
+        (["speed"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b", RegexOptions)),
+
+        // "How fast are refunds paid?" is answered by a speed or by how long it takes ("within 21 days").
+        (["fast"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b|\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\s?(ms|milliseconds?|s|seconds?|minutes?|hours?|days?|weeks?|months?)\b", RegexOptions)),
+        (["version", "number", "amount", "count"], new(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", RegexOptions)),
+    ];
+
+    private const System.Text.RegularExpressions.RegexOptions RegexOptions = System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant;
+
+    // Words that end a question's asked-for noun phrase ("Which port *does* ...", "What is the price *of* ...").
+    private static readonly HashSet<string> PhraseEnds = new(StringComparer.Ordinal)
+    {
+        "is", "are", "was", "were", "does", "do", "did", "can", "could", "should", "would", "will", "has", "have", "must", "may",
+        "of", "for", "in", "on", "per", "to", "at", "from", "with", "by", "that", "when", "if", "i", "you", "we", "it",
     };
 
     // "How long", "how often": the question asks for a quantity, the word itself is not in the answer.
@@ -94,7 +137,8 @@ internal static class ExtractiveAnswerer
                 // says whether the block leaves those words unanswered.
                 Candidate[] embedded = candidates.OrderByDescending(c => c.Coverage).ThenBy(c => c.Source).Take(MaxEmbeddedBlocks).ToArray();
                 string? reduced = absentWords.Count > 0 ? WithoutWords(question, absentWords) : null;
-                IEnumerable<string> texts = embedded.Select(c => c.EmbeddingText);
+                // A long block is embedded by its start: a batch costs as much as its longest text times its size.
+                IEnumerable<string> texts = embedded.Select(c => c.EmbeddingText.Length <= MaxEmbeddedChars ? c.EmbeddingText : c.EmbeddingText[..MaxEmbeddedChars]);
                 GeneratedEmbeddings<Embedding<float>> vectors = await embedder
                     .GenerateAsync(reduced is null ? texts : texts.Append(reduced), cancellationToken: cancellationToken)
                     .ConfigureAwait(false);
@@ -151,10 +195,11 @@ internal static class ExtractiveAnswerer
 
         HashSet<string> questionWords = QuestionWords(question);
         bool wantsCommand = questionWords.Overlaps(CommandWords);
+        bool procedural = AsksHowTo(question);
         foreach (Candidate c in candidates)
         {
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
-            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
+            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
         }
 
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
@@ -162,9 +207,11 @@ internal static class ExtractiveAnswerer
         double min = semantic ? k.MinScore : k.MinCoverage;
         double margin = candidates.Count > 1 ? best.Score - candidates[1].Score : best.Score;
         double gap = !reducedVector.IsEmpty && !best.Vector.IsEmpty ? TensorPrimitives.CosineSimilarity(reducedVector.Span, best.Vector.Span) - best.Similarity : 0;
-        if (best.Score < min || gap > k.MaxGap)
+        string? property = AskedProperty(question);
+        bool propertyUnsaid = property is not null && !States(question, property, best.Words, best.Context, best.Text);
+        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty))
         {
-            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap };
+            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
         }
 
         var picks = new List<Candidate> { best };
@@ -211,7 +258,7 @@ internal static class ExtractiveAnswerer
                 sb.Append(' ');
             }
 
-            sb.Append(Present(pick, candidates, questionWords)).Append(" [").Append(number).Append(']');
+            sb.Append(Present(pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
         }
 
         var ordered = new List<ChunkMatch>(sources.Count);
@@ -230,15 +277,28 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap };
+        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
     }
 
     // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
     // heading of a list that holds what the question asks and the item does not ("In which version ...?" for an item
     // under "Version 5.2.0") leads the quote.
-    private static string Present(Candidate pick, List<Candidate> all, HashSet<string> questionWords)
+    private static string Present(Candidate pick, List<Candidate> all, HashSet<string> questionWords, bool wantsSteps)
     {
         string quote = Quote(pick, all);
+        if (wantsSteps && pick.Kind == BlockKind.Code && pick.Lead is null && pick.Description is { } description && pick.IsCommand)
+        {
+            // "How do I remove old snapshots?": what the command does, then the command.
+            return EndWithColon(description) + " " + quote;
+        }
+
+        if (wantsSteps && pick.Kind == BlockKind.Prose && !pick.Text.EndsWith(':')
+            && all.Find(c => c.Source == pick.Source && c.Position > pick.Position && c.Description is { } d && d.Contains(pick.Text, StringComparison.Ordinal) && c.IsCommand) is { } command)
+        {
+            // "How do I get files back?" answered by "Restores a snapshot ...": the command it describes goes with it.
+            return EndWithColon(pick.Text) + " " + command.Text.Trim();
+        }
+
         if (pick.Heading is { Length: <= MaxLeadingHeading } heading && pick.Kind == BlockKind.Item && pick.Lead is null && !heading.EndsWith('?')
             && Words(heading, withParts: true).Any(w => questionWords.Contains(w) && !pick.Words.Contains(w)))
         {
@@ -270,8 +330,50 @@ internal static class ExtractiveAnswerer
 
     private static string EndWithColon(string lead) => lead.EndsWith(':') ? lead : lead.TrimEnd('.') + ":";
 
+    /// <summary>Whether a text says what the question's wh-phrase asks for (true when it asks for nothing in particular).</summary>
+    internal static bool StatesAskedProperty(string question, string text) =>
+        AskedProperty(question) is not { } property || States(question, property, Words(text), [], text);
+
+    // The block names the property, in its words or context, or states a quantity in its units; "How many ...?" is
+    // answered by any count.
+    private static bool States(string question, string property, HashSet<string> words, HashSet<string> context, string text)
+    {
+        if (words.Contains(property) || context.Contains(property))
+        {
+            return true;
+        }
+
+        string count = Stem("number");
+        foreach ((string[] properties, System.Text.RegularExpressions.Regex units) in PropertyUnits)
+        {
+            if (properties.Any(p => Stem(p) == property || (Stem(p) == count && AsksHowMany(question))) && units.IsMatch(text))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // "How many copies ...?" is answered by a count ("two replicas") that need not repeat the word counted.
+    private static bool AsksHowMany(string question) => question.StartsWith("How many ", StringComparison.OrdinalIgnoreCase);
+
+    // "How do I ...?", "How can I ...?", "How to ...?": asks for steps or a command, not a quantity or a reason.
+    private static bool AsksHowTo(string question)
+    {
+        string[] tokens = question.ToLowerInvariant().Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        return tokens.Length >= 3 && tokens[0] == "how"
+            && ((tokens[1] is "do" or "can" or "should" or "would" && tokens[2] is "i" or "you" or "we") || tokens[1] == "to");
+    }
+
     private static bool Overlaps(Candidate a, Candidate b)
     {
+        // A command and the paragraph that says what it does are quoted together.
+        if ((a.Description is { } da && da.Contains(b.Text, StringComparison.Ordinal)) || (b.Description is { } db && db.Contains(a.Text, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
         // A lead-in is quoted with what it introduces, and the other way round.
         if ((a.Lead is not null && a.Lead.EndsWith(b.Text, StringComparison.Ordinal)) || (b.Lead is not null && b.Lead.EndsWith(a.Text, StringComparison.Ordinal)))
         {
@@ -322,8 +424,13 @@ internal static class ExtractiveAnswerer
             HashSet<string> context = sectionWords;
             string? heading = breadcrumb is null ? null : breadcrumb[(breadcrumb.LastIndexOf(ChunkText.Separator, StringComparison.Ordinal) is var at and >= 0 ? at + ChunkText.Separator.Length : 0)..].Replace("`", "", StringComparison.Ordinal);
             string? lead = null;
+            string? description = null;
             foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
             {
+                // A command right after a paragraph that says what it does ("Deletes snapshots outside the retention
+                // policy." then "kestrel prune ...") is read with it, as a command is with a lead-in ending in a colon.
+                string? described = b.Kind == BlockKind.Code && lead is null ? description : null;
+                description = b.Kind == BlockKind.Prose && !b.Text.EndsWith('?') && b.Text.Length <= MaxDescription ? b.Text : null;
                 switch (b.Kind)
                 {
                     case BlockKind.Heading or BlockKind.Question:
@@ -355,8 +462,9 @@ internal static class ExtractiveAnswerer
                         lead = null;
                         break;
                     default:
-                        var itemContext = lead is null ? context : new HashSet<string>(context.Concat(Words(lead, withParts: true)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), lead) { Heading = heading });
+                        string? leadIn = lead ?? described;
+                        var itemContext = leadIn is null ? context : new HashSet<string>(context.Concat(Words(leadIn, withParts: true)), StringComparer.Ordinal);
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), lead) { Heading = heading, Description = described });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -422,9 +530,10 @@ internal static class ExtractiveAnswerer
             }
 
             letters ??= LettersAndDigits(string.Join(' ', sources.Select(s => s.Text + " " + s.Title)));
+            words ??= Words(string.Join(' ', sources.Select(s => s.Text + " " + s.Title)));
             bool mentioned = name.Any(char.IsLetter)
                 ? letters.Contains(LettersAndDigits(name), StringComparison.Ordinal)
-                : Words(name).IsSubsetOf(words ??= Words(string.Join(' ', sources.Select(s => s.Text + " " + s.Title))));
+                : Words(name).IsSubsetOf(words) || IsInSeries(name, words);
             if (!mentioned)
             {
                 return true;
@@ -432,6 +541,62 @@ internal static class ExtractiveAnswerer
         }
 
         return false;
+    }
+
+    // "3.4" belongs to the "3.x" that a source names ("older 3.x releases must first be updated to 3.9").
+    private static bool IsInSeries(string version, HashSet<string> words)
+    {
+        int dot = version.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && (words.Contains(version[..dot] + ".x") || words.Contains(version[..dot] + ".*"));
+    }
+
+    // What the question asks for, by its wh-phrase: "price" in "What is the price of ...?", "port" in "Which port
+    // does ...?", "cost" in "How much does ... cost?", "storage" in "How much storage ...?", "heavy" in "How heavy ...?".
+    // Null when it asks for something else (how to, why, yes or no).
+    internal static string? AskedProperty(string question)
+    {
+        string[] t = question.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.Trim('?', ',', '.', '!', '"', '\'')).Where(w => w.Length > 0).ToArray();
+        if (t.Length < 3)
+        {
+            return null;
+        }
+
+        int start;
+        if (t[0] is "what" or "which" && t[1] is "is" or "are" or "was" or "were" && t[2] is "the" or "a" or "an")
+        {
+            start = 3;
+        }
+        else if (t[0] is "what" or "which" && !PhraseEnds.Contains(t[1]) && !StopWords.Contains(t[1]))
+        {
+            start = 1;
+        }
+        else if (t[0] == "how" && t[1] is "much" or "many")
+        {
+            if (t[2] is "does" or "do" or "did" or "is" or "will")
+            {
+                // "How much does the Premium plan cost?"
+                return t[^1] is "cost" or "costs" ? Stem(t[^1]) : null;
+            }
+
+            start = 2;
+        }
+        else if (t[0] == "how" && t[1] is "heavy" or "big" or "large" or "wide" or "tall" or "fast" or "loud" or "bright" && t[2] is "is" or "are" or "does" or "do")
+        {
+            return Stem(t[1]);
+        }
+        else
+        {
+            return null;
+        }
+
+        int end = start;
+        while (end < t.Length && !PhraseEnds.Contains(t[end]))
+        {
+            end++;
+        }
+
+        // The head of the phrase is its last word: "the print speed" -> "speed", "delivery guarantee" -> "guarantee".
+        return end > start && end - start <= 3 && Words(t[end - 1]) is { Count: 1 } head && !StopWords.Contains(head.First()) ? head.First() : null;
     }
 
     // The question without the words of a set: "How much does the Premium plan cost?" without "cost".
@@ -535,8 +700,12 @@ internal static class ExtractiveAnswerer
     // "ﷺﷺﷺ" or "aaaa" is noise, not a word a source could contain (numbers such as "111" are words).
     private static bool IsOneLetterRepeated(string w) => w.Length >= 3 && !char.IsDigit(w[0]) && w.AsSpan().IndexOfAnyExcept(w[0]) < 0;
 
-    // Suffixes off, then a final "e", so that change, changes, changed and changing meet.
-    private static string Stem(string w)
+    // Suffixes off, then a final "e", so that change, changes, changed and changing meet; then the group's word.
+    private static string Stem(string w) => Normalize(StemOnly(w));
+
+    private static string Normalize(string stem) => SameMeaning.TryGetValue(stem, out string? canonical) ? canonical : stem;
+
+    private static string StemOnly(string w)
     {
         if (IrregularForms.TryGetValue(w, out string? baseForm))
         {
@@ -563,6 +732,21 @@ internal static class ExtractiveAnswerer
         return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
     }
 
+    private static Dictionary<string, string> Groups(params string[][] groups)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string[] group in groups)
+        {
+            foreach (string word in group)
+            {
+                // Keyed by the stem Stem gives before this step (so "removes" and "removed" map too).
+                map[StemOnly(word)] = StemOnly(group[0]);
+            }
+        }
+
+        return map;
+    }
+
     private sealed class Candidate(string text, BlockKind kind, int source, int position, HashSet<string> words, HashSet<string> context, string? lead)
     {
         public string Text { get; } = text;
@@ -587,7 +771,13 @@ internal static class ExtractiveAnswerer
         public bool LooksLikeMarkup { get; } = kind != BlockKind.Code && (text.Contains('|', StringComparison.Ordinal) || text.Contains("```", StringComparison.Ordinal));
 
         /// <summary>What is embedded: an item or command with its lead-in, so that it reads as a statement.</summary>
-        public string EmbeddingText => Lead is null ? Text : Lead + " " + Text;
+        public string EmbeddingText => (Lead ?? Description) is { } lead ? lead + " " + Text : Text;
+
+        /// <summary>A short code block (a command line or two), not a program.</summary>
+        public bool IsCommand => Kind == BlockKind.Code && Text.Trim().Count(ch => ch == '\n') < MaxCommandLines;
+
+        /// <summary>The paragraph before a command that says what it does (no colon): context, and quoted with it when the question asks how to.</summary>
+        public string? Description { get; init; }
 
         public double Coverage { get; set; }
 

@@ -15,7 +15,12 @@ namespace RagKit.Generation;
 /// the words no source contains sits to the best block than the whole question does. The block then answers the rest
 /// of the question, not what those words ask ("How much does the Premium plan cost?" against "The Premium plan removes
 /// the limit.").</param>
-internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap)
+/// <param name="HowToCommandBonus">Added for a command (code of at most three lines) when the question asks how to do
+/// something ("How do I remove old snapshots?").</param>
+/// <param name="MinScoreWithoutProperty">Below this best score the answer is "I don't know" (with embeddings) when the best
+/// block says nothing of what the question's wh-phrase asks for, neither by name nor by a quantity in its units ("How
+/// much storage ...?" against a block without "storage" or "GB").</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap, double HowToCommandBonus = 0.05, double MinScoreWithoutProperty = double.NegativeInfinity)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.35, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.04);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.33, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.075, HowToCommandBonus: 0.05, MinScoreWithoutProperty: 0.65);
 }

@@ -11,7 +11,7 @@ namespace RagKit.Ingestion;
 /// Reads markdown or plain text into blocks (headings, FAQ questions, prose, list items, table rows, code) with the
 /// markup removed, using Markdig's CommonMark parser. Plain text is valid markdown, so one reader serves both.
 /// </summary>
-internal static class DocumentStructure
+internal static partial class DocumentStructure
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseYamlFrontMatter().Build();
 
@@ -360,7 +360,8 @@ internal static class DocumentStructure
                         sb.Append('`').Append(code.Content).Append('`');
                         break;
                     case CodeInline code:
-                        sb.Append(code.Content);
+                        // "--workers <n>" in plain prose reads "--workers n": angle brackets would read as markup.
+                        sb.Append(code.Content.Contains('<', StringComparison.Ordinal) ? Placeholder().Replace(code.Content, "$1") : code.Content);
                         break;
                     case LineBreakInline:
                         sb.Append(singleLine ? ' ' : '\n');
@@ -380,6 +381,10 @@ internal static class DocumentStructure
             }
         }
     }
+
+    // A placeholder in a command line: "<path>", "<KiB/s>".
+    [System.Text.RegularExpressions.GeneratedRegex(@"<([A-Za-z][A-Za-z0-9_./-]*)>")]
+    private static partial System.Text.RegularExpressions.Regex Placeholder();
 
     /// <summary>Collapses runs of whitespace to one space and trims.</summary>
     internal static string Collapse(string text)

@@ -268,4 +268,74 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("RagKit is a library that answers questions from documents. [1]", answer.Text);
     }
+
+    [Fact]
+    public void A_command_is_quoted_with_the_paragraph_that_says_what_it_does_when_the_question_asks_how_to()
+    {
+        var sources = new[]
+        {
+            Chunk("cli", "§ kestrel command reference › kestrel prune\nDeletes snapshots outside the retention policy.\n\n```\nkestrel prune --keep-daily 7\n```", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How do I remove old snapshots?", sources);
+
+        Assert.Equal("Deletes snapshots outside the retention policy: kestrel prune --keep-daily 7 [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_version_in_a_series_the_sources_name_is_mentioned()
+    {
+        var sources = new[]
+        {
+            Chunk("upgrade", "§ Upgrading › Before you start\n- Upgrade from the latest 3.x release; older 3.x releases must first be updated to 3.9.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("Can I upgrade from 3.4?", sources);
+
+        Assert.False(answer.Refused, answer.Text); // 3.4 is one of the 3.x releases
+        Assert.Contains("updated to 3.9", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_question_word_finds_the_word_of_its_group_that_the_sources_use()
+    {
+        var sources = new[]
+        {
+            Chunk("trial", "§ Tally plans › Trial\nTeam and Business start with a 14-day trial.", 0.6f),
+            Chunk("plans", "§ Tally plans › Plans\nTeam: price $8; users up to 50.", 0.55f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How much does the Team plan cost?", sources);
+
+        Assert.StartsWith("Team: price $8", answer.Text, StringComparison.Ordinal); // "cost" is said as "price"
+    }
+
+    [Theory]
+    [InlineData("What is the price of the Fibre 500 plan?", "price")]
+    [InlineData("How much does the Premium plan cost?", "cost")]
+    [InlineData("Which port does the web interface use?", "port")]
+    [InlineData("What is the default humidity target?", "target")]
+    [InlineData("How much storage does the Team plan include?", "storage")]
+    [InlineData("How heavy is each loaf?", "heavy")]
+    [InlineData("How do I remove old snapshots?", null)]
+    [InlineData("Can I pay by bank transfer?", null)]
+    public void The_asked_property_is_the_head_of_the_questions_wh_phrase(string question, string? property)
+    {
+        Assert.Equal(property is null ? null : ExtractiveAnswerer.Words(property).Single(), ExtractiveAnswerer.AskedProperty(question));
+    }
+
+    [Theory]
+    [InlineData("How much does the Premium plan cost?", "The Premium plan removes the limit.", false)]
+    [InlineData("How much does the Team plan cost?", "Team: price $8; users up to 50.", true)] // by name, in its group
+    [InlineData("How much does the Team plan cost?", "The Team plan is $8 per user.", true)] // by a quantity in its units
+    [InlineData("What is the maximum size of an attachment?", "Attachments can be up to 250 MB.", true)]
+    [InlineData("What is the maximum size of a message?", "Messages stay in the log for seven days.", false)]
+    [InlineData("How many copies of each message are written?", "Harbor writes each message to two replicas.", true)] // any count
+    [InlineData("How much storage does the Team plan include?", "Every plan includes unlimited projects.", false)]
+    [InlineData("How fast are refunds paid?", "Refunds are paid within 21 days.", true)] // "how fast" by how long it takes
+    [InlineData("What is the print speed of the LP-40?", "Calibrate by holding FEED for 2 seconds.", false)] // a speed is not a duration
+    public void A_block_states_the_asked_property_by_name_or_by_a_quantity_in_its_units(string question, string text, bool states)
+    {
+        Assert.Equal(states, ExtractiveAnswerer.StatesAskedProperty(question, text));
+    }
 }

@@ -136,4 +136,23 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
         Assert.True(answer.Gap > ExtractiveAnswerer.Calibration.MaxGap, $"gap {answer.Gap}");
         Assert.True(answer.Score >= ExtractiveAnswerer.Calibration.MinScore, $"score {answer.Score}"); // the gap refused it, not the score
     }
+
+    [Fact]
+    public async Task A_block_that_does_not_say_what_the_question_asks_for_gets_I_dont_know()
+    {
+        const string question = "How much does the Premium plan cost?";
+        var sources = new[]
+        {
+            new ChunkMatch(new DocumentKey("t", "c", "plans"), "plans#0",
+                "§ Nimbus Notes › Plans\nThe free plan syncs two devices. The Premium plan removes the limit.", 0.6f, 1),
+        };
+        ReadOnlyMemory<float> vector = (await model.Embedder.GenerateAsync([question]))[0].Vector;
+
+        ExtractiveAnswer answer = await ExtractiveAnswerer.AnswerAsync(question, vector, sources, model.Embedder, default);
+
+        // The block names the Premium plan but no price, neither by a word of the group nor by an amount of money.
+        Assert.True(answer.Refused, answer.Text);
+        Assert.True(answer.PropertyUnsaid);
+        Assert.True(answer.Score >= ExtractiveAnswerer.Calibration.MinScore && answer.Gap <= ExtractiveAnswerer.Calibration.MaxGap, $"score {answer.Score}, gap {answer.Gap}"); // not refused by score or gap
+    }
 }
