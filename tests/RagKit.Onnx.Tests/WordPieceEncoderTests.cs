@@ -86,15 +86,23 @@ public sealed class WordPieceEncoderTests(GeneratorFixture fixture) : IClassFixt
         Assert.Equal(2, tokenCount);
     }
 
-    [Theory]
-    [InlineData("broken \uD800 surrogate", "broken  surrogate")]
-    [InlineData("\uDC00 low first", " low first")]
-    [InlineData("pair 😀 and lone \uD83D", "pair 😀 and lone ")]
-    public void An_unpaired_surrogate_is_dropped_instead_of_failing_the_request(string text, string withoutIt)
+    [Fact]
+    public void An_unpaired_surrogate_is_dropped_instead_of_failing_the_request()
     {
-        int[] ids = Generator.RequestIds(text, out _);
+        // Built in code: theory data would pass through serialization, which replaces an unpaired surrogate.
+        (string Text, string WithoutIt)[] cases =
+        [
+            ("broken " + '\uD800' + " surrogate", "broken  surrogate"),
+            ('\uDC00' + " low first", " low first"),
+            ("pair \uD83D\uDE00 and lone " + '\uD83D', "pair \uD83D\uDE00 and lone "),
+        ];
 
-        Assert.Equal(Generator.ReferenceIds(withoutIt), ids);
+        foreach ((string text, string withoutIt) in cases)
+        {
+            int[] ids = Generator.RequestIds(text, out _);
+
+            Assert.Equal(Generator.ReferenceIds(withoutIt), ids);
+        }
     }
 
     private void AssertSameIds(string text)
