@@ -15,9 +15,10 @@ internal static class AnswerSignal
 {
     public static void Run(List<LabeledQuery> stream, EmbeddingStore emb)
     {
-        var pairs = new List<(bool Same, float Cos, float Lex, bool Values)>();
+        var pairs = new List<(bool Same, float Cos, float Lex, bool Values, float Centered, float QCos, float Cross)>();
         var words = stream.Select(q => Words(q.Response!)).ToList();
         var prints = stream.Select(q => QuestionGuards.ValuesFingerprint(q.Response!)).ToList();
+        float[] mean = MeanAnswer(stream, emb);
         for (int i = 1; i < stream.Count; i++)
         {
             float[] v = emb[stream[i].Text];
@@ -36,14 +37,18 @@ internal static class AnswerSignal
             {
                 float[] b = emb[EmbeddingStore.AnswerKey(stream[j].Response!)];
                 pairs.Add((stream[i].Label == stream[j].Label, TensorPrimitives.CosineSimilarity(a, b), Jaccard(words[i], words[j]),
-                    prints[i] == prints[j]));
+                    prints[i] == prints[j], CenteredCosine(a, b, mean), TensorPrimitives.Dot(v, emb[stream[j].Text]),
+                    Math.Min(TensorPrimitives.Dot(v, b) - TensorPrimitives.Dot(v, a), TensorPrimitives.Dot(emb[stream[j].Text], a) - TensorPrimitives.Dot(emb[stream[j].Text], b))));
             }
         }
 
         int same = pairs.Count(p => p.Same);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pairs.Count} neighbour pairs, {same} same intent"));
-        foreach ((string name, Func<(bool Same, float Cos, float Lex, bool Values), float> f, float[] ts) in new (string, Func<(bool Same, float Cos, float Lex, bool Values), float>, float[])[]
+        foreach ((string name, Func<(bool Same, float Cos, float Lex, bool Values, float Centered, float QCos, float Cross), float> f, float[] ts) in new (string, Func<(bool Same, float Cos, float Lex, bool Values, float Centered, float QCos, float Cross), float>, float[])[]
         {
+            ("centered answer cosine (mean answer vector removed)", p => p.Centered, [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f]),
+            ("cross relevance: min(q.a' - q.a, q'.a - q'.a')", p => p.Cross, [-0.3f, -0.2f, -0.15f, -0.1f, -0.07f, -0.05f, -0.03f, 0f]),
+            ("answer cosine + question cosine - 1", p => p.Cos + p.QCos - 1, [0.3f, 0.4f, 0.5f, 0.6f, 0.7f]),
             ($"answer cosine ('{EmbeddingStore.AnswerMode}' answer vectors)", p => p.Cos, [0.5f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f, 0.85f, 0.9f]),
             ("answer word overlap", p => p.Lex, [0.1f, 0.15f, 0.2f, 0.25f, 0.3f, 0.35f, 0.4f, 0.5f]),
         })
@@ -56,6 +61,28 @@ internal static class AnswerSignal
                     $"  {name} >= {t:F2}: same-intent recall {(double)tp / same:P1}, wrong links {fp} ({(double)fp / Math.Max(1, tp + fp):P2}); with the same value fingerprint: recall {(double)tpv / same:P1}, wrong {fpv}"));
             }
         }
+    }
+
+    /// <summary>The mean of the stream's answer vectors: the direction every generated answer shares.</summary>
+    internal static float[] MeanAnswer(List<LabeledQuery> stream, EmbeddingStore emb)
+    {
+        float[] mean = new float[384];
+        foreach (LabeledQuery q in stream)
+        {
+            TensorPrimitives.Add(mean, emb[EmbeddingStore.AnswerKey(q.Response!)], mean);
+        }
+
+        TensorPrimitives.Divide(mean, stream.Count, mean);
+        return mean;
+    }
+
+    internal static float CenteredCosine(float[] a, float[] b, float[] mean)
+    {
+        Span<float> x = stackalloc float[384];
+        Span<float> y = stackalloc float[384];
+        TensorPrimitives.Subtract(a, mean, x);
+        TensorPrimitives.Subtract(b, mean, y);
+        return TensorPrimitives.CosineSimilarity(x, y);
     }
 
     /// <summary>Content words of an answer (lower-cased letters and digits, stopwords out), placeholders included.</summary>

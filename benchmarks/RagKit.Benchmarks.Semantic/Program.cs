@@ -74,6 +74,22 @@ if (args.Contains("--guard-cost"))
     return;
 }
 
+if (args.Contains("--paws-served"))
+{
+    PawsServed.Run(paws, store);
+    return;
+}
+
+if (args.Contains("--confusions"))
+{
+    var bt = new List<LabeledQuery>(bitextTrain);
+    Data.Shuffle(bt, 3);
+    float t = float.Parse(Environment.GetEnvironmentVariable("RAGKIT_T") ?? "0.85", System.Globalization.CultureInfo.InvariantCulture);
+    Confusions.Run("Bitext train", bt, store, t);
+    Confusions.Run("BANKING77 train", NeighbourhoodSelection.TrainStream(bankingTrain), store, t);
+    return;
+}
+
 if (args.Contains("--answer-signal") || args.Contains("--answer-probe"))
 {
     var bt = new List<LabeledQuery>(bitextTrain);
