@@ -66,7 +66,7 @@ internal static class PawsServed
 {
     public static void Run(List<SentencePair> pairs, EmbeddingStore emb)
     {
-        var rows = new List<(bool Para, bool SameBag, double Lcs, double Moved)>();
+        var rows = new List<(bool Para, bool SameBag, double Lcs, double Moved, int Exchanged)>();
         int paras = pairs.Count(p => p.Paraphrase), nons = pairs.Count - paras;
         foreach (SentencePair p in pairs)
         {
@@ -83,7 +83,11 @@ internal static class PawsServed
 
             string[] ta = [.. QuestionGuards.Tokenize(a)], tb = [.. QuestionGuards.Tokenize(b)];
             bool sameBag = ta.Order(StringComparer.Ordinal).SequenceEqual(tb.Order(StringComparer.Ordinal));
-            rows.Add((p.Paraphrase, sameBag, Lcs(ta, tb) / (double)Math.Min(ta.Length, tb.Length), Moved(ta, tb)));
+            rows.Add((p.Paraphrase, sameBag, Lcs(ta, tb) / (double)Math.Min(ta.Length, tb.Length), Moved(ta, tb), Exchanged(ta, tb)));
+            if (Environment.GetEnvironmentVariable("RAGKIT_SHOW") == "1" && Exchanged(ta, tb) > 0)
+            {
+                Console.WriteLine($"    {(p.Paraphrase ? "PARA" : "non ")} {a}\n         {b}");
+            }
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PAWS dev served at 0.90 with guards: {rows.Count(r => r.Para)} of {paras} paraphrases, {rows.Count(r => !r.Para)} of {nons} non-paraphrases"));
@@ -93,10 +97,54 @@ internal static class PawsServed
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blocked when LCS share < {t:F2}: {rows.Count(r => r.Para && r.Lcs < t)} paraphrases, {rows.Count(r => !r.Para && r.Lcs < t)} non-paraphrases; same bag and LCS < {t:F2}: {rows.Count(r => r.Para && r.SameBag && r.Lcs < t)} / {rows.Count(r => !r.Para && r.SameBag && r.Lcs < t)}"));
         }
 
+        for (int k = 1; k <= 3; k++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blocked when >= {k} exchanges of context: {rows.Count(r => r.Para && r.Exchanged >= k)} paraphrases, {rows.Count(r => !r.Para && r.Exchanged >= k)} non-paraphrases"));
+        }
+
         foreach (double t in new[] { 0.05, 0.1, 0.15, 0.2, 0.3 })
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blocked when moved share > {t:F2}: {rows.Count(r => r.Para && r.Moved > t)} paraphrases, {rows.Count(r => !r.Para && r.Moved > t)} non-paraphrases"));
         }
+    }
+
+    /// <summary>
+    /// Pairs of content words (once on each side) that trade contexts: the content word before x in b is the one before
+    /// y in a and the other way round (or the same with the word after). An entity moved into another's role, as in
+    /// "headquarters in arlington ... office in paris" / "headquarters in paris ... office in arlington".
+    /// </summary>
+    internal static int Exchanged(string[] a, string[] b)
+    {
+        static bool Content(string w) => w.Length > 1 && !QuestionGuards.Stopwords.Contains(w) && char.IsLetterOrDigit(w[0]);
+        string[] ca = [.. a.Where(Content)], cb = [.. b.Where(Content)];
+        var onceA = ca.GroupBy(x => x).Where(g => g.Count() == 1).Select(g => g.Key).ToHashSet();
+        var onceB = cb.GroupBy(x => x).Where(g => g.Count() == 1).Select(g => g.Key).ToHashSet();
+        var shared = onceA.Where(onceB.Contains).ToList();
+        int ia(string w) => Array.IndexOf(ca, w);
+        int ib(string w) => Array.IndexOf(cb, w);
+        string? Prev(string[] c, int i) => i > 0 ? c[i - 1] : "^";
+        string? Next(string[] c, int i) => i < c.Length - 1 ? c[i + 1] : "$";
+        int n = 0;
+        for (int x = 0; x < shared.Count; x++)
+        {
+            for (int y = x + 1; y < shared.Count; y++)
+            {
+                int ax = ia(shared[x]), ay = ia(shared[y]), bx = ib(shared[x]), by = ib(shared[y]);
+                if (Math.Abs(ax - ay) <= 1 || Math.Abs(bx - by) <= 1 || Math.Sign(ax - ay) == Math.Sign(bx - by))
+                {
+                    continue;
+                }
+
+                bool prev = Prev(cb, bx) == Prev(ca, ay) && Prev(cb, by) == Prev(ca, ax);
+                bool next = Next(cb, bx) == Next(ca, ay) && Next(cb, by) == Next(ca, ax);
+                if (prev || next)
+                {
+                    n++;
+                }
+            }
+        }
+
+        return n;
     }
 
     private static int Lcs(string[] a, string[] b)
