@@ -14,6 +14,7 @@ namespace RagKit.Redis;
 /// </summary>
 internal static class EntryCodec
 {
+    /// <summary>Format of the bare answers (<see cref="EncodeAnswer"/>).</summary>
     public const byte FormatVersion = 1;
     private static readonly byte[] EntryMagic = "RKE"u8.ToArray();
     private static readonly byte[] AnswerMagic = "RKA"u8.ToArray();
@@ -107,25 +108,74 @@ internal static class EntryCodec
         return size;
     }
 
-    // ---- entries: "RKE" [version u8] [vector] [answer JSON] ----
+    // ---- entries ----
+    // Version 2: "RKE" [2] [question vector] [values u64] [answer id u64] [link f32] [has answer vector u8] [answer vector]? [answer JSON]
+    // Version 1: "RKE" [1] [question vector] [answer JSON] (still read: no answer vector, so its answer is compared by text)
 
-    public static byte[] EncodeEntry(ReadOnlySpan<float> vector, RedisEmbeddingEncoding encoding, CachedAnswer answer)
+    /// <summary>Format of the entries written now.</summary>
+    public const byte EntryVersion = 2;
+
+    /// <summary>Bytes of the version 2 answer header before the optional answer vector (values, answer id, link, flag).</summary>
+    private const int AnswerHeader = 8 + 8 + 4 + 1;
+
+    /// <summary>
+    /// Answer vectors are stored as int8 with a scale whatever the question vectors' encoding: they only decide whether two
+    /// answers are one (cosine against 0.60 with a 0.03 margin), where int8's cosine error (about 0.001) does not matter,
+    /// and they are fetched with every neighbour, so their size is paid on every lookup.
+    /// </summary>
+    public const RedisEmbeddingEncoding AnswerEncoding = RedisEmbeddingEncoding.Int8;
+
+    public static byte[] EncodeEntry(ReadOnlySpan<float> vector, RedisEmbeddingEncoding encoding, CachedAnswer answer, in EntryLink link = default)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(AnswerDto.From(answer), RedisJsonContext.Default.AnswerDto);
+        int vsize = VectorSize(encoding, vector.Length);
+        ReadOnlySpan<float> answerVector = answer.AnswerEmbedding.Span;
+        int asize = answerVector.IsEmpty ? 0 : VectorSize(AnswerEncoding, answerVector.Length);
+        var bytes = new byte[4 + vsize + AnswerHeader + asize + json.Length];
+        EntryMagic.CopyTo(bytes, 0);
+        bytes[3] = EntryVersion;
+        EncodeVector(vector, encoding, bytes.AsSpan(4, vsize));
+        Span<byte> header = bytes.AsSpan(4 + vsize, AnswerHeader);
+        BinaryPrimitives.WriteUInt64LittleEndian(header, link.Values);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], link.AnswerId);
+        BinaryPrimitives.WriteSingleLittleEndian(header[16..], link.Similarity);
+        header[20] = asize > 0 ? (byte)1 : (byte)0;
+        if (asize > 0)
+        {
+            EncodeVector(answerVector, AnswerEncoding, bytes.AsSpan(4 + vsize + AnswerHeader, asize));
+        }
+
+        json.CopyTo(bytes, 4 + vsize + AnswerHeader + asize);
+        return bytes;
+    }
+
+    /// <summary>The bytes of an entry of the previous format (version 1): question vector and answer only. For tests.</summary>
+    public static byte[] EncodeEntryVersion1(ReadOnlySpan<float> vector, RedisEmbeddingEncoding encoding, CachedAnswer answer)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(AnswerDto.From(answer), RedisJsonContext.Default.AnswerDto);
         int vsize = VectorSize(encoding, vector.Length);
         var bytes = new byte[4 + vsize + json.Length];
         EntryMagic.CopyTo(bytes, 0);
-        bytes[3] = FormatVersion;
+        bytes[3] = 1;
         EncodeVector(vector, encoding, bytes.AsSpan(4, vsize));
         json.CopyTo(bytes, 4 + vsize);
         return bytes;
     }
 
-    /// <summary>Decodes an entry; false for anything corrupt, foreign or of another format version.</summary>
-    public static bool TryDecodeEntry(ReadOnlySpan<byte> src, int dims, Span<float> vector, out CachedAnswer? answer)
+    /// <summary>Decodes an entry; false for anything corrupt, foreign or of an unknown format version.</summary>
+    public static bool TryDecodeEntry(ReadOnlySpan<byte> src, int dims, Span<float> vector, out CachedAnswer? answer) =>
+        TryDecodeEntry(src, dims, vector, out answer, out _, default);
+
+    /// <summary>
+    /// Decodes an entry with its answer link (default for a version 1 entry); the answer vector is decoded into
+    /// <paramref name="answerVector"/> when it is large enough (otherwise skipped; <see cref="EntryLink.AnswerDimensions"/>
+    /// says whether there is one).
+    /// </summary>
+    public static bool TryDecodeEntry(ReadOnlySpan<byte> src, int dims, Span<float> vector, out CachedAnswer? answer, out EntryLink link, Span<float> answerVector)
     {
         answer = null;
-        if (src.Length < 4 || !src[..3].SequenceEqual(EntryMagic) || src[3] != FormatVersion)
+        link = default;
+        if (src.Length < 4 || !src[..3].SequenceEqual(EntryMagic) || src[3] is not (1 or EntryVersion))
         {
             return false;
         }
@@ -136,7 +186,47 @@ internal static class EntryCodec
             return false;
         }
 
-        answer = TryDecodeJson(src[(4 + vsize)..]);
+        int at = 4 + vsize;
+        if (src[3] == EntryVersion)
+        {
+            if (src.Length < at + AnswerHeader)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> header = src.Slice(at, AnswerHeader);
+            at += AnswerHeader;
+            int answerDims = 0;
+            if (header[20] == 1)
+            {
+                if (src.Length < at + VectorHeader)
+                {
+                    return false;
+                }
+
+                answerDims = BinaryPrimitives.ReadUInt16LittleEndian(src[(at + 1)..]);
+                int asize = answerDims <= answerVector.Length
+                    ? TryDecodeVector(src[at..], answerDims, answerVector)
+                    : src[at] == (byte)AnswerEncoding && src.Length >= at + VectorSize(AnswerEncoding, answerDims) ? VectorSize(AnswerEncoding, answerDims) : -1;
+                if (asize < 0 || answerDims == 0)
+                {
+                    return false;
+                }
+
+                at += asize;
+            }
+            else if (header[20] != 0)
+            {
+                return false;
+            }
+
+            link = new EntryLink(BinaryPrimitives.ReadUInt64LittleEndian(header), BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), BinaryPrimitives.ReadSingleLittleEndian(header[16..]))
+            {
+                AnswerDimensions = answerDims,
+            };
+        }
+
+        answer = TryDecodeJson(src[at..]);
         return answer is not null;
     }
 
@@ -185,6 +275,19 @@ internal static class EntryCodec
             return null;
         }
     }
+}
+
+/// <summary>
+/// What a stored entry says about its answer's identity (entry format 2): the answer's values fingerprint, the id of the
+/// answer it was linked to when it was stored (0: none), and the weakest answer similarity along that link's chain.
+/// </summary>
+/// <param name="Values">The answer's <see cref="RagKit.Providers.AnswerLinks.ValuesFingerprint"/> (0 without an answer vector).</param>
+/// <param name="AnswerId">The shared answer id: the first entry's id, inherited by every answer linked to it; 0 for none.</param>
+/// <param name="Similarity">The lowest answer similarity of the links that led to <paramref name="AnswerId"/> (1 for the first entry).</param>
+internal readonly record struct EntryLink(ulong Values, ulong AnswerId, float Similarity)
+{
+    /// <summary>Dimensions of the stored answer vector; 0 when there is none.</summary>
+    public int AnswerDimensions { get; init; }
 }
 
 internal sealed class AnswerDto
