@@ -37,7 +37,9 @@ internal static class EntryCodec
         Span<byte> data = dest[VectorHeader..];
         if (encoding == RedisEmbeddingEncoding.Int8)
         {
-            float max = TensorPrimitives.MaxMagnitude(v);
+            // MaxMagnitude returns the element itself, sign included: a vector whose largest component is negative
+            // must still get a positive scale (it used to get 1, which rounded every component of a unit vector to 0).
+            float max = MathF.Abs(TensorPrimitives.MaxMagnitude(v));
             float scale = max > 0 ? max / 127f : 1f;
             BinaryPrimitives.WriteSingleLittleEndian(dest[3..], scale);
             for (int i = 0; i < v.Length; i++)

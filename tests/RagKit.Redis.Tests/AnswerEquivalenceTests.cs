@@ -233,5 +233,17 @@ public sealed class AnswerEquivalenceTests
         Assert.False(EntryCodec.TryDecodeEntry(v2.AsSpan(0, v1.Length - JsonLength(v1) + 21 + 100), Dims, q, out _, out _, a));
     }
 
+    [Fact]
+    public void An_int8_vector_whose_largest_component_is_negative_keeps_its_direction()
+    {
+        // Half of all embeddings have their largest component negative; they were stored as a zero vector.
+        var v = new float[Dims];
+        v[3] = -0.8f;
+        v[7] = 0.6f;
+        var decoded = new float[Dims];
+        Assert.True(EntryCodec.TryDecodeVector(EntryCodec.EncodeVector(v, RedisEmbeddingEncoding.Int8), Dims, decoded) > 0);
+        Assert.InRange(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(v, decoded), 0.9999f, 1.0001f);
+    }
+
     private static int JsonLength(byte[] v1) => v1.Length - 4 - EntryCodec.VectorSize(RedisEmbeddingEncoding.Float16, Dims);
 }
