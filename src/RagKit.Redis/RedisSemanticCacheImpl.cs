@@ -305,7 +305,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             }
 
             byte[] bytes = (byte[])values[i]!;
-            if (bytes.Length > _o.MaxValueBytes || !EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, stored, out CachedAnswer? answer, out EntryLink link, default))
+            float[]? answerVector = AnswersComparedAtLookup ? new float[_o.Dimensions] : null;
+            if (bytes.Length > _o.MaxValueBytes || !EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, stored, out CachedAnswer? answer, out EntryLink link, answerVector))
             {
                 Log.CorruptEntry(_log, entryKeys[i].ToString());
                 (corrupt ??= []).Add((scopeHex, ids[i]));
@@ -317,10 +318,15 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 continue; // never served outside its scope or after expiry
             }
 
-            neighbours.Add(new Neighbour(TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i], link));
+            neighbours.Add(new Neighbour(TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i], link) { AnswerVector = answerVector });
         }
 
         neighbours.Sort(static (x, y) => y.Similarity.CompareTo(x.Similarity));
+        if (AnswersComparedAtLookup)
+        {
+            RelinkAtLookup(query, neighbours);
+        }
+
         (CachedAnswer Answer, float Similarity, ulong Id)? chosen = Choose(query, neighbours, cut, full: found == _o.Candidates);
         if (gone is not null)
         {
@@ -346,7 +352,66 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     }
 
     /// <summary>A fetched neighbour of a lookup: its similarity to the question, its answer and what its entry says of the answer.</summary>
-    private readonly record struct Neighbour(float Similarity, CachedAnswer Answer, ulong Id, EntryLink Link);
+    private readonly record struct Neighbour(float Similarity, CachedAnswer Answer, ulong Id, EntryLink Link)
+    {
+        /// <summary>The decoded answer vector (only when <see cref="AnswersComparedAtLookup"/>).</summary>
+        public float[]? AnswerVector { get; init; }
+    }
+
+    /// <summary>
+    /// For the benchmark only: ignore the links stored on insert and replay the insert-time join among the lookup's own
+    /// neighbours instead (oldest first, each joining an older neighbour's answer by <see cref="AnswerLinks.Choose"/>), so
+    /// the two places to decide answer equivalence can be compared on the same stream (docs/semantic.md).
+    /// </summary>
+    internal bool AnswersComparedAtLookup { get; set; }
+
+    private static void RelinkAtLookup(in SemanticQuery query, List<Neighbour> neighbours)
+    {
+        float minSimilarity = AnswerLinks.AnswerSimilarity(query.Rule);
+        float margin = AnswerLinks.AnswerMargin(query.Rule);
+        int n = neighbours.Count;
+        int[] order = [.. Enumerable.Range(0, n).OrderBy(i => neighbours[i].Answer.CreatedAt).ThenBy(i => i)];
+        var joined = new ulong[n];
+        for (int k = 0; k < n; k++)
+        {
+            Neighbour me = neighbours[order[k]];
+            joined[order[k]] = me.Id;
+            if (me.AnswerVector is null || me.Link.AnswerDimensions == 0 || minSimilarity <= 0)
+            {
+                continue;
+            }
+
+            var similarities = new float[k];
+            var answers = new int[k];
+            for (int j = 0; j < k; j++)
+            {
+                Neighbour older = neighbours[order[j]];
+                similarities[j] = older.Link.AnswerDimensions == me.Link.AnswerDimensions && older.Link.Values == me.Link.Values
+                    ? TensorPrimitives.CosineSimilarity(me.AnswerVector.AsSpan(0, me.Link.AnswerDimensions), older.AnswerVector!.AsSpan(0, older.Link.AnswerDimensions))
+                    : float.NegativeInfinity;
+                answers[j] = j;
+                for (int m = 0; m < j; m++)
+                {
+                    if (joined[order[m]] == joined[order[j]])
+                    {
+                        answers[j] = m;
+                        break;
+                    }
+                }
+            }
+
+            int best = AnswerLinks.Choose(similarities, answers, minSimilarity, margin);
+            if (best >= 0)
+            {
+                joined[order[k]] = joined[order[best]];
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            neighbours[i] = neighbours[i] with { Link = neighbours[i].Link with { AnswerId = joined[i], Similarity = 1f } };
+        }
+    }
 
     /// <summary>
     /// The id of the answer an entry holds, for a rule that counts answers at <paramref name="answerSimilarity"/> or more as
