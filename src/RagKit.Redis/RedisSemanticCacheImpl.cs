@@ -413,6 +413,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
     }
 
+    /// <summary>The hash of the answer's normalized text: stored in an entry of format 2, computed for one of format 1.</summary>
+    private static ulong TextHashOf(CachedAnswer answer, in EntryLink link) => link.TextHash != 0 ? link.TextHash : EntryCodec.AnswerTextHash(answer.Text);
+
     /// <summary>
     /// The id of the answer an entry holds, for a rule that counts answers at <paramref name="answerSimilarity"/> or more as
     /// one: the answer it was linked to on insert when every link of the chain was at least that similar, otherwise its own.
@@ -438,16 +441,16 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         Span<float> similarities = stackalloc float[n];
         Span<int> answers = stackalloc int[n];
         Span<ulong> answerIds = stackalloc ulong[n];
-        var keys = new string[n];
+        Span<ulong> texts = stackalloc ulong[n];
         for (int i = 0; i < n; i++)
         {
             similarities[i] = neighbours[i].Similarity;
-            keys[i] = QuestionNormalizer.Normalize(neighbours[i].Answer.Text);
+            texts[i] = TextHashOf(neighbours[i].Answer, neighbours[i].Link);
             answerIds[i] = AnswerIdOf(neighbours[i].Id, neighbours[i].Link, answerSimilarity);
             answers[i] = i;
             for (int j = 0; j < i; j++)
             {
-                if (answerIds[j] == answerIds[i] || string.Equals(keys[j], keys[i], StringComparison.Ordinal))
+                if (answerIds[j] == answerIds[i] || texts[j] == texts[i])
                 {
                     answers[i] = answers[j];
                     break;
@@ -482,7 +485,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         ISemanticMatchRule rule = Volatile.Read(ref _linkRule) ?? DefaultLinkRule;
         float minSimilarity = AnswerLinks.AnswerSimilarity(rule);
         ulong values = AnswerLinks.ValuesFingerprint(answer.Text);
-        var fresh = new EntryLink(values, id, 1f);
+        ulong text = EntryCodec.AnswerTextHash(answer.Text);
+        var fresh = new EntryLink(values, id, 1f) { TextHash = text };
         var keys = new ulong[LinkNeighbours];
         var distances = new float[LinkNeighbours];
         int found = mirror.Search(embedding.Span, keys, distances);
@@ -499,8 +503,6 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         RedisValue[] stored = await RunAsync(db => db.StringGetAsync(entryKeys)).ConfigureAwait(false);
         ReadOnlySpan<float> mine = answer.AnswerEmbedding.Span;
-        string text = QuestionNormalizer.Normalize(answer.Text);
-        DateTimeOffset now = _o.TimeProvider.GetUtcNow();
         var vector = new float[_o.Dimensions];
         var other = new float[mine.Length];
         var similarities = new float[found];
@@ -511,16 +513,28 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         {
             similarities[i] = float.NegativeInfinity;
             answers[i] = i;
-            if (stored[i].IsNull || ((byte[])stored[i]!).Length > _o.MaxValueBytes
-                || !EntryCodec.TryDecodeEntry((byte[])stored[i]!, _o.Dimensions, vector, out CachedAnswer? a, out EntryLink link, other)
-                || !string.Equals(a!.ScopeId, answer.ScopeId, StringComparison.Ordinal) || a.ExpiresAt <= now)
+            // Only the head of an entry is read (the answer body of a format-1 entry, for its text): the key is the scope's
+            // and Redis expires it, and a link only shapes the neighbourhood, it serves nothing by itself.
+            byte[]? bytes = stored[i].IsNull ? null : (byte[])stored[i]!;
+            int body = bytes is null || bytes.Length > _o.MaxValueBytes ? -1 : EntryCodec.TryDecodeHead(bytes, _o.Dimensions, vector, out links[i], other);
+            if (body < 0)
             {
                 continue;
             }
 
-            links[i] = link;
+            EntryLink link = links[i];
+            if (link.TextHash == 0)
+            {
+                if (!EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, vector, out CachedAnswer? old))
+                {
+                    continue;
+                }
+
+                link = links[i] = link with { TextHash = EntryCodec.AnswerTextHash(old!.Text) };
+            }
+
             answerIds[i] = AnswerIdOf(keys[i], link, minSimilarity);
-            if (string.Equals(QuestionNormalizer.Normalize(a.Text), text, StringComparison.Ordinal))
+            if (link.TextHash == text)
             {
                 // The same text is the same answer (the in-process tier's answer-text map).
                 return fresh with { AnswerId = answerIds[i], Similarity = answerIds[i] == keys[i] ? 1f : link.Similarity };

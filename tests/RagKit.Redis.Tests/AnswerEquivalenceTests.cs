@@ -201,7 +201,7 @@ public sealed class AnswerEquivalenceTests
     }
 
     [Fact]
-    public void An_entry_carries_its_answer_vector_as_int8_and_its_link_in_412_more_bytes()
+    public void An_entry_carries_its_answer_vector_as_int8_and_its_link_in_420_more_bytes()
     {
         ScopeKey scope = Scope("acme");
         float[] question = Near(0.9f, 2);
@@ -211,15 +211,16 @@ public sealed class AnswerEquivalenceTests
         byte[] v2 = EntryCodec.EncodeEntry(question, RedisEmbeddingEncoding.Float16, withVector, link);
         byte[] v2NoVector = EntryCodec.EncodeEntry(question, RedisEmbeddingEncoding.Float16, Answer(scope, "question", "Order 1234 ships on Monday.", null));
 
-        // Values 8 + answer id 8 + link 4 + flag 1, and the int8 answer vector: 7-byte header + 384.
-        Assert.Equal(v1.Length + 21 + 391, v2.Length);
-        Assert.Equal(v1.Length + 21, v2NoVector.Length);
+        // Values 8 + text hash 8 + answer id 8 + link 4 + flag 1, and the int8 answer vector: 7-byte header + 384.
+        Assert.Equal(29, EntryCodec.AnswerHeader);
+        Assert.Equal(v1.Length + 29 + 391, v2.Length);
+        Assert.Equal(v1.Length + 29, v2NoVector.Length);
 
         var q = new float[Dims];
         var a = new float[Dims];
         Assert.True(EntryCodec.TryDecodeEntry(v2, Dims, q, out CachedAnswer? decoded, out EntryLink read, a));
         Assert.Equal(withVector.Text, decoded!.Text);
-        Assert.Equal(link with { AnswerDimensions = Dims }, read);
+        Assert.Equal(link with { AnswerDimensions = Dims, TextHash = EntryCodec.AnswerTextHash(withVector.Text) }, read);
         Assert.InRange(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, AnswerVector(0.8f, 101)), 0.999f, 1.0001f);
 
         // Without room for the answer vector it is skipped; an old entry decodes with no link.
@@ -230,7 +231,7 @@ public sealed class AnswerEquivalenceTests
         Assert.Equal(default, read);
 
         // A truncated answer vector is a corrupt entry.
-        Assert.False(EntryCodec.TryDecodeEntry(v2.AsSpan(0, v1.Length - JsonLength(v1) + 21 + 100), Dims, q, out _, out _, a));
+        Assert.False(EntryCodec.TryDecodeEntry(v2.AsSpan(0, v1.Length - JsonLength(v1) + EntryCodec.AnswerHeader + 100), Dims, q, out _, out _, a));
     }
 
     [Fact]
