@@ -44,7 +44,7 @@ internal static class BitextStream
         return RunAsync(cache, name, queries, vectors, rule, threshold, answerVectors, null).GetAwaiter().GetResult();
     }
 
-    public static async Task<StreamResult> RunAsync(ISemanticAnswerCache cache, string name, IReadOnlyList<BitextQuery> queries, Dictionary<string, float[]> vectors, ISemanticMatchRule rule, float threshold, bool answerVectors, List<double>? lookupMicros)
+    public static async Task<StreamResult> RunAsync(ISemanticAnswerCache cache, string name, IReadOnlyList<BitextQuery> queries, Dictionary<string, float[]> vectors, ISemanticMatchRule rule, float threshold, bool answerVectors, List<double>? lookupMicros, List<double>? storeMicros = null)
     {
         var labelOf = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (BitextQuery q in queries)
@@ -67,7 +67,10 @@ internal static class BitextStream
                 continue;
             }
 
-            await cache.StoreAsync(Scope, v, Answer(norm, q.Response, answerVectors ? vectors[BitextData.AnswerPrefix + q.Response] : null), default);
+            CachedAnswer answer = Answer(norm, q.Response, answerVectors ? vectors[BitextData.AnswerPrefix + q.Response] : null);
+            start = Stopwatch.GetTimestamp();
+            await cache.StoreAsync(Scope, v, answer, default);
+            storeMicros?.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
 
         return new StreamResult(name, threshold, queries.Count, hits, falseHits);
