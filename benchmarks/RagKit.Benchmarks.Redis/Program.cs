@@ -1,5 +1,7 @@
 // Shared Redis semantic tier vs the naive design (scan all entries of the scope and compare on the client).
 // Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Redis -- [--sizes 10000,100000] [--queries 1000] [--redis host:port]
+//        dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Redis -- --bitext [--data dir] [--seeds 7,8,9]   (Bitext: answer links vs text vs in-process)
+//        dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Redis -- --bitext-latency [--rounds 5]            (lookup latency on Bitext)
 // Embedding is excluded: synthetic clustered 384-d normalized vectors. Starts its own redis-server unless --redis is given.
 using System.Diagnostics;
 using System.Globalization;
@@ -10,6 +12,12 @@ using RagKit;
 using RagKit.Caching;
 using RagKit.Redis;
 using StackExchange.Redis;
+
+if (args.Contains("--bitext") || args.Contains("--bitext-latency"))
+{
+    await RagKit.Benchmarks.Redis.BitextMain.RunAsync(args);
+    return;
+}
 
 const int Dims = 384;
 const float Threshold = 0.90f;

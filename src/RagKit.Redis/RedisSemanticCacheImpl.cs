@@ -21,6 +21,12 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     /// <summary>Candidates this far below the threshold (by the int8 mirror's estimate) are still re-scored exactly.</summary>
     internal const float MirrorMargin = 0.03f;
 
+    /// <summary>Nearest cached questions whose answers a new answer may be linked to on insert (as the in-process tier).</summary>
+    internal const int LinkNeighbours = 16;
+
+    /// <summary>Links answers on insert when no lookup has named a rule yet (the default rule's answer similarity and margin).</summary>
+    private static readonly ISemanticMatchRule DefaultLinkRule = SemanticMatchRules.Neighbourhood();
+
     private readonly RedisSemanticCacheOptions _o;
     private readonly ILogger _log;
     private readonly IConnectionMultiplexer _mux;
@@ -54,6 +60,11 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     private long _remoteInvalidations;
     private long _streamEventsApplied;
     private long _roundTrips;
+
+    // The rule of the latest lookup that compares answers by embedding: its answer similarity and margin link answers on
+    // insert (the pipeline asks before it stores). Each link records its similarity, so a lookup under a stricter rule
+    // ignores it.
+    private ISemanticMatchRule? _linkRule;
 
     public RedisSemanticCacheImpl(RedisSemanticCacheOptions options, ILogger logger)
     {
@@ -233,6 +244,11 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             return null;
         }
 
+        if (AnswerLinks.AnswerSimilarity(query.Rule) > 0 && !ReferenceEquals(Volatile.Read(ref _linkRule), query.Rule))
+        {
+            Volatile.Write(ref _linkRule, query.Rule);
+        }
+
         string scopeHex = EntryCodec.Hex(query.Scope.Hash);
         ScopeMirror mirror = GetMirror(scopeHex);
         if (!mirror.IsLoaded)
@@ -275,7 +291,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         RedisValue[] values = await RunAsync(db => db.StringGetAsync(entryKeys)).ConfigureAwait(false);
         DateTimeOffset now = _o.TimeProvider.GetUtcNow();
         var stored = new float[_o.Dimensions];
-        var neighbours = new List<(float Similarity, CachedAnswer Answer, ulong Id)>(values.Length);
+        var neighbours = new List<Neighbour>(values.Length);
         List<(string, ulong)>? gone = null;
         List<(string, ulong)>? corrupt = null;
         for (int i = 0; i < values.Length; i++)
@@ -289,7 +305,8 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             }
 
             byte[] bytes = (byte[])values[i]!;
-            if (bytes.Length > _o.MaxValueBytes || !EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, stored, out CachedAnswer? answer))
+            float[]? answerVector = AnswersComparedAtLookup ? new float[_o.Dimensions] : null;
+            if (bytes.Length > _o.MaxValueBytes || !EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, stored, out CachedAnswer? answer, out EntryLink link, answerVector))
             {
                 Log.CorruptEntry(_log, entryKeys[i].ToString());
                 (corrupt ??= []).Add((scopeHex, ids[i]));
@@ -301,10 +318,15 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 continue; // never served outside its scope or after expiry
             }
 
-            neighbours.Add((TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i]));
+            neighbours.Add(new Neighbour(TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i], link) { AnswerVector = answerVector });
         }
 
         neighbours.Sort(static (x, y) => y.Similarity.CompareTo(x.Similarity));
+        if (AnswersComparedAtLookup)
+        {
+            RelinkAtLookup(query, neighbours);
+        }
+
         (CachedAnswer Answer, float Similarity, ulong Id)? chosen = Choose(query, neighbours, cut, full: found == _o.Candidates);
         if (gone is not null)
         {
@@ -329,11 +351,85 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         return new SemanticCacheHit(hit.Answer, hit.Similarity);
     }
 
+    /// <summary>A fetched neighbour of a lookup: its similarity to the question, its answer and what its entry says of the answer.</summary>
+    private readonly record struct Neighbour(float Similarity, CachedAnswer Answer, ulong Id, EntryLink Link)
+    {
+        /// <summary>The decoded answer vector (only when <see cref="AnswersComparedAtLookup"/>).</summary>
+        public float[]? AnswerVector { get; init; }
+    }
+
+    /// <summary>
+    /// For the benchmark only: ignore the links stored on insert and replay the insert-time join among the lookup's own
+    /// neighbours instead (oldest first, each joining an older neighbour's answer by <see cref="AnswerLinks.Choose"/>), so
+    /// the two places to decide answer equivalence can be compared on the same stream (docs/semantic.md).
+    /// </summary>
+    internal bool AnswersComparedAtLookup { get; set; }
+
+    private static void RelinkAtLookup(in SemanticQuery query, List<Neighbour> neighbours)
+    {
+        float minSimilarity = AnswerLinks.AnswerSimilarity(query.Rule);
+        float margin = AnswerLinks.AnswerMargin(query.Rule);
+        int n = neighbours.Count;
+        int[] order = [.. Enumerable.Range(0, n).OrderBy(i => neighbours[i].Answer.CreatedAt).ThenBy(i => i)];
+        var joined = new ulong[n];
+        for (int k = 0; k < n; k++)
+        {
+            Neighbour me = neighbours[order[k]];
+            joined[order[k]] = me.Id;
+            if (me.AnswerVector is null || me.Link.AnswerDimensions == 0 || minSimilarity <= 0)
+            {
+                continue;
+            }
+
+            var similarities = new float[k];
+            var answers = new int[k];
+            for (int j = 0; j < k; j++)
+            {
+                Neighbour older = neighbours[order[j]];
+                similarities[j] = older.Link.AnswerDimensions == me.Link.AnswerDimensions && older.Link.Values == me.Link.Values
+                    ? TensorPrimitives.CosineSimilarity(me.AnswerVector.AsSpan(0, me.Link.AnswerDimensions), older.AnswerVector!.AsSpan(0, older.Link.AnswerDimensions))
+                    : float.NegativeInfinity;
+                answers[j] = j;
+                for (int m = 0; m < j; m++)
+                {
+                    if (joined[order[m]] == joined[order[j]])
+                    {
+                        answers[j] = m;
+                        break;
+                    }
+                }
+            }
+
+            int best = AnswerLinks.Choose(similarities, answers, minSimilarity, margin);
+            if (best >= 0)
+            {
+                joined[order[k]] = joined[order[best]];
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            neighbours[i] = neighbours[i] with { Link = neighbours[i].Link with { AnswerId = joined[i], Similarity = 1f } };
+        }
+    }
+
+    /// <summary>The hash of the answer's normalized text: stored in an entry of format 2, computed for one of format 1.</summary>
+    private static ulong TextHashOf(CachedAnswer answer, in EntryLink link) => link.TextHash != 0 ? link.TextHash : EntryCodec.AnswerTextHash(answer.Text);
+
+    /// <summary>
+    /// The id of the answer an entry holds, for a rule that counts answers at <paramref name="answerSimilarity"/> or more as
+    /// one: the answer it was linked to on insert when every link of the chain was at least that similar, otherwise its own.
+    /// </summary>
+    internal static ulong AnswerIdOf(ulong id, in EntryLink link, float answerSimilarity) =>
+        answerSimilarity > 0 && link.AnswerId != 0 && link.Similarity >= answerSimilarity ? link.AnswerId : id;
+
     /// <summary>
     /// The first neighbour (most similar first) at or above the cut that the query's rule accepts, with its answer
-    /// neighbourhood (answers compared as normalized text); without a rule, the most similar one at or above the threshold.
+    /// neighbourhood; without a rule, the most similar one at or above the threshold. Two neighbours share an answer when
+    /// their answers are the same normalized text or were linked to the same answer on insert (answer embeddings, see
+    /// <see cref="LinkAsync"/>).
     /// </summary>
-    private static (CachedAnswer Answer, float Similarity, ulong Id)? Choose(in SemanticQuery query, List<(float Similarity, CachedAnswer Answer, ulong Id)> neighbours, float cut, bool full)
+    private static (CachedAnswer Answer, float Similarity, ulong Id)? Choose(in SemanticQuery query, List<Neighbour> neighbours, float cut, bool full)
     {
         if (query.Rule is null)
         {
@@ -341,17 +437,20 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
 
         int n = Math.Min(neighbours.Count, AnswerNeighbourhoods.MaxNeighbours);
+        float answerSimilarity = AnswerLinks.AnswerSimilarity(query.Rule);
         Span<float> similarities = stackalloc float[n];
         Span<int> answers = stackalloc int[n];
-        var keys = new string[n];
+        Span<ulong> answerIds = stackalloc ulong[n];
+        Span<ulong> texts = stackalloc ulong[n];
         for (int i = 0; i < n; i++)
         {
             similarities[i] = neighbours[i].Similarity;
-            keys[i] = QuestionNormalizer.Normalize(neighbours[i].Answer.Text);
+            texts[i] = TextHashOf(neighbours[i].Answer, neighbours[i].Link);
+            answerIds[i] = AnswerIdOf(neighbours[i].Id, neighbours[i].Link, answerSimilarity);
             answers[i] = i;
             for (int j = 0; j < i; j++)
             {
-                if (string.Equals(keys[j], keys[i], StringComparison.Ordinal))
+                if (answerIds[j] == answerIds[i] || texts[j] == texts[i])
                 {
                     answers[i] = answers[j];
                     break;
@@ -361,7 +460,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         for (int i = 0; i < n && similarities[i] >= cut; i++)
         {
-            (float similarity, CachedAnswer answer, ulong id) = neighbours[i];
+            (float similarity, CachedAnswer answer, ulong id, _) = neighbours[i];
             var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, answer.Question, ReadOnlyMemory<float>.Empty, similarity, query.Threshold, default)
             {
                 Neighbourhood = AnswerNeighbourhoods.Of(similarities, answers, i, full),
@@ -373,6 +472,97 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// On insert, the answer a new answer with an embedding is the same as (as the in-process tier decides it): among the
+    /// new question's nearest cached questions, the one whose answer is the same normalized text, else the one whose answer
+    /// embedding is the most similar (at least the rule's answer similarity, same values, the answer margin clear of every
+    /// other answer; <see cref="AnswerLinks.Choose"/>). One MGET of those entries; the lookup then only compares ids.
+    /// </summary>
+    private async Task<EntryLink> LinkAsync(string scopeHex, ScopeMirror mirror, ReadOnlyMemory<float> embedding, CachedAnswer answer, ulong id)
+    {
+        ISemanticMatchRule rule = Volatile.Read(ref _linkRule) ?? DefaultLinkRule;
+        float minSimilarity = AnswerLinks.AnswerSimilarity(rule);
+        ulong values = AnswerLinks.ValuesFingerprint(answer.Text);
+        ulong text = EntryCodec.AnswerTextHash(answer.Text);
+        var fresh = new EntryLink(values, id, 1f) { TextHash = text };
+        var keys = new ulong[LinkNeighbours];
+        var distances = new float[LinkNeighbours];
+        int found = mirror.Search(embedding.Span, keys, distances);
+        if (found == 0)
+        {
+            return fresh;
+        }
+
+        var entryKeys = new RedisKey[found];
+        for (int i = 0; i < found; i++)
+        {
+            entryKeys[i] = EntryKey(scopeHex, keys[i]);
+        }
+
+        RedisValue[] stored = await RunAsync(db => db.StringGetAsync(entryKeys)).ConfigureAwait(false);
+        ReadOnlySpan<float> mine = answer.AnswerEmbedding.Span;
+        var vector = new float[_o.Dimensions];
+        var other = new float[mine.Length];
+        var similarities = new float[found];
+        var answers = new int[found];
+        var answerIds = new ulong[found];
+        var links = new EntryLink[found];
+        for (int i = 0; i < found; i++)
+        {
+            similarities[i] = float.NegativeInfinity;
+            answers[i] = i;
+            // Only the head of an entry is read (the answer body of a format-1 entry, for its text): the key is the scope's
+            // and Redis expires it, and a link only shapes the neighbourhood, it serves nothing by itself.
+            byte[]? bytes = stored[i].IsNull ? null : (byte[])stored[i]!;
+            int body = bytes is null || bytes.Length > _o.MaxValueBytes ? -1 : EntryCodec.TryDecodeHead(bytes, _o.Dimensions, vector, out links[i], other);
+            if (body < 0)
+            {
+                continue;
+            }
+
+            EntryLink link = links[i];
+            if (link.TextHash == 0)
+            {
+                if (!EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, vector, out CachedAnswer? old))
+                {
+                    continue;
+                }
+
+                link = links[i] = link with { TextHash = EntryCodec.AnswerTextHash(old!.Text) };
+            }
+
+            answerIds[i] = AnswerIdOf(keys[i], link, minSimilarity);
+            if (link.TextHash == text)
+            {
+                // The same text is the same answer (the in-process tier's answer-text map).
+                return fresh with { AnswerId = answerIds[i], Similarity = answerIds[i] == keys[i] ? 1f : link.Similarity };
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                if (answerIds[j] == answerIds[i])
+                {
+                    answers[i] = answers[j];
+                    break;
+                }
+            }
+
+            if (link.AnswerDimensions == mine.Length && link.Values == values)
+            {
+                similarities[i] = TensorPrimitives.CosineSimilarity(mine, other);
+            }
+        }
+
+        int best = AnswerLinks.Choose(similarities, answers, minSimilarity, AnswerLinks.AnswerMargin(rule));
+        if (best < 0)
+        {
+            return fresh;
+        }
+
+        float chain = answerIds[best] == keys[best] ? similarities[best] : Math.Min(similarities[best], links[best].Similarity);
+        return fresh with { AnswerId = answerIds[best], Similarity = chain };
     }
 
     public async ValueTask StoreAsync(ScopeKey scope, ReadOnlyMemory<float> embedding, CachedAnswer answer, CancellationToken cancellationToken)
@@ -394,19 +584,20 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             return;
         }
 
-        byte[] entry = EntryCodec.EncodeEntry(embedding.Span, _o.EmbeddingEncoding, answer);
+        string scopeHex = EntryCodec.Hex(scope.Hash);
+        ulong id = NewId();
+        ScopeMirror mirror = GetMirror(scopeHex);
+        EntryLink link = answer.AnswerEmbedding.IsEmpty ? default : await LinkAsync(scopeHex, mirror, embedding, answer, id).ConfigureAwait(false);
+        byte[] entry = EntryCodec.EncodeEntry(embedding.Span, _o.EmbeddingEncoding, answer, link);
         if (entry.Length > _o.MaxValueBytes)
         {
             Log.TooLarge(_log, entry.Length);
             return;
         }
 
-        string scopeHex = EntryCodec.Hex(scope.Hash);
-        ulong id = NewId();
         string idHex = EntryCodec.Hex(id);
         byte[] vector = entry.AsSpan(4, EntryCodec.VectorSize(_o.EmbeddingEncoding, _o.Dimensions)).ToArray();
         double cost = answer.GenerationCost.TotalSeconds;
-        ScopeMirror mirror = GetMirror(scopeHex);
         var docs = answer.Provenance.Select(p => p.Document).Distinct().ToArray();
         long count = await RunAsync(async db =>
         {

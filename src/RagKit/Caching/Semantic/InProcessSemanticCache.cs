@@ -747,13 +747,29 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
             Span<ulong> keys = stackalloc ulong[Candidates];
             Span<float> distances = stackalloc float[Candidates];
             Span<float> similarities = stackalloc float[Candidates];
+            Span<int> answers = stackalloc int[Candidates];
+            CandidateBuffer neighbours = default;
             int found = Search(index, entry.Vector, keys, distances);
-            Cluster? best = null;
-            float bestSimilarity = float.NegativeInfinity;
             for (int i = 0; i < found; i++)
             {
                 similarities[i] = float.NegativeInfinity;
-                if (!_entries.TryGetValue(keys[i], out Entry? e) || e.Answer.ExpiresAt <= now
+                answers[i] = i;
+                if (!_entries.TryGetValue(keys[i], out Entry? e))
+                {
+                    continue;
+                }
+
+                neighbours[i] = e;
+                for (int j = 0; j < i; j++)
+                {
+                    if (ReferenceEquals(neighbours[j]?.Cluster, e.Cluster))
+                    {
+                        answers[i] = answers[j];
+                        break;
+                    }
+                }
+
+                if (e.Answer.ExpiresAt <= now
                     || !string.Equals(e.Answer.ScopeId, entry.Answer.ScopeId, StringComparison.Ordinal)
                     || entry.AnswerValues != e.AnswerValues)
                 {
@@ -761,33 +777,14 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                 }
 
                 ReadOnlySpan<float> other = e.Answer.AnswerEmbedding.Span;
-                if (other.Length != answer.Length)
+                if (other.Length == answer.Length)
                 {
-                    continue;
-                }
-
-                similarities[i] = TensorPrimitives.CosineSimilarity(answer, other);
-                if (similarities[i] > bestSimilarity)
-                {
-                    bestSimilarity = similarities[i];
-                    best = e.Cluster;
+                    similarities[i] = TensorPrimitives.CosineSimilarity(answer, other);
                 }
             }
 
-            if (best is null || bestSimilarity < minSimilarity)
-            {
-                return null;
-            }
-
-            for (int i = 0; i < found && margin > 0; i++)
-            {
-                if (similarities[i] > bestSimilarity - margin && _entries.TryGetValue(keys[i], out Entry? e) && e.Cluster != best)
-                {
-                    return null;
-                }
-            }
-
-            return best;
+            int best = AnswerLinks.Choose(similarities[..found], answers[..found], minSimilarity, margin);
+            return best < 0 ? null : neighbours[best]!.Cluster;
         }
 
         /// <summary>Adds the entry; a fresh cluster joins the scope's cluster of the same answer text, else <paramref name="similar"/>.</summary>
