@@ -328,7 +328,7 @@ internal static class AnswerEquivalenceProbe
 
                     if (clusterOf[nb[j].Q] != ci)
                     {
-                        if (float.IsNaN(other))
+                        if (float.IsNaN(other) && !(SkipBlocked && nb[j].S > s - margin && !Compatible(nq, nb[j].Q.Text)))
                         {
                             other = nb[j].S;
                         }
@@ -436,6 +436,15 @@ internal static class AnswerEquivalenceProbe
         }
 
         return ((double)hits / stream.Count, (double)falseHits / stream.Count, (double)links / Math.Max(1, inserts), (double)wrongLinks / Math.Max(1, links));
+    }
+
+    /// <summary>RAGKIT_SKIP_BLOCKED=1: a different answer whose question the guards tell apart from the asked one is no competitor.</summary>
+    private static readonly bool SkipBlocked = Environment.GetEnvironmentVariable("RAGKIT_SKIP_BLOCKED") == "1";
+
+    private static bool Compatible(string normalizedQuestion, string candidate)
+    {
+        string nc = QuestionNormalizer.Normalize(candidate);
+        return normalizedQuestion == nc || QuestionGuards.Compatible(normalizedQuestion, nc);
     }
 
     private static double Interpolate(List<(double Hit, double False)> curve, double f)

@@ -103,6 +103,26 @@ internal static class GuardProbes
             ("send 50 dollars to john", "send fifty dollars to john"), ("what is the second largest city", "what is the 2nd largest city"),
             ("book 3 tickets", "reserve 3 tickets"),
         ]),
+        // Seventh round: antonym probes written before WordNet's clusters were added (not from any data set).
+        ("antonyms through WordNet clusters (seventh-round probes)",
+        [
+            ("is the store busy today", "is the store quiet today"), ("is the room too loud", "is the room too quiet"),
+            ("is the water warm", "is the water cold"), ("is the product cheap", "is the product pricey"),
+            ("is the test hard", "is the test simple"), ("is the app fast", "is the app sluggish"),
+            ("is the movie boring", "is the movie exciting"), ("is the soup hot", "is the soup chilly"),
+            ("is the restaurant crowded on sunday", "is the restaurant empty on sunday"), ("how do i increase my credit limit", "how do i reduce my credit limit"),
+            ("is the meeting mandatory", "is the meeting optional"), ("is the car new", "is the car used"),
+            ("is the weather nice today", "is the weather awful today"), ("is it wise to invest now", "is it foolish to invest now"),
+            ("is my password strong", "is my password weak"), ("is the flight delayed", "is the flight on time"),
+        ],
+        [
+            ("is the shop busy now", "is the shop crowded now"), ("is the coffee good", "is the coffee tasty"),
+            ("is the room too loud", "is the room too noisy"), ("is the library quiet", "is the library silent"),
+            ("is the product cheap", "is the product inexpensive"), ("is the app fast", "is the app quick"),
+            ("is the water warm", "is the water hot"), ("is the meeting mandatory", "is the meeting compulsory"),
+            ("is my card still valid", "is my card still active"), ("why is my balance wrong", "why is my balance incorrect"),
+            ("is the transfer slow", "is the transfer delayed"), ("is the fee fixed", "is the fee constant"),
+        ]),
     ];
 
     /// <summary>Every probe pair: blocked = a different meaning the guards must block; otherwise a paraphrase control.</summary>

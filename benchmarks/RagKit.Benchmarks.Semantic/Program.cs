@@ -1,6 +1,19 @@
 using RagKit.Benchmarks.Semantic;
 using RagKit.Onnx;
 
+if (args.Contains("--check-pairs"))
+{
+    // One pair per line on stdin, "question | candidate": the guard code (0 passes).
+    while (Console.ReadLine() is { } line)
+    {
+        string[] qc = line.Split('|', 2);
+        string q = RagKit.Caching.QuestionNormalizer.Normalize(qc[0].Trim()), c = RagKit.Caching.QuestionNormalizer.Normalize(qc[1].Trim());
+        Console.WriteLine($"{RagKit.Caching.QuestionGuards.CheckCode(q, c)}  {qc[0].Trim()} | {qc[1].Trim()}");
+    }
+
+    return;
+}
+
 if (args.Contains("--probes"))
 {
     Console.WriteLine(GuardProbes.Table());
@@ -71,6 +84,28 @@ if (args.Contains("--guard-cost"))
     var bt = new List<LabeledQuery>(bitextTrain);
     Data.Shuffle(bt, 3);
     GuardCost.Run("Bitext train", bt, store);
+    return;
+}
+
+if (args.Contains("--merged-intents"))
+{
+    MergedIntents.Run(bitextTrain, bitextTest, store);
+    return;
+}
+
+if (args.Contains("--paws-served"))
+{
+    PawsServed.Run(paws, store);
+    return;
+}
+
+if (args.Contains("--confusions"))
+{
+    var bt = new List<LabeledQuery>(bitextTrain);
+    Data.Shuffle(bt, 3);
+    float t = float.Parse(Environment.GetEnvironmentVariable("RAGKIT_T") ?? "0.85", System.Globalization.CultureInfo.InvariantCulture);
+    Confusions.Run("Bitext train", bt, store, t);
+    Confusions.Run("BANKING77 train", NeighbourhoodSelection.TrainStream(bankingTrain), store, t);
     return;
 }
 

@@ -10,6 +10,7 @@ using LLama.Sampling;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RagKit.AI;
 
 namespace RagKit.LLamaSharp;
 
@@ -25,7 +26,7 @@ namespace RagKit.LLamaSharp;
 public sealed partial class LLamaSharpChatClient : IChatClient, IAsyncDisposable
 {
     /// <summary>Key of the additional property set to <c>true</c> on an answer that was cut off.</summary>
-    public const string IncompletePropertyName = "ragkit.incomplete";
+    public const string IncompletePropertyName = RagKitChatCacheOptions.IncompleteProperty;
 
     /// <summary>Provider name reported in <see cref="ChatClientMetadata"/>.</summary>
     public const string ProviderName = "RagKit.LLamaSharp";

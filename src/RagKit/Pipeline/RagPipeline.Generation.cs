@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using RagKit.AI;
 using RagKit.Caching;
 using RagKit.Diagnostics;
 using RagKit.Generation;
@@ -27,7 +28,7 @@ internal sealed partial class RagPipeline
             ChatResponse response = await _chat!.GetResponseAsync(_template.Render(question, prepared.Sources), null, cancellationToken).ConfigureAwait(false);
             text = response.Text;
             complete = response.FinishReason != ChatFinishReason.Length
-                && !(response.AdditionalProperties?.TryGetValue("ragkit.incomplete", out object? v) == true && v is true);
+                && !(response.AdditionalProperties?.TryGetValue(RagKitChatCacheOptions.IncompleteProperty, out object? v) == true && v is true);
         }
 
         timings.Generation = Stopwatch.GetElapsedTime(t);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
+using RagKit.AI;
 using RagKit.Caching;
 using RagKit.Tiers;
 
@@ -80,7 +81,7 @@ internal sealed partial class RagPipeline
                 await foreach (ChatResponseUpdate update in _chat.GetStreamingResponseAsync(_template.Render(question, prepared.Sources), null, cancellationToken).ConfigureAwait(false))
                 {
                     finish ??= update.FinishReason;
-                    incomplete |= update.AdditionalProperties?.TryGetValue("ragkit.incomplete", out object? v) == true && v is true;
+                    incomplete |= update.AdditionalProperties?.TryGetValue(RagKitChatCacheOptions.IncompleteProperty, out object? v) == true && v is true;
                     string delta = update.Text;
                     if (delta.Length > 0)
                     {

@@ -67,6 +67,31 @@ public sealed class GuardProbeTests
     [InlineData("how to make the font bigger", "how to make the font larger")]
     public void Synonyms_pass(string a, string b) => Assert.True(Compatible(a, b));
 
+    // Indirect antonymy (WordNet's adjective clusters, and the synsets of antonym verbs): neither word is the other's
+    // direct antonym, each sits in the opposite cluster ("quiet" is similar to "soft", the antonym of "loud").
+    [Theory]
+    [InlineData("is the room too loud", "is the room too quiet")]
+    [InlineData("is the water warm", "is the water cold")]
+    [InlineData("is the product cheap", "is the product pricey")]
+    [InlineData("is the test hard", "is the test simple")]
+    [InlineData("is the app fast", "is the app sluggish")]
+    [InlineData("is the soup hot", "is the soup chilly")]
+    [InlineData("is the car new", "is the car used")]
+    [InlineData("why is the fan louder now", "why is the fan quieter now")]
+    [InlineData("how do i expand the partition", "how do i shrink the partition")]
+    public void AntonymsThroughWordNetClustersAreBlocked(string a, string b) => Assert.False(Compatible(a, b));
+
+    [Theory]
+    [InlineData("is the room too loud", "is the room too noisy")]
+    [InlineData("is the library quiet", "is the library silent")]
+    [InlineData("is the shop busy now", "is the shop crowded now")]
+    [InlineData("is the product cheap", "is the product inexpensive")]
+    [InlineData("is the water warm", "is the water hot")]
+    [InlineData("is the coffee good", "is the coffee tasty")]
+    [InlineData("why is my balance wrong", "why is my balance incorrect")]
+    [InlineData("is the transfer slow", "is the transfer delayed")]
+    public void Words_of_one_cluster_pass(string a, string b) => Assert.True(Compatible(a, b));
+
     [Theory]
     [InlineData("withdraw 100 dollars", "withdraw dollars")]
     [InlineData("who won the first game", "who won the game")]

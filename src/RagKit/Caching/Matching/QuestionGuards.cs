@@ -119,6 +119,42 @@ internal static class QuestionGuards
     /// </summary>
     internal static readonly FrozenDictionary<string, string[]> Antonyms = BuildAntonyms(wordNet: true);
 
+    /// <summary>
+    /// WordNet 3.0's indirect antonymy of adjectives (embedded resource Antonyms.WordNetClusters.txt): each adjective
+    /// head with an antonym head ({loud} / {soft}) forms a cluster with its satellites ({noisy, ...}; {quiet, ...}), and
+    /// every word of one cluster is an antonym of every word of the other ("loud" / "quiet", "warm" / "cold", "cheap" /
+    /// "pricey"). Per word: the clusters it belongs to, +k on one side of pair k and -k on the other, sorted.
+    /// </summary>
+    internal static readonly FrozenDictionary<string, int[]> AntonymClusters = BuildAntonymClusters();
+
+    private static FrozenDictionary<string, int[]> BuildAntonymClusters()
+    {
+        var clusters = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        using Stream? stream = typeof(QuestionGuards).Assembly.GetManifestResourceStream("RagKit.Caching.Antonyms.WordNetClusters.txt");
+        if (stream is not null)
+        {
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                int space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (line.Length == 0 || line[0] == '#' || space <= 0)
+                {
+                    continue;
+                }
+
+                string word = line[..space];
+                if (!Negations.Contains(word) && !Polarity.ContainsKey(word))
+                {
+                    int[] sides = [.. line[(space + 1)..].Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
+                    Array.Sort(sides);
+                    clusters[word] = sides;
+                }
+            }
+        }
+
+        return clusters.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
     /// <summary>The hand list alone (the guards before WordNet; the benchmark's reference implementation uses it).</summary>
     internal static readonly FrozenDictionary<string, string[]> HandListAntonyms = BuildAntonyms(wordNet: false);
 
@@ -237,6 +273,7 @@ internal static class QuestionGuards
 
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> OrdinalsLookup = Ordinals.GetAlternateLookup<ReadOnlySpan<char>>();
         private static readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> PolarityLookup = Polarity.GetAlternateLookup<ReadOnlySpan<char>>();
+        private static readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> ClustersLookup = AntonymClusters.GetAlternateLookup<ReadOnlySpan<char>>();
 #else
         private static readonly SpanSetLookup MonthsLookup = new(Months);
         private static readonly SpanSetLookup WeekdaysLookup = new(Weekdays);
@@ -245,10 +282,11 @@ internal static class QuestionGuards
         private static readonly SpanDictionaryLookup<string[]> AntonymsLookup = new(Antonyms);
         private static readonly SpanDictionaryLookup<int> OrdinalsLookup = new(Ordinals);
         private static readonly SpanDictionaryLookup<int> PolarityLookup = new(Polarity);
+        private static readonly SpanDictionaryLookup<int[]> ClustersLookup = new(AntonymClusters);
 #endif
 
         private const ushort NumberWord = 1, Month = 2, Weekday = 4, Currency = 8, Negation = 16, Stopword = 32, HasAntonyms = 64,
-            PolarityWord = 128, Relation = 256, NegatingVerb = 512;
+            PolarityWord = 128, Relation = 256, NegatingVerb = 512, InAntonymCluster = 1024;
 
         /// <summary>Every listed word with what it is: one lookup per token instead of one per list.</summary>
 #if NET9_0_OR_GREATER
@@ -279,6 +317,7 @@ internal static class QuestionGuards
             Mark(Negations, Negation);
             Mark(Stopwords, Stopword);
             Mark(Antonyms.Keys, HasAntonyms);
+            Mark(AntonymClusters.Keys, InAntonymCluster);
             return d.ToFrozenDictionary(StringComparer.Ordinal);
         }
 
@@ -524,6 +563,11 @@ internal static class QuestionGuards
                     }
                 }
 
+                if ((from.Kind(i) & InAntonymCluster) != 0 && ClustersLookup.TryGetValue(x, out int[]? sides) && OpposedInClusters(sides, from, to))
+                {
+                    return true;
+                }
+
                 if (x.Length < 4)
                 {
                     continue;
@@ -532,6 +576,28 @@ internal static class QuestionGuards
                 foreach (string prefix in Prefixes)
                 {
                     if (to.ContainsConcat(prefix, x) && !from.ContainsConcat(prefix, x))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A word of <paramref name="to"/> that <paramref name="from"/> lacks sits in the opposite cluster of one of <paramref name="sides"/>' antonym pairs.</summary>
+        private static bool OpposedInClusters(int[] sides, in Tokens from, in Tokens to)
+        {
+            for (int j = 0; j < to.Count; j++)
+            {
+                if ((to.Kind(j) & InAntonymCluster) == 0 || from.Contains(to[j]) || !ClustersLookup.TryGetValue(to[j], out int[]? other))
+                {
+                    continue;
+                }
+
+                foreach (int k in sides)
+                {
+                    if (Array.BinarySearch(other, -k) >= 0)
                     {
                         return true;
                     }

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using RagKit.Caching;
+
+namespace RagKit.Benchmarks.Semantic;
+
+/// <summary>
+/// Sensitivity of the Bitext result to its intent labels (--merged-intents). Some Bitext intents are told apart by the
+/// question's verb while their generated answers describe the same procedure (check_invoice / get_invoice: "go to the
+/// Billing section and download it"). An answer-equivalence test that works links those answers, and the protocol then
+/// counts the serve as false. Which intents answer alike is decided on Bitext TRAIN only: two intents merge when, of
+/// their neighbouring train question pairs (question cosine ≥ 0.70), at least half have answers the tier would link
+/// (answer cosine ≥ 0.75 and the same values). The test streams are then scored with the merged labels, static and the
+/// shipped rule alike, three shuffles. This is an analysis of the label structure, not a replacement of the target.
+/// </summary>
+internal static class MergedIntents
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Run(List<LabeledQuery> bitextTrain, List<LabeledQuery> bitextTest, EmbeddingStore emb)
+    {
+        Dictionary<string, string> merged = Merges(bitextTrain, emb);
+        string M(string label) => merged.TryGetValue(label, out string? to) ? to : label;
+        Console.WriteLine("merged on train: " + string.Join(", ", merged.GroupBy(kv => kv.Value).Select(g => string.Join(" + ", g.Select(kv => kv.Key).Append(g.Key).Distinct().Order(StringComparer.Ordinal)))));
+        var relabelled = bitextTest.Select(q => q with { Label = M(q.Label) }).ToList();
+        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
+        foreach ((string name, List<LabeledQuery> labels) in new[] { ("Bitext test, intent labels", bitextTest), ("Bitext test, merged labels", relabelled) })
+        {
+            foreach (int seed in new[] { 7, 8, 9 })
+            {
+                var s = new List<LabeledQuery>(labels);
+                Data.Shuffle(s, seed);
+                List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(s, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, answerVectors: true))];
+                StreamResult r = Simulation.Stream(s, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(), false, 0), 0.90f, answerVectors: true);
+                double st = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
+                Console.WriteLine(string.Create(Inv, $"  {name}, seed {seed}: default rule {r.HitRate:P1} / {r.FalseHitRate:P2} false, static at the same false-hit rate {st:P1}, ratio {r.HitRate / st:F2}"));
+            }
+        }
+    }
+
+    private static Dictionary<string, string> Merges(List<LabeledQuery> train, EmbeddingStore emb)
+    {
+        var linked = new Dictionary<(string, string), (int Pairs, int Linked)>();
+        var prints = train.Select(q => QuestionGuards.ValuesFingerprint(q.Response!)).ToList();
+        for (int i = 0; i < train.Count; i++)
+        {
+            float[] v = emb[train[i].Text];
+            float[] a = emb[EmbeddingStore.AnswerKey(train[i].Response!)];
+            for (int j = 0; j < i; j++)
+            {
+                if (train[i].Label == train[j].Label || TensorPrimitives.Dot(v, emb[train[j].Text]) < 0.70f)
+                {
+                    continue;
+                }
+
+                var key = string.CompareOrdinal(train[i].Label, train[j].Label) < 0 ? (train[i].Label, train[j].Label) : (train[j].Label, train[i].Label);
+                bool link = prints[i] == prints[j] && TensorPrimitives.CosineSimilarity(a, emb[EmbeddingStore.AnswerKey(train[j].Response!)]) >= 0.75f;
+                (int p, int l) = linked.GetValueOrDefault(key);
+                linked[key] = (p + 1, l + (link ? 1 : 0));
+            }
+        }
+
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Root(string x) => parent.TryGetValue(x, out string? p) && p != x ? Root(p) : x;
+        foreach (((string x, string y), (int pairs, int l)) in linked.OrderBy(k => k.Key))
+        {
+            Console.WriteLine(string.Create(Inv, $"  train {x} ~ {y}: {pairs} neighbouring pairs, {l} with linkable answers ({(double)l / pairs:P0})"));
+            if (pairs >= 20 && l * 2 >= pairs)
+            {
+                string rx = Root(x), ry = Root(y);
+                if (rx != ry)
+                {
+                    parent[rx] = ry;
+                }
+            }
+        }
+
+        return train.Select(q => q.Label).Distinct().Where(l => Root(l) != l).ToDictionary(l => l, Root, StringComparer.Ordinal);
+    }
+}
