@@ -26,7 +26,7 @@ internal static class Calibration
             foreach (DevSetQuestion q in DevSetQuestion.Read(Path.Combine(folder, "questions.tsv")))
             {
                 ReadOnlyMemory<float> vector = (await embedder.GenerateAsync([QuestionNormalizer.Normalize(q.Question)]))[0].Vector;
-                asked.Add((q, vector, await store.SearchAsync(vector, new VectorQuery(scope, 4, 0.2f), default)));
+                asked.Add((q, vector, await ExtractiveSources.SearchAsync(store, vector, new VectorQuery(scope, 4, 0.2f), QuestionNormalizer.Normalize(q.Question), default)));
             }
         }
 
