@@ -34,7 +34,7 @@ internal static class Calibration
         Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"max gap",8} {"property",9} {"right",8} {"facts found",12} {"refusals",9}");
         foreach (double lexical in new[] { 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0 })
         {
-            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
             var scored = new List<(double Score, double Gap, bool Unsaid, bool Answerable, bool Found)>();
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
@@ -88,14 +88,14 @@ internal static class Calibration
         if (featuresPath is not null)
         {
             // What the refusal decides with, per question, at the shipped weights (refusals by score off).
-            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
             using var writer = new StreamWriter(featuresPath);
-            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tproperty\tunsaid\tquestion");
+            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tproperty\tunsaid\tnoquantity\tquestion");
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{a.Property}\t{(a.PropertyUnsaid ? 1 : 0)}\t{q.Question}"));
+                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{a.Property}\t{(a.PropertyUnsaid ? 1 : 0)}\t{(a.QuantityUnsaid ? 1 : 0)}\t{q.Question}"));
             }
         }
 

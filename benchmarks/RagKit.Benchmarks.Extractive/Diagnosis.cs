@@ -53,11 +53,11 @@ internal static class Diagnosis
                     }
                     else
                     {
-                        ExtractiveAnswerer.Calibration = shipped with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+                        ExtractiveAnswerer.Calibration = shipped with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
                         ExtractiveAnswer unrefused = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
                         ExtractiveAnswerer.Calibration = shipped;
                         cause = Harness.ContainsFact(unrefused.Text, q)
-                            ? answer.Score < shipped.MinScore ? "refusal: score" : answer.Gap > shipped.MaxGap ? "refusal: gap" : answer.PropertyUnsaid ? "refusal: property" : "refusal: name"
+                            ? answer.Score < shipped.MinScore ? "refusal: score" : answer.Gap > shipped.MaxGap ? "refusal: gap" : answer.PropertyUnsaid && answer.Score < shipped.MinScoreWithoutProperty ? "refusal: property" : answer.QuantityUnsaid ? "refusal: quantity" : "refusal: name"
                             : "scoring";
                         if (cause == "scoring" && !unrefused.Refused)
                         {

@@ -74,7 +74,8 @@ internal static class ExtractiveAnswerer
         ["weight", "weigh", "heavy"],
         ["option", "flag"],
         ["warranty", "guarantee"],
-        ["phone", "telephone"]);
+        ["phone", "telephone"],
+        ["authenticate", "authentication", "authorization", "authorize", "auth"]);
 
     // A quantity in the units of a property says that property without naming it: "250 MB" is a size, "$8" a price,
     // "2200 W" a power, "within 28 days" a deadline, "9 am to 5.30 pm" opening hours. The kinds are those product
@@ -238,9 +239,10 @@ internal static class ExtractiveAnswerer
         double gap = !reducedVector.IsEmpty && !best.Vector.IsEmpty ? TensorPrimitives.CosineSimilarity(reducedVector.Span, best.Vector.Span) - best.Similarity : 0;
         string? property = AskedProperty(question);
         bool propertyUnsaid = property is not null && !States(question, property, best.Words, best.Context, best.Text);
-        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty))
+        bool quantityUnsaid = AsksQuantity(question) && !Quantity.IsMatch(best.Text);
+        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty) || (semantic && quantityUnsaid && best.Score < k.MinScoreWithoutQuantity))
         {
-            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
+            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid, QuantityUnsaid = quantityUnsaid };
         }
 
         var picks = new List<Candidate> { best };
@@ -306,7 +308,7 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
+        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid, QuantityUnsaid = quantityUnsaid };
     }
 
     // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
@@ -390,6 +392,20 @@ internal static class ExtractiveAnswerer
 
         return false;
     }
+
+    // Any quantity: a number, a number word, or none or no limit at all.
+    private static readonly System.Text.RegularExpressions.Regex Quantity = new(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|million|dozen|half|double|twice|once|unlimited|no limit|none|equal|free|any number|as many|as much)\b", RegexOptions);
+
+    // "How much ...?", "How many ...?" and a question for a maximum or minimum ("at most", "the largest") ask for a
+    // quantity: a block without any number cannot answer them ("How many partitions can a topic have at most?").
+    private static bool AsksQuantity(string question)
+    {
+        string q = question.ToLowerInvariant();
+        return q.StartsWith("how much ", StringComparison.Ordinal) || q.StartsWith("how many ", StringComparison.Ordinal)
+            || QuestionWords(question).Overlaps(Extremes) || q.Contains(" at most", StringComparison.Ordinal) || q.Contains(" at least", StringComparison.Ordinal);
+    }
+
+    private static readonly HashSet<string> Extremes = new(((string[])["maximum", "minimum"]).Select(Stem), StringComparer.Ordinal);
 
     // "How many copies ...?" is answered by a count ("two replicas") that need not repeat the word counted.
     private static bool AsksHowMany(string question) => question.StartsWith("How many ", StringComparison.OrdinalIgnoreCase);
@@ -772,6 +788,12 @@ internal static class ExtractiveAnswerer
         else if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) && !w.EndsWith("us", StringComparison.Ordinal))
         {
             w = w[..^1];
+        }
+
+        // "collection" meets "collect", "connections" meets "connect".
+        if (w.Length > 6 && w.EndsWith("ction", StringComparison.Ordinal))
+        {
+            w = w[..^3];
         }
 
         return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
