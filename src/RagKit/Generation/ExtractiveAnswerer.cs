@@ -221,15 +221,10 @@ internal static class ExtractiveAnswerer
         HashSet<string> questionWords = QuestionWords(question);
         bool wantsCommand = questionWords.Overlaps(CommandWords);
         bool procedural = AsksHowTo(question);
-
-        // A block that states what the question asks for in its units ("2 years" for "How long is the guarantee?") is
-        // nudged up; naming it already counts among the words.
-        string? asked = AskedProperty(question);
         foreach (Candidate c in candidates)
         {
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
-            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01)
-                + (asked is not null && StatesInUnits(question, asked, c.Text) ? k.PropertyBonus : 0);
+            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
         }
 
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));

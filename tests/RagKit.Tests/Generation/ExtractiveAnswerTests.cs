@@ -371,4 +371,19 @@ public sealed class ExtractiveAnswerTests
 
         Assert.Equal("Stop the service: sudo systemctl stop ledger [1]", answer.Text);
     }
+
+    [Fact]
+    public void A_noun_in_ction_meets_its_verb()
+    {
+        var sources = new[]
+        {
+            Chunk("policies", "§ Policies › Click and collect\nCollect from our shop, Monday to Saturday, 9 am to 5.30 pm.", 0.5f),
+            Chunk("delivery", "§ Policies › Delivery\nStandard delivery takes 2 to 4 working days.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("When can I do a collection?", sources);
+
+        Assert.StartsWith("Collect from our shop", answer.Text, StringComparison.Ordinal);
+    }
 }
+
