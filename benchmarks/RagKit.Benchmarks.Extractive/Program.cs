@@ -3,6 +3,7 @@
 // through the real pipeline (MiniLM embeddings, embedded USearch store, no chat client, caches off).
 // Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Extractive [-- [--split dev|test|all] [--verbose]]
 // --diagnose: why each wrong answer of a split is wrong (retrieval, scoring, refusal, truncation).
+// --rescue X: the share of the question's weighted words a chunk below the retrieval minimum needs to be rescued (1.01: none).
 // The dev split is for tuning and calibrating; report the test split (documents the answerer was not tuned on).
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -22,6 +23,7 @@ for (int a = 0; a < args.Length; a++)
         case "--calibrate": calibrate = true; break;
         case "--chunks": chunks = true; break;
         case "--diagnose": diagnose = true; break;
+        case "--rescue": RagKit.Generation.ExtractiveSources.MinRescueCoverage = double.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--features": features = args[++a]; break;
     }
 }
