@@ -9,7 +9,8 @@ using RagKit.Retrieval;
 /// Sweeps the extractive answerer's lexical weight on one split: for each weight, every question is answered with
 /// refusals off, and the "I don't know" threshold that gets the most questions right (fact found, or correctly refused)
 /// is chosen, with the gap limit and the score below which an answer whose best block does not say what the question
-/// asks for is refused. Retrieval is the pipeline's own (same store, top 4, minimum score 0.2).
+/// asks for is refused. The refusal of a quantity question by a block without a number is held as shipped. Retrieval is
+/// the pipeline's own for the extractive answerer (same store, top 4, minimum score 0.2, the lexical rescue).
 /// </summary>
 internal static class Calibration
 {
@@ -36,10 +37,12 @@ internal static class Calibration
         {
             ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
             var scored = new List<(double Score, double Gap, bool Unsaid, bool Answerable, bool Found)>();
+            double quantityCut = original.MinScoreWithoutQuantity; // not swept: held as shipped
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
-                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, a.Gap, a.PropertyUnsaid, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
+                bool refused = a.Refused || (a.QuantityUnsaid && a.Score < quantityCut);
+                scored.Add((refused ? double.NegativeInfinity : a.Score, a.Gap, a.PropertyUnsaid, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
             }
 
             (double threshold, double gap, double property, int right, int found, int refused) best = (0, 0, 0, -1, 0, 0);
