@@ -81,7 +81,7 @@ internal static class ExtractiveAnswerer
     // "2200 W" a power, "within 28 days" a deadline, "9 am to 5.30 pm" opening hours. The kinds are those product
     // documentation states its specifications, terms and schedules in.
     private const string Count = @"(\b\d+(\.\d+)?\s?-?|\b(an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)[\s-])";
-    private const string Duration = Count + @"(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|nights?|weeks?|months?|years?|yrs?)\b|\b(daily|weekly|monthly|yearly|annually|hourly)\b";
+    private const string Duration = Count + @"((working|business|calendar|full|consecutive|clear)\s)?(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|nights?|weeks?|months?|years?|yrs?)\b|\b(daily|weekly|monthly|yearly|annually|hourly)\b";
     private const string ClockOrDay = @"\b\d{1,2}([:.]\d{2})?\s?([ap]\.?m\b\.?)|\b\d{1,2}:\d{2}\b|\b(noon|midnight|weekdays?|weekends?|(mon|tues|wednes|thurs|fri|satur|sun)days?)\b";
     private const string Date = @"\b(january|february|march|april|june|july|august|september|october|november|december)\b|\b\d{1,2}(st|nd|rd|th)?\s(may|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\bmay\s\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b";
     private const string Speed = @"\d\s?([kmg]bit/s|[kmg]bps|[kmgt]i?b/s|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b";

@@ -354,6 +354,8 @@ public sealed class ExtractiveAnswerTests
     [InlineData("What is the capacity of the kettle?", "It holds 1.7 litres.", true)]
     [InlineData("What is the date of the next release?", "Members may return pots as they wish.", false)] // "may" is not a month
     [InlineData("How often should I descale?", "Descale once a month in hard-water areas.", true)]
+    [InlineData("How soon do I get my money back?", "Refunds are made within 5 working days of the return reaching us.", true)] // "working days" are days
+    [InlineData("How soon do I get my money back?", "Refunds are made to the original payment method.", false)]
     public void A_block_states_the_asked_property_by_name_or_by_a_quantity_in_its_units(string question, string text, bool states)
     {
         Assert.Equal(states, ExtractiveAnswerer.StatesAskedProperty(question, text));
