@@ -129,7 +129,7 @@ internal static partial class DocumentStructure
                     AddParagraph(Inline(paragraph.Inline, singleLine: false), listId);
                     break;
                 case ListBlock { IsOrdered: true, Count: 1 } list when list[0] is ListItemBlock { Count: 1 } only && only[0] is ParagraphBlock p
-                    && Inline(p.Inline, singleLine: false) is var numbered && IsTitleLine(numbered):
+                    && Inline(p.Inline, singleLine: false) is var numbered && !numbered.Contains('\n', StringComparison.Ordinal) && IsTitleLine(numbered):
                     // "1. Delivery" on its own before its clauses: a numbered section title in plain text, read like a
                     // short line (a heading if the document has no markdown headings), else an item as before.
                     TitleLines.Add(Blocks.Count);
