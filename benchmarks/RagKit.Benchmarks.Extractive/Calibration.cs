@@ -9,7 +9,8 @@ using RagKit.Retrieval;
 /// Sweeps the extractive answerer's lexical weight on one split: for each weight, every question is answered with
 /// refusals off, and the "I don't know" threshold that gets the most questions right (fact found, or correctly refused)
 /// is chosen, with the gap limit and the score below which an answer whose best block does not say what the question
-/// asks for is refused. Retrieval is the pipeline's own (same store, top 4, minimum score 0.2).
+/// asks for is refused. The refusal of a quantity question by a block without a number is held as shipped. Retrieval is
+/// the pipeline's own for the extractive answerer (same store, top 4, minimum score 0.2, the lexical rescue).
 /// </summary>
 internal static class Calibration
 {
@@ -26,7 +27,7 @@ internal static class Calibration
             foreach (DevSetQuestion q in DevSetQuestion.Read(Path.Combine(folder, "questions.tsv")))
             {
                 ReadOnlyMemory<float> vector = (await embedder.GenerateAsync([QuestionNormalizer.Normalize(q.Question)]))[0].Vector;
-                asked.Add((q, vector, await store.SearchAsync(vector, new VectorQuery(scope, 4, 0.2f), default)));
+                asked.Add((q, vector, await ExtractiveSources.SearchAsync(store, vector, new VectorQuery(scope, 4, 0.2f), QuestionNormalizer.Normalize(q.Question), default)));
             }
         }
 
@@ -34,12 +35,14 @@ internal static class Calibration
         Console.WriteLine($"{"lexical weight",15} {"best threshold",15} {"max gap",8} {"property",9} {"right",8} {"facts found",12} {"refusals",9}");
         foreach (double lexical in new[] { 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0 })
         {
-            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+            ExtractiveAnswerer.Calibration = original with { LexicalWeight = lexical, MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
             var scored = new List<(double Score, double Gap, bool Unsaid, bool Answerable, bool Found)>();
+            double quantityCut = original.MinScoreWithoutQuantity; // not swept: held as shipped
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
-                scored.Add((a.Refused ? double.NegativeInfinity : a.Score, a.Gap, a.PropertyUnsaid, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
+                bool refused = a.Refused || (a.QuantityUnsaid && a.Score < quantityCut);
+                scored.Add((refused ? double.NegativeInfinity : a.Score, a.Gap, a.PropertyUnsaid, q.Answerable, q.Answerable && Harness.ContainsFact(a.Text, q)));
             }
 
             (double threshold, double gap, double property, int right, int found, int refused) best = (0, 0, 0, -1, 0, 0);
@@ -88,14 +91,14 @@ internal static class Calibration
         if (featuresPath is not null)
         {
             // What the refusal decides with, per question, at the shipped weights (refusals by score off).
-            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity };
+            ExtractiveAnswerer.Calibration = original with { MinScore = double.NegativeInfinity, MaxGap = double.PositiveInfinity, MinScoreWithoutProperty = double.NegativeInfinity, MinScoreWithoutQuantity = double.NegativeInfinity };
             using var writer = new StreamWriter(featuresPath);
-            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tproperty\tunsaid\tquestion");
+            writer.WriteLine("answerable\tfound\tprechecked\tscore\tabsent\tcoverage\tmargin\tgap\tproperty\tunsaid\tnoquantity\tquestion");
             foreach ((DevSetQuestion q, ReadOnlyMemory<float> vector, IReadOnlyList<ChunkMatch> sources) in asked)
             {
                 ExtractiveAnswer a = await ExtractiveAnswerer.AnswerAsync(q.Question, vector, sources, embedder, default);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{a.Property}\t{(a.PropertyUnsaid ? 1 : 0)}\t{q.Question}"));
+                    $"{(q.Answerable ? 1 : 0)}\t{(q.Answerable && Harness.ContainsFact(a.Text, q) ? 1 : 0)}\t{(a.Refused ? 1 : 0)}\t{a.Score:F4}\t{a.Absent:F4}\t{a.BestCoverage:F4}\t{a.Margin:F4}\t{a.Gap:F4}\t{a.Property}\t{(a.PropertyUnsaid ? 1 : 0)}\t{(a.QuantityUnsaid ? 1 : 0)}\t{q.Question}"));
             }
         }
 

@@ -2,6 +2,8 @@
 // plain-text FAQs; long prose), asks questions whose answer is one fact and questions the documents cannot answer,
 // through the real pipeline (MiniLM embeddings, embedded USearch store, no chat client, caches off).
 // Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Extractive [-- [--split dev|test|all] [--verbose]]
+// --diagnose: why each wrong answer of a split is wrong (retrieval, scoring, refusal, truncation).
+// --rescue X: the share of the question's weighted words a chunk below the retrieval minimum needs to be rescued (1.01: none).
 // The dev split is for tuning and calibrating; report the test split (documents the answerer was not tuned on).
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -10,7 +12,7 @@ using RagKit.Onnx;
 using RagKit.Retrieval;
 
 string split = "all";
-bool verbose = false, calibrate = false, chunks = false;
+bool verbose = false, calibrate = false, chunks = false, diagnose = false;
 string? features = null;
 for (int a = 0; a < args.Length; a++)
 {
@@ -20,6 +22,8 @@ for (int a = 0; a < args.Length; a++)
         case "--verbose": verbose = true; break;
         case "--calibrate": calibrate = true; break;
         case "--chunks": chunks = true; break;
+        case "--diagnose": diagnose = true; break;
+        case "--rescue": RagKit.Generation.ExtractiveSources.MinRescueCoverage = double.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--features": features = args[++a]; break;
     }
 }
@@ -46,6 +50,12 @@ using var embedder = MiniLmEmbeddingGenerator.Create();
 if (calibrate)
 {
     await Calibration.RunAsync(Path.Combine(root, split == "all" ? "dev" : split), embedder, features);
+    return 0;
+}
+
+if (diagnose)
+{
+    await Diagnosis.RunAsync(Path.Combine(root, split == "all" ? "dev" : split), embedder, topK: 4, minScore: 0.2f);
     return 0;
 }
 

@@ -28,4 +28,7 @@ internal sealed record ExtractiveAnswer(string Text, List<Citation> Citations, I
 
     /// <summary>True when the best block says nothing of <see cref="Property"/>, neither in its words nor in its context.</summary>
     public bool PropertyUnsaid { get; init; }
+
+    /// <summary>True when the question asks for a quantity (how much, how many, a maximum) and the best block has no number.</summary>
+    public bool QuantityUnsaid { get; init; }
 }

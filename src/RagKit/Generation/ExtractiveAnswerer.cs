@@ -72,19 +72,44 @@ internal static class ExtractiveAnswerer
         ["delete", "remove", "erase"],
         ["user", "people", "person"],
         ["weight", "weigh", "heavy"],
-        ["option", "flag"]);
+        ["option", "flag"],
+        ["warranty", "guarantee"],
+        ["phone", "telephone"],
+        ["authenticate", "authentication", "authorization", "authorize", "auth"]);
 
-    // A quantity in the units of a property says that property without naming it: "250 MB" is a size, "$8" a price.
+    // A quantity in the units of a property says that property without naming it: "250 MB" is a size, "$8" a price,
+    // "2200 W" a power, "within 28 days" a deadline, "9 am to 5.30 pm" opening hours. The kinds are those product
+    // documentation states its specifications, terms and schedules in.
+    private const string Count = @"(\b\d+(\.\d+)?\s?-?|\b(an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)[\s-])";
+    private const string Duration = Count + @"((working|business|calendar|full|consecutive|clear)\s)?(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|nights?|weeks?|months?|years?|yrs?)\b|\b(daily|weekly|monthly|yearly|annually|hourly)\b";
+    private const string ClockOrDay = @"\b\d{1,2}([:.]\d{2})?\s?([ap]\.?m\b\.?)|\b\d{1,2}:\d{2}\b|\b(noon|midnight|weekdays?|weekends?|(mon|tues|wednes|thurs|fri|satur|sun)days?)\b";
+    private const string Date = @"\b(january|february|march|april|june|july|august|september|october|november|december)\b|\b\d{1,2}(st|nd|rd|th)?\s(may|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\bmay\s\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b";
+    private const string Speed = @"\d\s?([kmg]bit/s|[kmg]bps|[kmgt]i?b/s|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b";
+    private const string Length = @"\d\s?(mm|cm|m|km|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|met(re|er)s?|(milli|centi|kilo)met(re|er)s?)\b";
+
     private static readonly (string[] Properties, System.Text.RegularExpressions.Regex Units)[] PropertyUnits =
     [
-        (["price", "cost"], new(@"[$€£¥]\s?\d|\d\s?(usd|eur|gbp|dollars?|euros?)\b|\bfree\b", RegexOptions)),
-        (["size", "storage", "space", "memory", "disk", "capacity"], new(@"\d\s?([kmgtp]i?b|bytes?)\b", RegexOptions)),
+        (["price", "cost", "charge"], new(@"[$€£¥]\s?\d|\d\s?(usd|eur|gbp|dollars?|euros?|cents?|pence)\b|\bfree\b", RegexOptions)),
+        (["size", "storage", "space", "memory", "disk", "capacity", "volume"], new(@"\d\s?([kmgtp]i?b|bytes?|l|ml|litres?|liters?|millilitres?|gal|gallons?|[km]?wh|mah)\b|" + Length, RegexOptions)),
         (["weight"], new(@"\d\s?(g|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz)\b", RegexOptions)),
         (["temperature"], new(@"\d\s?°|\bdegrees?\b", RegexOptions)),
-        (["speed"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b", RegexOptions)),
+        (["speed"], new(Speed, RegexOptions)),
 
         // "How fast are refunds paid?" is answered by a speed or by how long it takes ("within 21 days").
-        (["fast"], new(@"\d\s?([kmg]bit/s|[kmg]bps|km/h|mph|rpm|ppm)|\bper (second|minute|hour)\b|\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\s?(ms|milliseconds?|s|seconds?|minutes?|hours?|days?|weeks?|months?)\b", RegexOptions)),
+        (["fast", "quick", "quickly", "soon"], new(Speed + "|" + Duration + "|" + ClockOrDay + "|" + Date + @"|\b(immediately|at once|instantly|same day|next day)\b", RegexOptions)),
+        (["long"], new(Duration + "|" + Length + @"|\b(until|forever|indefinitely|permanently)\b", RegexOptions)),
+        (["often"], new(Duration + @"|\b(once|twice|every|each|per|always|never)\b", RegexOptions)),
+        (["power", "wattage", "output", "consumption"], new(@"\d\s?(w|kw|mw|[km]?wh|watts?|kilowatts?|megawatts?)\b", RegexOptions)),
+        (["voltage"], new(@"\d\s?(v|kv|mv|volts?|vac|vdc)\b", RegexOptions)),
+        (["current", "amperage"], new(@"\d\s?(a|ma|amps?|amperes?)\b", RegexOptions)),
+        (["frequency"], new(@"\d\s?([kmg]?hz|hertz)\b|\b(once|twice|every|each)\b|\bper (second|minute|hour|day|week|month|year)\b|" + Duration, RegexOptions)),
+        (["distance", "range", "length", "height", "width", "depth", "reach", "dimension"], new(Length, RegexOptions)),
+
+        // A period is said by how long it lasts ("2 years"); a deadline by how long, or by a date or a day.
+        (["duration", "period", "warranty", "trial", "lifetime", "life", "runtime", "retention", "term"], new(Duration, RegexOptions)),
+        (["deadline", "cutoff", "time"], new(Duration + "|" + ClockOrDay + "|" + Date, RegexOptions)),
+        (["hour", "schedule", "day", "date", "opening"], new(ClockOrDay + "|" + Date, RegexOptions)),
+        (["percentage", "percent", "rate", "discount", "share"], new(@"\d\s?(%|percent|per cent)|\b(half|quarter|third)\b", RegexOptions)),
         (["version", "number", "amount", "count"], new(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand)\b", RegexOptions)),
     ];
 
@@ -209,9 +234,10 @@ internal static class ExtractiveAnswerer
         double gap = !reducedVector.IsEmpty && !best.Vector.IsEmpty ? TensorPrimitives.CosineSimilarity(reducedVector.Span, best.Vector.Span) - best.Similarity : 0;
         string? property = AskedProperty(question);
         bool propertyUnsaid = property is not null && !States(question, property, best.Words, best.Context, best.Text);
-        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty))
+        bool quantityUnsaid = AsksQuantity(question) && !Quantity.IsMatch(best.Text);
+        if (best.Score < min || gap > k.MaxGap || (semantic && propertyUnsaid && best.Score < k.MinScoreWithoutProperty) || (semantic && quantityUnsaid && best.Score < k.MinScoreWithoutQuantity))
         {
-            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
+            return new(NotInSources, [], sources, best.Score, Refused: true, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid, QuantityUnsaid = quantityUnsaid };
         }
 
         var picks = new List<Candidate> { best };
@@ -277,7 +303,7 @@ internal static class ExtractiveAnswerer
             }
         }
 
-        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid };
+        return new(sb.ToString(), citations, ordered, best.Score, Refused: false, semantic) { Absent = absent, BestCoverage = best.Coverage, Margin = margin, Gap = gap, Property = property, PropertyUnsaid = propertyUnsaid, QuantityUnsaid = quantityUnsaid };
     }
 
     // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
@@ -311,18 +337,19 @@ internal static class ExtractiveAnswerer
     private static string Quote(Candidate pick, List<Candidate> all)
     {
         string text = pick.Kind == BlockKind.Code ? pick.Text.Trim() : pick.Text;
-        if (pick.Kind is BlockKind.Item or BlockKind.Code && pick.Lead is { } lead)
+        if (pick.Kind is BlockKind.Prose or BlockKind.Item && text.EndsWith(':'))
         {
-            return EndWithColon(lead) + " " + text;
-        }
-
-        if (pick.Kind == BlockKind.Prose && text.EndsWith(':'))
-        {
-            List<Candidate> next = all.Where(c => c.Source == pick.Source && c.Lead is not null && c.Lead.EndsWith(text, StringComparison.Ordinal) && c.Kind is BlockKind.Item or BlockKind.Code).OrderBy(c => c.Position).ToList();
+            // A lead-in, or a step ("Stop the service:"), with the items or the command it introduces.
+            List<Candidate> next = all.Where(c => c.Source == pick.Source && c.Position > pick.Position && c.Lead is not null && c.Lead.EndsWith(text, StringComparison.Ordinal) && c.Kind is BlockKind.Item or BlockKind.Code).OrderBy(c => c.Position).ToList();
             if (next.Count > 0)
             {
                 return text + " " + string.Join("; ", next.Select(c => c.Text.Trim()));
             }
+        }
+
+        if (pick.Kind is BlockKind.Item or BlockKind.Code && pick.Lead is { } lead)
+        {
+            return EndWithColon(lead) + " " + text;
         }
 
         return text;
@@ -343,6 +370,12 @@ internal static class ExtractiveAnswerer
             return true;
         }
 
+        return StatesInUnits(question, property, text);
+    }
+
+    // A quantity in the property's units: "2 years" for "How long ...?", "2200 W" for a power.
+    private static bool StatesInUnits(string question, string property, string text)
+    {
         string count = Stem("number");
         foreach ((string[] properties, System.Text.RegularExpressions.Regex units) in PropertyUnits)
         {
@@ -354,6 +387,20 @@ internal static class ExtractiveAnswerer
 
         return false;
     }
+
+    // Any quantity: a number, a number word, or none or no limit at all.
+    private static readonly System.Text.RegularExpressions.Regex Quantity = new(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|million|dozen|half|double|twice|once|unlimited|no limit|none|equal|free|any number|as many|as much)\b", RegexOptions);
+
+    // "How much ...?", "How many ...?" and a question for a maximum or minimum ("at most", "the largest") ask for a
+    // quantity: a block without any number cannot answer them ("How many partitions can a topic have at most?").
+    private static bool AsksQuantity(string question)
+    {
+        string q = question.ToLowerInvariant();
+        return q.StartsWith("how much ", StringComparison.Ordinal) || q.StartsWith("how many ", StringComparison.Ordinal)
+            || QuestionWords(question).Overlaps(Extremes) || q.Contains(" at most", StringComparison.Ordinal) || q.Contains(" at least", StringComparison.Ordinal);
+    }
+
+    private static readonly HashSet<string> Extremes = new(((string[])["maximum", "minimum"]).Select(Stem), StringComparer.Ordinal);
 
     // "How many copies ...?" is answered by a count ("two replicas") that need not repeat the word counted.
     private static bool AsksHowMany(string question) => question.StartsWith("How many ", StringComparison.OrdinalIgnoreCase);
@@ -425,8 +472,12 @@ internal static class ExtractiveAnswerer
             string? heading = breadcrumb is null ? null : breadcrumb[(breadcrumb.LastIndexOf(ChunkText.Separator, StringComparison.Ordinal) is var at and >= 0 ? at + ChunkText.Separator.Length : 0)..].Replace("`", "", StringComparison.Ordinal);
             string? lead = null;
             string? description = null;
+            string? step = null;
             foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
             {
+                // A step that ends with a colon ("Stop the service:") leads the command nested under it.
+                string? stepLead = b.Kind == BlockKind.Code ? step : null;
+                step = b.Kind == BlockKind.Item && b.Text.EndsWith(':') ? b.Text : null;
                 // A command right after a paragraph that says what it does ("Deletes snapshots outside the retention
                 // policy." then "kestrel prune ...") is read with it, as a command is with a lead-in ending in a colon.
                 string? described = b.Kind == BlockKind.Code && lead is null ? description : null;
@@ -462,9 +513,9 @@ internal static class ExtractiveAnswerer
                         lead = null;
                         break;
                     default:
-                        string? leadIn = lead ?? described;
+                        string? leadIn = stepLead ?? lead ?? described;
                         var itemContext = leadIn is null ? context : new HashSet<string>(context.Concat(Words(leadIn, withParts: true)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), lead) { Heading = heading, Description = described });
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), stepLead ?? lead) { Heading = heading, Description = described });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -584,6 +635,11 @@ internal static class ExtractiveAnswerer
         {
             return Stem(t[1]);
         }
+        else if (t[0] == "how" && t[1] is "long" or "often" or "soon" or "quickly")
+        {
+            // "How long is the trial?" is answered by a duration (or a length), "How often ...?" by a frequency.
+            return Stem(t[1]);
+        }
         else
         {
             return null;
@@ -638,7 +694,7 @@ internal static class ExtractiveAnswerer
 
     // The words a question asks about. "How long", "how often" and "at most" ask for a quantity: the answer says
     // "3 hours" or "weekly", not "long" or "often", so those words are not looked for.
-    private static HashSet<string> QuestionWords(string question)
+    internal static HashSet<string> QuestionWords(string question)
     {
         HashSet<string> words = Words(question);
         string[] tokens = question.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -727,6 +783,12 @@ internal static class ExtractiveAnswerer
         else if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) && !w.EndsWith("us", StringComparison.Ordinal))
         {
             w = w[..^1];
+        }
+
+        // "collection" meets "collect", "connections" meets "connect".
+        if (w.Length > 6 && w.EndsWith("ction", StringComparison.Ordinal))
+        {
+            w = w[..^3];
         }
 
         return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;

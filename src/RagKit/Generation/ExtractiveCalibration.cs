@@ -20,7 +20,10 @@ namespace RagKit.Generation;
 /// <param name="MinScoreWithoutProperty">Below this best score the answer is "I don't know" (with embeddings) when the best
 /// block says nothing of what the question's wh-phrase asks for, neither by name nor by a quantity in its units ("How
 /// much storage ...?" against a block without "storage" or "GB").</param>
-internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap, double HowToCommandBonus = 0.05, double MinScoreWithoutProperty = double.NegativeInfinity)
+/// <param name="MinScoreWithoutQuantity">Below this best score the answer is "I don't know" (with embeddings) when the
+/// question asks for a quantity ("How many ...?", "at most") and the best block holds no number at all; shipped as
+/// always (no dev answer that finds its fact lacks a number).</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap, double HowToCommandBonus = 0.05, double MinScoreWithoutProperty = double.NegativeInfinity, double MinScoreWithoutQuantity = double.NegativeInfinity)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.33, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.075, HowToCommandBonus: 0.05, MinScoreWithoutProperty: 0.65);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.33, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.075, HowToCommandBonus: 0.05, MinScoreWithoutProperty: 0.65, MinScoreWithoutQuantity: double.PositiveInfinity);
 }

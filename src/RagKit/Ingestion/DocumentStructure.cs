@@ -45,7 +45,7 @@ internal static partial class DocumentStructure
 
         for (int i = 0; i + 1 < blocks.Count; i++)
         {
-            if (titleLines.Contains(i) && blocks[i].Kind == BlockKind.Prose && (i == 0 || !titleLines.Contains(i + 1)))
+            if (titleLines.Contains(i) && blocks[i].Kind is BlockKind.Prose or BlockKind.Item && (i == 0 || !titleLines.Contains(i + 1)))
             {
                 blocks[i] = blocks[i] with { Kind = BlockKind.Heading, Level = i == 0 ? 1 : 2 };
             }
@@ -119,8 +119,21 @@ internal static partial class DocumentStructure
                 case CodeBlock code:
                     AddText(BlockKind.Code, code.Lines.ToString().TrimEnd(), 0, listId);
                     break;
+                case ParagraphBlock paragraph when BoldLead(paragraph.Inline) is { } lead:
+                    // "**The app says the kettle is offline.** — The kettle sleeps after 2 hours." states a problem,
+                    // then its fix: the bold sentence labels the rest like an FAQ question, and is never its answer.
+                    AddText(BlockKind.Question, lead.Label);
+                    AddParagraph(lead.After, listId);
+                    break;
                 case ParagraphBlock paragraph:
                     AddParagraph(Inline(paragraph.Inline, singleLine: false), listId);
+                    break;
+                case ListBlock { IsOrdered: true, Count: 1 } list when list[0] is ListItemBlock { Count: 1 } only && only[0] is ParagraphBlock p
+                    && Inline(p.Inline, singleLine: false) is var numbered && !numbered.Contains('\n', StringComparison.Ordinal) && IsTitleLine(numbered):
+                    // "1. Delivery" on its own before its clauses: a numbered section title in plain text, read like a
+                    // short line (a heading if the document has no markdown headings), else an item as before.
+                    TitleLines.Add(Blocks.Count);
+                    AddText(BlockKind.Item, numbered, 0, ++_lists);
                     break;
                 case ListBlock list:
                     int id = ++_lists;
@@ -143,6 +156,33 @@ internal static partial class DocumentStructure
                     AddParagraph(Inline(leaf.Inline, singleLine: false), listId);
                     break;
             }
+        }
+
+        // A paragraph that opens with a whole sentence in bold and goes on after it: the sentence, and the rest without
+        // the dash or colon between them. Null when the bold part is a phrase ("**Note:**") or all there is.
+        private (string Label, string After)? BoldLead(ContainerInline? inline)
+        {
+            if (inline?.FirstChild is not EmphasisInline { DelimiterCount: 2 } bold)
+            {
+                return null;
+            }
+
+            var label = new StringBuilder();
+            Append(bold, label, singleLine: true);
+            string sentence = Collapse(label.ToString());
+            if (sentence.Length > MaxQuestionLength || sentence.Split(' ').Length < 3 || sentence[^1] is not ('.' or '!' or '?'))
+            {
+                return null;
+            }
+
+            var rest = new StringBuilder();
+            for (Inline? next = bold.NextSibling; next is not null; next = next.NextSibling)
+            {
+                AppendOne(next, rest, singleLine: false);
+            }
+
+            string after = rest.ToString().TrimStart(' ', '\n', '\t', '—', '–', '-', ':');
+            return after.Any(char.IsLetterOrDigit) ? (sentence, after) : null;
         }
 
         // The item's first paragraph is the item; anything nested under it (a sub-list, code) follows as its own blocks.
@@ -294,6 +334,13 @@ internal static partial class DocumentStructure
                 {
                     AddText(BlockKind.Question, line);
                 }
+                else if (listId == 0 && ClauseNumber().Match(line) is { Success: true } clause)
+                {
+                    // "1.2 Standard delivery takes 2 to 4 days." A numbered clause of a policy is a paragraph of its
+                    // own; its number is a reference, not part of what it says.
+                    FlushProse(prose, listId);
+                    prose.Append(line[clause.Length..]);
+                }
                 else
                 {
                     prose.Append(prose.Length > 0 ? " " : "").Append(line);
@@ -351,36 +398,45 @@ internal static partial class DocumentStructure
 
             foreach (Inline inline in container)
             {
-                switch (inline)
-                {
-                    case LiteralInline literal:
-                        sb.Append(literal.Content.AsSpan());
-                        break;
-                    case CodeInline code when keepInlineCode:
-                        sb.Append('`').Append(code.Content).Append('`');
-                        break;
-                    case CodeInline code:
-                        // "--workers <n>" in plain prose reads "--workers n": angle brackets would read as markup.
-                        sb.Append(code.Content.Contains('<', StringComparison.Ordinal) ? Placeholder().Replace(code.Content, "$1") : code.Content);
-                        break;
-                    case LineBreakInline:
-                        sb.Append(singleLine ? ' ' : '\n');
-                        break;
-                    case HtmlEntityInline entity:
-                        sb.Append(entity.Transcoded.AsSpan());
-                        break;
-                    case AutolinkInline link:
-                        sb.Append(link.Url);
-                        break;
-                    case HtmlInline:
-                        break;
-                    case ContainerInline inner:
-                        Append(inner, sb, singleLine);
-                        break;
-                }
+                AppendOne(inline, sb, singleLine);
+            }
+        }
+
+        private void AppendOne(Inline inline, StringBuilder sb, bool singleLine)
+        {
+            switch (inline)
+            {
+                case LiteralInline literal:
+                    sb.Append(literal.Content.AsSpan());
+                    break;
+                case CodeInline code when keepInlineCode:
+                    sb.Append('`').Append(code.Content).Append('`');
+                    break;
+                case CodeInline code:
+                    // "--workers <n>" in plain prose reads "--workers n": angle brackets would read as markup.
+                    sb.Append(code.Content.Contains('<', StringComparison.Ordinal) ? Placeholder().Replace(code.Content, "$1") : code.Content);
+                    break;
+                case LineBreakInline:
+                    sb.Append(singleLine ? ' ' : '\n');
+                    break;
+                case HtmlEntityInline entity:
+                    sb.Append(entity.Transcoded.AsSpan());
+                    break;
+                case AutolinkInline link:
+                    sb.Append(link.Url);
+                    break;
+                case HtmlInline:
+                    break;
+                case ContainerInline inner:
+                    Append(inner, sb, singleLine);
+                    break;
             }
         }
     }
+
+    // A clause number at the start of a line, before a capitalised word: "1.2 Standard", "4.3.1 Members" (not "2.4 GHz").
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,2}(\.\d{1,2})+\.?\s+(?=\p{Lu}\p{Ll}+\b)")]
+    private static partial System.Text.RegularExpressions.Regex ClauseNumber();
 
     // A placeholder in a command line: "<path>", "<KiB/s>".
     [System.Text.RegularExpressions.GeneratedRegex(@"<([A-Za-z][A-Za-z0-9_./-]*)>")]

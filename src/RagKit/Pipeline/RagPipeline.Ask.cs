@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using RagKit.Caching;
 using RagKit.Diagnostics;
+using RagKit.Generation;
 using RagKit.Internal;
 using RagKit.Retrieval;
 using RagKit.Tiers;
@@ -149,7 +150,10 @@ internal sealed partial class RagPipeline
         t = Stopwatch.GetTimestamp();
         var vectorQuery = new VectorQuery(options.Scope, options.TopK ?? _options.TopK, _options.MinRetrievalScore);
         RetrievalResultCache? retrievals = (options.UseRetrievalCache ?? options.UseCache) && !timings.Unconfirmed ? _tiers.Retrievals : null;
-        string retrievalKey = string.Create(CultureInfo.InvariantCulture, $"{scope.Id}|k={vectorQuery.TopK}|min={vectorQuery.MinScore}");
+        // Without a chat client the extractive answerer reads the sources: chunks below the minimum score that hold the
+        // question's words are rescued for it (a different selection, so a different key).
+        bool lexicalRescue = _chat is null;
+        string retrievalKey = string.Create(CultureInfo.InvariantCulture, $"{scope.Id}|k={vectorQuery.TopK}|min={vectorQuery.MinScore}{(lexicalRescue ? "|rescue" : "")}");
         IReadOnlyList<ChunkMatch>? sources = retrievals?.Find(retrievalKey, normalized, vector.Span, out _);
         if (sources is not null && !_tiers.Versions.AreCurrent(sources))
         {
@@ -169,7 +173,9 @@ internal sealed partial class RagPipeline
                 RagKitTelemetry.Misses.Add(1, RagKitTelemetry.Tier(RetrievalResultCache.TierName));
             }
 
-            sources = await _store.SearchAsync(vector, vectorQuery, cancellationToken).ConfigureAwait(false);
+            sources = lexicalRescue
+                ? await ExtractiveSources.SearchAsync(_store, vector, vectorQuery, normalized, cancellationToken).ConfigureAwait(false)
+                : await _store.SearchAsync(vector, vectorQuery, cancellationToken).ConfigureAwait(false);
             retrievals?.Store(retrievalKey, options.Scope.Tenant, options.Scope.Collection, normalized, vector.Span, sources);
         }
 

@@ -317,6 +317,9 @@ public sealed class ExtractiveAnswerTests
     [InlineData("What is the default humidity target?", "target")]
     [InlineData("How much storage does the Team plan include?", "storage")]
     [InlineData("How heavy is each loaf?", "heavy")]
+    [InlineData("How long is the trial?", "long")]
+    [InlineData("How often should I descale?", "often")]
+    [InlineData("What is the deadline for claiming compensation?", "deadline")]
     [InlineData("How do I remove old snapshots?", null)]
     [InlineData("Can I pay by bank transfer?", null)]
     public void The_asked_property_is_the_head_of_the_questions_wh_phrase(string question, string? property)
@@ -334,8 +337,55 @@ public sealed class ExtractiveAnswerTests
     [InlineData("How much storage does the Team plan include?", "Every plan includes unlimited projects.", false)]
     [InlineData("How fast are refunds paid?", "Refunds are paid within 21 days.", true)] // "how fast" by how long it takes
     [InlineData("What is the print speed of the LP-40?", "Calibrate by holding FEED for 2 seconds.", false)] // a speed is not a duration
+    [InlineData("What is the deadline for claiming compensation?", "Claims must reach us within 28 days of the journey.", true)] // a deadline as a duration
+    [InlineData("What is the deadline for claiming compensation?", "Claims are made online with the booking number.", false)]
+    [InlineData("What is the cut-off time for same-day dispatch?", "Orders placed before 2 pm on a weekday are dispatched the same day.", true)] // a clock time
+    [InlineData("What are the opening hours of the shop?", "Open Monday to Saturday, 9 am to 5.30 pm.", true)]
+    [InlineData("What are the opening hours of the shop?", "A loaf bakes for forty-five minutes.", false)] // a duration is not opening hours
+    [InlineData("What is the wattage of the kettle?", "It draws 2200 W at full boil.", true)]
+    [InlineData("What is the standby power consumption?", "The kettle sleeps after 2 hours without use.", false)]
+    [InlineData("What voltage does the kettle need?", "Supply: 220–240 V AC, 50/60 Hz.", true)]
+    [InlineData("What is the frequency of the mains supply?", "Supply: 220–240 V AC, 50/60 Hz.", true)]
+    [InlineData("How long is the warranty?", "The kettle is covered for 2 years from the date of purchase.", true)]
+    [InlineData("How long is the warranty?", "The warranty does not cover limescale damage.", false)] // names the warranty, not how long
+    [InlineData("How long is the guarantee?", "Keep the receipt as the proof of purchase.", false)]
+    [InlineData("How long is the power cord?", "Cord length: 75 cm.", true)] // a length
+    [InlineData("What discount do members get?", "Members get 10% off workshops.", true)]
+    [InlineData("What is the capacity of the kettle?", "It holds 1.7 litres.", true)]
+    [InlineData("What is the date of the next release?", "Members may return pots as they wish.", false)] // "may" is not a month
+    [InlineData("How often should I descale?", "Descale once a month in hard-water areas.", true)]
+    [InlineData("How soon do I get my money back?", "Refunds are made within 5 working days of the return reaching us.", true)] // "working days" are days
+    [InlineData("How soon do I get my money back?", "Refunds are made to the original payment method.", false)]
     public void A_block_states_the_asked_property_by_name_or_by_a_quantity_in_its_units(string question, string text, bool states)
     {
         Assert.Equal(states, ExtractiveAnswerer.StatesAskedProperty(question, text));
     }
+
+    [Fact]
+    public void A_step_that_ends_with_a_colon_is_quoted_with_the_command_under_it()
+    {
+        var sources = new[]
+        {
+            Chunk("upgrade", "§ Upgrading › Steps\n- Take a full backup.\n- Stop the service:\n\n```\nsudo systemctl stop ledger\n```\n\n- Install the new package.", 0.6f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("How do I stop the service?", sources);
+
+        Assert.Equal("Stop the service: sudo systemctl stop ledger [1]", answer.Text);
+    }
+
+    [Fact]
+    public void A_noun_in_ction_meets_its_verb()
+    {
+        var sources = new[]
+        {
+            Chunk("policies", "§ Policies › Click and collect\nCollect from our shop, Monday to Saturday, 9 am to 5.30 pm.", 0.5f),
+            Chunk("delivery", "§ Policies › Delivery\nStandard delivery takes 2 to 4 working days.", 0.5f),
+        };
+
+        ExtractiveAnswer answer = ExtractiveAnswerer.Answer("When can I do a collection?", sources);
+
+        Assert.StartsWith("Collect from our shop", answer.Text, StringComparison.Ordinal);
+    }
 }
+

@@ -155,4 +155,23 @@ public sealed class StructuredAnswerTests(MiniLmFixture model) : IClassFixture<M
         Assert.True(answer.PropertyUnsaid);
         Assert.True(answer.Score >= ExtractiveAnswerer.Calibration.MinScore && answer.Gap <= ExtractiveAnswerer.Calibration.MaxGap, $"score {answer.Score}, gap {answer.Gap}"); // not refused by score or gap
     }
+
+    [Fact]
+    public async Task A_question_for_a_quantity_gets_I_dont_know_from_a_block_without_any_number()
+    {
+        const string question = "How many partitions can a topic have at most?";
+        var sources = new[]
+        {
+            new ChunkMatch(new DocumentKey("t", "c", "concepts"), "concepts#0",
+                "§ Harbor › Topics and partitions\nA topic is split into partitions so that several machines can share its load. The number of partitions is fixed when the topic is created.", 0.6f, 1),
+        };
+        ReadOnlyMemory<float> vector = (await model.Embedder.GenerateAsync([question]))[0].Vector;
+
+        ExtractiveAnswer answer = await ExtractiveAnswerer.AnswerAsync(question, vector, sources, model.Embedder, default);
+
+        // The block names partitions and even their number, but states none.
+        Assert.True(answer.Refused, answer.Text);
+        Assert.True(answer.QuantityUnsaid);
+        Assert.True(answer.Score >= ExtractiveAnswerer.Calibration.MinScore && answer.Gap <= ExtractiveAnswerer.Calibration.MaxGap && !answer.PropertyUnsaid, $"score {answer.Score}, gap {answer.Gap}"); // not refused by score, gap or property
+    }
 }

@@ -140,4 +140,28 @@ public sealed class StructuredChunkerTests
 
         Assert.Equal(["§ I deleted a note by mistake. Can I get it back?\nDeleted notes stay in the Trash for 60 days."], chunks);
     }
+
+    [Fact]
+    public void A_paragraph_that_opens_with_a_bold_sentence_is_labelled_by_it()
+    {
+        const string guide = "# Troubleshooting\n\n**Note:** descale monthly.\n\n**The app says the kettle is offline.** — The kettle sleeps after 2 hours. Press any button.\n";
+
+        List<string> chunks = StructuredChunker.Chunk(guide, 800, 120);
+
+        // The problem labels its fix like an FAQ question; a bold phrase ("Note:") stays in its paragraph.
+        Assert.Equal(["§ Troubleshooting\nNote: descale monthly.", "§ Troubleshooting › The app says the kettle is offline.\nThe kettle sleeps after 2 hours. Press any button."], chunks);
+    }
+
+    [Fact]
+    public void Numbered_sections_of_plain_text_become_headings_and_clause_numbers_are_dropped()
+    {
+        const string policies = "Customer policies\n\n1. Delivery\n\n1.1 Orders ship in 2 days.\n1.2 Delivery is free over 60 pounds.\n\n2. Returns\n\n2.1 Pots may be returned within 30 days.\n2.4 GHz routers are not sold.\n";
+
+        List<string> chunks = StructuredChunker.Chunk(policies, 800, 120);
+
+        Assert.Equal(
+            ["§ Customer policies › Delivery\nOrders ship in 2 days.\n\nDelivery is free over 60 pounds.", "§ Customer policies › Returns\nPots may be returned within 30 days. 2.4 GHz routers are not sold."],
+            chunks);
+    }
 }
+
