@@ -1,4 +1,4 @@
-using System.Text;
+using RagKit.Benchmarks.Semantic;
 
 namespace RagKit.Benchmarks.Redis;
 
@@ -6,8 +6,8 @@ namespace RagKit.Benchmarks.Redis;
 internal sealed record BitextQuery(string Text, string Label, string Response);
 
 /// <summary>
-/// The Bitext stream and embeddings, as benchmarks/RagKit.Benchmarks.Semantic/Data.cs loads them (copied, minimal): the CSV
-/// split in half by seed 5 (train / test), Fisher–Yates shuffles, and the embedding cache file that benchmark writes
+/// The Bitext stream and embeddings through benchmarks/RagKit.Benchmarks.Semantic/Data.cs (linked into this project): the
+/// CSV split in half by seed 5 (train / test), Fisher–Yates shuffles, and the embedding cache file that benchmark writes
 /// (question vectors keyed by the raw question text, whole-answer vectors keyed "answer:" + response).
 /// </summary>
 internal static class BitextData
@@ -35,30 +35,18 @@ internal static class BitextData
 
     public static (List<BitextQuery> Train, List<BitextQuery> Test) Read(string dataDir, int splitSeed = 5)
     {
-        List<string[]> rows = ReadCsv(Path.Combine(dataDir, "semantic", "bitext", "Bitext_Sample_Customer_Support_Training_Dataset.csv"));
-        string[] header = rows[0];
-        int q = Array.IndexOf(header, "instruction"), intent = Array.IndexOf(header, "intent"), response = Array.IndexOf(header, "response");
-        var all = rows.Skip(1).Where(r => r.Length == header.Length).Select(r => new BitextQuery(r[q], r[intent], r[response])).ToList();
-        Shuffle(all, splitSeed);
-        int half = all.Count / 2;
-        return (all.Take(half).ToList(), all.Skip(half).ToList());
+        (List<LabeledQuery> train, List<LabeledQuery> test) = Data.ReadBitext(
+            Path.Combine(dataDir, "semantic", "bitext", "Bitext_Sample_Customer_Support_Training_Dataset.csv"), splitSeed);
+        return ([.. train.Select(ToBitext)], [.. test.Select(ToBitext)]);
+
+        static BitextQuery ToBitext(LabeledQuery q) => new(q.Text, q.Label, q.Response!);
     }
 
     public static List<BitextQuery> Shuffled(List<BitextQuery> queries, int seed)
     {
         var s = new List<BitextQuery>(queries);
-        Shuffle(s, seed);
+        Data.Shuffle(s, seed);
         return s;
-    }
-
-    public static void Shuffle<T>(IList<T> list, int seed)
-    {
-        var rng = new Random(seed);
-        for (int i = list.Count - 1; i > 0; i--)
-        {
-            int j = rng.Next(i + 1);
-            (list[i], list[j]) = (list[j], list[i]);
-        }
     }
 
     /// <summary>The embedding cache ($TMPDIR/ragkit-semantic-embeddings-v1.bin), only the keys asked for.</summary>
@@ -87,67 +75,5 @@ internal static class BitextData
         }
 
         return vectors;
-    }
-
-    /// <summary>RFC 4180 CSV: quoted fields with "" escapes and line breaks inside quotes.</summary>
-    private static List<string[]> ReadCsv(string path)
-    {
-        var rows = new List<string[]>();
-        string all = File.ReadAllText(path);
-        var fields = new List<string>();
-        var sb = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < all.Length; i++)
-        {
-            char c = all[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < all.Length && all[i + 1] == '"')
-                {
-                    sb.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    sb.Append(c);
-                }
-
-                continue;
-            }
-
-            switch (c)
-            {
-                case '"':
-                    quoted = true;
-                    break;
-                case ',':
-                    fields.Add(sb.ToString());
-                    sb.Clear();
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    fields.Add(sb.ToString());
-                    sb.Clear();
-                    rows.Add([.. fields]);
-                    fields.Clear();
-                    break;
-                default:
-                    sb.Append(c);
-                    break;
-            }
-        }
-
-        if (sb.Length > 0 || fields.Count > 0)
-        {
-            fields.Add(sb.ToString());
-            rows.Add([.. fields]);
-        }
-
-        return rows;
     }
 }
