@@ -38,6 +38,76 @@ internal static class MergedIntents
         }
     }
 
+    /// <summary>
+    /// Bitext test with one answer text per intent (--bitext-labels): the condition of BANKING77 and of a public intent set
+    /// served through the chat middleware with a fixed reply per intent, on a set the rule was not tuned on. Answer
+    /// equivalence is then exact, so what is left is the question-side rule. Three shuffles; with and without 4 intents
+    /// held out (never cached, every hit on them false).
+    /// </summary>
+    public static void RunLabelAnswers(List<LabeledQuery> bitextTest, EmbeddingStore emb)
+    {
+        var byLabel = bitextTest.Select(q => q with { Response = null }).ToList();
+        var held = byLabel.Select(q => q.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        Data.Shuffle(held, 13);
+        var heldOut = held.Take(4).ToHashSet(StringComparer.Ordinal);
+        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
+        foreach ((string name, IReadOnlySet<string>? h) in new[] { ("Bitext test, one answer per intent", (IReadOnlySet<string>?)null), ("Bitext test, one answer per intent, 4 intents held out", heldOut) })
+        {
+            foreach (int seed in new[] { 7, 8, 9 })
+            {
+                var s = new List<LabeledQuery>(byLabel);
+                Data.Shuffle(s, seed);
+                List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(s, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, heldOut: h))];
+                StreamResult r = Simulation.Stream(s, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(), false, 0), 0.90f, heldOut: h);
+                double st = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
+                Console.WriteLine(string.Create(Inv, $"  {name}, seed {seed}: default rule {r.HitRate:P1} / {r.FalseHitRate:P2} false, static at the same false-hit rate {st:P1}, ratio {r.HitRate / st:F2}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The outlier gap on train streams (--oos-train): BANKING77 train and Bitext train (one answer per intent, and each
+    /// utterance's own answer with its vector), each with and without held-out intents (chosen with seed 21, not the test
+    /// streams' 13); the static curve once per stream, then the default rule at each largest outlier gap in OOS_GAPS
+    /// (';'-separated, "off" for none). Selection data for <see cref="NeighbourhoodMatchRule.DefaultMaxOutlierGap"/>.
+    /// </summary>
+    public static void RunOutlierTrain(List<LabeledQuery> bankingTrain, List<LabeledQuery> bitextTrain, EmbeddingStore emb, string[] gaps)
+    {
+        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
+        var bank = NeighbourhoodSelection.TrainStream(bankingTrain);
+        var bitLabels = bitextTrain.Select(q => q with { Response = null }).ToList();
+        Data.Shuffle(bitLabels, 3);
+        var bitAnswers = new List<LabeledQuery>(bitextTrain);
+        Data.Shuffle(bitAnswers, 3);
+        IReadOnlySet<string> Held(List<LabeledQuery> qs, int count)
+        {
+            var labels = qs.Select(q => q.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+            Data.Shuffle(labels, 21);
+            return labels.Take(count).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var streams = new (string Name, List<LabeledQuery> Q, bool Vectors, IReadOnlySet<string>? H)[]
+        {
+            ("BANKING77 train", bank, false, null),
+            ("BANKING77 train, 10 held out", bank, false, Held(bank, 10)),
+            ("Bitext train, label answers", bitLabels, false, null),
+            ("Bitext train, label answers, 4 held out", bitLabels, false, Held(bitLabels, 4)),
+            ("Bitext train, answer vectors", bitAnswers, true, null),
+            ("Bitext train, answer vectors, 4 held out", bitAnswers, true, Held(bitAnswers, 4)),
+        };
+        foreach (var st in streams)
+        {
+            List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(st.Q, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, st.Vectors, st.H))];
+            foreach (string setting in gaps)
+            {
+                float gap = setting == "off" ? float.PositiveInfinity : float.Parse(setting, Inv);
+                StreamResult r = Simulation.Stream(st.Q, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(maxOutlierGap: gap), false, 0), 0.90f, st.Vectors, st.H);
+                double sa = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
+                Console.WriteLine(string.Create(Inv, $"{st.Name,-45} {setting,-12} {r.HitRate:P1} / {r.FalseHitRate:P2} false, static {sa:P1}, ratio {r.HitRate / sa:F2}"));
+            }
+        }
+    }
+
     private static Dictionary<string, string> Merges(List<LabeledQuery> train, EmbeddingStore emb)
     {
         var linked = new Dictionary<(string, string), (int Pairs, int Linked)>();

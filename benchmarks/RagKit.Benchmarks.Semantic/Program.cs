@@ -118,6 +118,18 @@ if (args.Contains("--merged-intents"))
     return;
 }
 
+if (args.Contains("--oos-train"))
+{
+    MergedIntents.RunOutlierTrain(bankingTrain, bitextTrain, store, (Environment.GetEnvironmentVariable("OOS_GAPS") ?? "off;0.01;0.02;0.03;0.05").Split(';'));
+    return;
+}
+
+if (args.Contains("--bitext-labels"))
+{
+    MergedIntents.RunLabelAnswers(bitextTest, store);
+    return;
+}
+
 if (args.Contains("--paws-served"))
 {
     PawsServed.Run(paws, store);

@@ -290,7 +290,6 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
 
         RedisValue[] values = await RunAsync(db => db.StringGetAsync(entryKeys)).ConfigureAwait(false);
         DateTimeOffset now = _o.TimeProvider.GetUtcNow();
-        var stored = new float[_o.Dimensions];
         var neighbours = new List<Neighbour>(values.Length);
         List<(string, ulong)>? gone = null;
         List<(string, ulong)>? corrupt = null;
@@ -305,6 +304,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             }
 
             byte[] bytes = (byte[])values[i]!;
+            var stored = new float[_o.Dimensions]; // kept: the outlier gap compares the candidate with its neighbours
             float[]? answerVector = AnswersComparedAtLookup ? new float[_o.Dimensions] : null;
             if (bytes.Length > _o.MaxValueBytes || !EntryCodec.TryDecodeEntry(bytes, _o.Dimensions, stored, out CachedAnswer? answer, out EntryLink link, answerVector))
             {
@@ -318,7 +318,7 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
                 continue; // never served outside its scope or after expiry
             }
 
-            neighbours.Add(new Neighbour(TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i], link) { AnswerVector = answerVector });
+            neighbours.Add(new Neighbour(TensorPrimitives.CosineSimilarity(query.Embedding.Span, stored), answer, ids[i], link) { AnswerVector = answerVector, Vector = stored });
         }
 
         neighbours.Sort(static (x, y) => y.Similarity.CompareTo(x.Similarity));
@@ -356,6 +356,9 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
     {
         /// <summary>The decoded answer vector (only when <see cref="AnswersComparedAtLookup"/>).</summary>
         public float[]? AnswerVector { get; init; }
+
+        /// <summary>The stored question vector.</summary>
+        public float[]? Vector { get; init; }
     }
 
     /// <summary>
@@ -458,12 +461,21 @@ internal sealed class RedisSemanticCacheImpl : IRedisSemanticCache, IDocumentInv
             }
         }
 
+        Span<float> candidateSimilarities = stackalloc float[n];
         for (int i = 0; i < n && similarities[i] >= cut; i++)
         {
             (float similarity, CachedAnswer answer, ulong id, _) = neighbours[i];
-            var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, answer.Question, ReadOnlyMemory<float>.Empty, similarity, query.Threshold, default)
+            float[]? vector = neighbours[i].Vector;
+            for (int j = 0; j < n; j++)
             {
-                Neighbourhood = AnswerNeighbourhoods.Of(similarities, answers, i, full),
+                candidateSimilarities[j] = j != i && answers[j] == answers[i] && vector is not null && neighbours[j].Vector is { } other
+                    ? TensorPrimitives.CosineSimilarity(vector, other)
+                    : similarities[j]; // no vector: no evidence either way
+            }
+
+            var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, answer.Question, vector ?? ReadOnlyMemory<float>.Empty, similarity, query.Threshold, default)
+            {
+                Neighbourhood = AnswerNeighbourhoods.Of(similarities, answers, i, full, candidateSimilarities),
             };
             if (query.Rule.Accept(candidate))
             {

@@ -99,6 +99,36 @@ public sealed class AnswerEquivalenceTests
         Assert.Equal(inProcess, redis);
     }
 
+    /// <summary>Cosine <paramref name="similarity"/> to axis 0, <paramref name="along"/> on axis 5, the rest on <paramref name="side"/>.</summary>
+    private static float[] InRegion(float similarity, float along, int side)
+    {
+        var v = new float[Dims];
+        v[0] = similarity;
+        v[5] = along;
+        v[side] = MathF.Sqrt(1 - (similarity * similarity) - (along * along));
+        return v;
+    }
+
+    [RedisFact]
+    public async Task A_question_past_the_edge_of_a_tight_region_is_not_served_as_in_process()
+    {
+        // Three questions with one answer, close together along axis 5; the question meets the region's edge at 0.86 from
+        // off its direction (an outlier gap of 0.18): no hit on either tier, and a hit on both with the check off.
+        (float[], string, string, float[]?)[] region =
+        [
+            (InRegion(0.86f, 0.51f, 6), "question a one", "answer a", null),
+            (InRegion(0.80f, 0.58f, 7), "question a two", "answer a", null),
+            (InRegion(0.79f, 0.59f, 8), "question a three", "answer a", null),
+        ];
+        (string? redis, string? inProcess) = await BothAsync(DefaultRule, region);
+        Assert.Null(redis);
+        Assert.Null(inProcess);
+
+        (redis, inProcess) = await BothAsync(SemanticMatchRules.Neighbourhood(maxOutlierGap: float.PositiveInfinity), region);
+        Assert.Equal("answer a", redis);
+        Assert.Equal(inProcess, redis);
+    }
+
     [RedisFact]
     public async Task A_differently_worded_equivalent_answer_no_longer_blocks_the_margin_as_in_process()
     {

@@ -27,8 +27,28 @@ public static class AnswerNeighbourhoods
     /// neighbour.
     /// </param>
     /// <returns>The nearest different answer's similarity and the number of supporting same-answer neighbours.</returns>
-    public static SemanticNeighbourhood Of(ReadOnlySpan<float> similarities, ReadOnlySpan<int> answers, int index, bool full)
+    public static SemanticNeighbourhood Of(ReadOnlySpan<float> similarities, ReadOnlySpan<int> answers, int index, bool full) =>
+        Of(similarities, answers, index, full, []);
+
+    /// <summary>
+    /// Candidate <paramref name="index"/>'s neighbourhood with its <see cref="SemanticNeighbourhood.OutlierGap"/>.
+    /// </summary>
+    /// <param name="similarities">The neighbours' similarities to the question, most similar first.</param>
+    /// <param name="answers">One answer id per neighbour; neighbours with the same answer have the same id.</param>
+    /// <param name="index">The candidate's position among the neighbours.</param>
+    /// <param name="full">True when the tier stopped at its neighbour limit.</param>
+    /// <param name="candidateSimilarities">
+    /// Per neighbour, the similarity of the candidate's stored question to that neighbour's; read only for the neighbours
+    /// with the candidate's answer (others may hold anything). Empty when the tier has no vectors at hand: the gap is 0.
+    /// </param>
+    /// <returns>The nearest different answer's similarity, the supporting neighbours and the outlier gap.</returns>
+    public static SemanticNeighbourhood Of(ReadOnlySpan<float> similarities, ReadOnlySpan<int> answers, int index, bool full, ReadOnlySpan<float> candidateSimilarities)
     {
+        if (!candidateSimilarities.IsEmpty && candidateSimilarities.Length != similarities.Length)
+        {
+            throw new ArgumentException("There must be one candidate similarity per neighbour, or none.", nameof(candidateSimilarities));
+        }
+
         if (similarities.Length != answers.Length)
         {
             throw new ArgumentException("There must be one answer id per similarity.", nameof(answers));
@@ -41,6 +61,8 @@ public static class AnswerNeighbourhoods
         float supportFloor = similarities[index] - SemanticNeighbourhood.SupportWindow;
         float other = float.NaN;
         int same = 0;
+        int members = 0;
+        float gap = 0f;
         for (int j = 0; j < similarities.Length; j++)
         {
             if (j == index)
@@ -55,9 +77,18 @@ public static class AnswerNeighbourhoods
                     other = similarities[j];
                 }
             }
-            else if (similarities[j] >= supportFloor)
+            else
             {
-                same++;
+                if (similarities[j] >= supportFloor)
+                {
+                    same++;
+                }
+
+                if (!candidateSimilarities.IsEmpty)
+                {
+                    gap += candidateSimilarities[j] - similarities[j];
+                    members++;
+                }
             }
         }
 
@@ -66,6 +97,6 @@ public static class AnswerNeighbourhoods
             other = full ? similarities[^1] : -1f;
         }
 
-        return new SemanticNeighbourhood(other, same);
+        return new SemanticNeighbourhood(other, same) { OutlierGap = members == 0 ? 0f : gap / members };
     }
 }

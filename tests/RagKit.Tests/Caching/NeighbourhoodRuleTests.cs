@@ -104,6 +104,75 @@ public sealed class NeighbourhoodRuleTests
         Assert.Null(Find(cache));
     }
 
+    /// <summary>
+    /// Unit vector with cosine <paramref name="similarity"/> to axis 0 and <paramref name="along"/> on axis 1 (a region's
+    /// own direction), the rest on axis <paramref name="side"/>.
+    /// </summary>
+    private static float[] InRegion(float similarity, float along, int side)
+    {
+        var v = new float[Dims];
+        v[0] = similarity;
+        v[1] = along;
+        v[side] = MathF.Sqrt(1 - (similarity * similarity) - (along * along));
+        return v;
+    }
+
+    private static void StoreVector(InProcessSemanticCache cache, string question, float[] vector, string answer) =>
+        cache.StoreAsync(Scope, vector, Answer(question, answer), default).AsTask().Wait();
+
+    [Fact]
+    public void A_question_past_the_edge_of_a_tight_region_is_not_served_on_its_support()
+    {
+        // Three questions with one answer lie close together along axis 1 (cosine 0.98 to each other). The question meets
+        // the region's edge at 0.86, off its direction, as a question the cache has no answer for does: the members are
+        // 0.18 more similar to the candidate than to the question (the outlier gap), so their support does not extend to it.
+        foreach ((ISemanticMatchRule rule, bool served) in new[]
+        {
+            (SemanticMatchRules.Neighbourhood(guards: false, maxOutlierGap: float.PositiveInfinity), true),
+            (SemanticMatchRules.Neighbourhood(guards: false), false),
+        })
+        {
+            using InProcessSemanticCache cache = Cache(rule);
+            StoreVector(cache, "a1", InRegion(0.86f, 0.51f, 2), "answer a");
+            StoreVector(cache, "a2", InRegion(0.80f, 0.58f, 3), "answer a");
+            StoreVector(cache, "a3", InRegion(0.79f, 0.59f, 4), "answer a");
+
+            Assert.Equal(served, Find(cache) is not null);
+        }
+    }
+
+    [Fact]
+    public void A_question_inside_a_region_is_served_on_its_support()
+    {
+        // The members lie around the question in different directions (0.72 to each other, 0.83 to 0.86 to the question):
+        // the question is nearer to them than the candidate is, a negative outlier gap.
+        using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));
+        Store(cache, "a1", 0.86f, 1, "answer a");
+        Store(cache, "a2", 0.84f, 2, "answer a");
+        Store(cache, "a3", 0.83f, 3, "answer a");
+
+        Assert.Equal("answer a", Find(cache)?.Answer.Text);
+    }
+
+    [Fact]
+    public void Above_the_threshold_the_outlier_gap_does_not_apply()
+    {
+        using InProcessSemanticCache cache = Cache(SemanticMatchRules.Neighbourhood(guards: false));
+        StoreVector(cache, "a1", InRegion(0.92f, 0.39f, 2), "answer a");
+        StoreVector(cache, "a2", InRegion(0.85f, 0.50f, 3), "answer a");
+
+        Assert.NotNull(Find(cache));
+    }
+
+    [Theory]
+    [InlineData(-0.01f)]
+    [InlineData(float.NaN)]
+    public void An_invalid_outlier_gap_is_rejected_with_its_name(float gap)
+    {
+        ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => SemanticMatchRules.Neighbourhood(maxOutlierGap: gap));
+        Assert.Equal("maxOutlierGap", e.ParamName);
+    }
+
     [Fact]
     public void Nothing_below_the_floor_is_served_even_with_support()
     {

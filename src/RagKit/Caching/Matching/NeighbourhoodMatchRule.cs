@@ -7,8 +7,11 @@ namespace RagKit.Caching;
 /// serves only answers that at least one other nearby question already produced. Lexical guards apply on top.
 /// Stateless and allocation-free.
 /// </summary>
-internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards, float answerSimilarity = 0f) : ISemanticMatchRule
+internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minSupport, bool guards, float answerSimilarity = 0f, float maxOutlierGap = NeighbourhoodMatchRule.DefaultMaxOutlierGap) : ISemanticMatchRule
 {
+    /// <summary>Default <see cref="MaxOutlierGap"/>, chosen on the BANKING77 and Bitext train splits (docs/semantic.md, eighth round).</summary>
+    public const float DefaultMaxOutlierGap = 0.02f;
+
     /// <summary>Default <see cref="AnswerSimilarity"/>, chosen on the Bitext train split (docs/semantic.md).</summary>
     public const float DefaultAnswerSimilarity = 0.60f;
 
@@ -24,6 +27,14 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
     public int MinSupport { get; } = minSupport;
 
     public bool Guards { get; } = guards;
+
+    /// <summary>
+    /// Below the threshold, the largest <see cref="SemanticNeighbourhood.OutlierGap"/> served: a question farther from the
+    /// candidate's same-answer neighbours than the candidate is, by more than this on average, lies past the edge of the
+    /// answer's region (the case of a question the cache has no answer for), and support from that region does not
+    /// extend to it. <see cref="float.PositiveInfinity"/> turns the check off.
+    /// </summary>
+    public float MaxOutlierGap { get; } = maxOutlierGap;
 
     /// <summary>Answer-embedding similarity at which two answers are the same answer; 0 = normalized text only.</summary>
     public float AnswerSimilarity { get; } = answerSimilarity;
@@ -57,7 +68,8 @@ internal sealed class NeighbourhoodMatchRule(float floor, float margin, int minS
             return false;
         }
 
-        if (s < candidate.Threshold && (s < Floor || candidate.Neighbourhood.SameAnswerNeighbours < MinSupport))
+        if (s < candidate.Threshold
+            && (s < Floor || candidate.Neighbourhood.SameAnswerNeighbours < MinSupport || candidate.Neighbourhood.OutlierGap > MaxOutlierGap))
         {
             return false;
         }

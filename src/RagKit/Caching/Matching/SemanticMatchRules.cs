@@ -37,8 +37,19 @@ public static class SemanticMatchRules
     /// as the same answer, when their numbers, amounts, dates and currencies agree; in (0, 1], or 0 to compare answers by
     /// their normalized text only. The pipeline and the chat middleware embed answers when this is above 0.
     /// </param>
-    public static ISemanticMatchRule Neighbourhood(float floor = 0.82f, float margin = 0.12f, int minSupport = 1, bool guards = true, float answerSimilarity = NeighbourhoodMatchRule.DefaultAnswerSimilarity)
+    /// <param name="maxOutlierGap">
+    /// Below the threshold, how much farther (in mean cosine similarity) the question may be from the candidate's
+    /// same-answer neighbours than the candidate itself is (<see cref="SemanticNeighbourhood.OutlierGap"/>): a question past
+    /// the edge of an answer's region, typically one the cache has no answer for, is not served on that region's support.
+    /// At least 0; <see cref="float.PositiveInfinity"/> turns the check off.
+    /// </param>
+    public static ISemanticMatchRule Neighbourhood(float floor = 0.82f, float margin = 0.12f, int minSupport = 1, bool guards = true, float answerSimilarity = NeighbourhoodMatchRule.DefaultAnswerSimilarity, float maxOutlierGap = NeighbourhoodMatchRule.DefaultMaxOutlierGap)
     {
+        if (maxOutlierGap < 0 || float.IsNaN(maxOutlierGap))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxOutlierGap), maxOutlierGap, "The outlier gap must be at least 0 (PositiveInfinity turns the check off).");
+        }
+
         if (answerSimilarity is < 0 or > 1 || float.IsNaN(answerSimilarity))
         {
             throw new ArgumentOutOfRangeException(nameof(answerSimilarity), answerSimilarity, "The answer similarity must be in [0, 1] (0 = compare answer text only).");
@@ -55,7 +66,7 @@ public static class SemanticMatchRules
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(minSupport);
-        return new NeighbourhoodMatchRule(floor, margin, minSupport, guards, answerSimilarity);
+        return new NeighbourhoodMatchRule(floor, margin, minSupport, guards, answerSimilarity, maxOutlierGap);
     }
 
     /// <summary>

@@ -14,6 +14,15 @@ namespace RagKit.Caching;
 /// </param>
 public readonly record struct SemanticNeighbourhood(float NearestOtherAnswer, int SameAnswerNeighbours)
 {
+    /// <summary>
+    /// How far the question lies beyond the candidate's answer region: the mean, over the other nearby cached questions
+    /// with the candidate's answer, of their similarity to the candidate minus their similarity to the question. Near 0 or
+    /// below for a question inside the region (as close to its members as the candidate is); positive for one past its
+    /// edge, such as a question the cache has no answer for that lands beside a dense region. 0 when there is no such
+    /// neighbour or the tier did not compute it.
+    /// </summary>
+    public float OutlierGap { get; init; }
+
     /// <summary>A same-answer neighbour counts as support when its similarity is at most this far below the candidate's.</summary>
     public const float SupportWindow = 0.10f;
 

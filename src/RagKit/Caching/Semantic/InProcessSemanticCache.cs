@@ -535,6 +535,7 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
 
             // One id per distinct answer cluster among the neighbours, for the neighbourhood of each candidate.
             Span<int> answers = stackalloc int[all];
+            Span<float> candidateSimilarities = stackalloc float[all];
             for (int i = 0; i < all; i++)
             {
                 answers[i] = i;
@@ -571,9 +572,15 @@ internal sealed class InProcessSemanticCache : ISemanticAnswerCache, IDisposable
                     goto Serve;
                 }
 
+                // The candidate's own similarity to its same-answer neighbours, for the outlier gap.
+                for (int j = 0; j < all; j++)
+                {
+                    candidateSimilarities[j] = j != i && answers[j] == answers[i] ? TensorPrimitives.CosineSimilarity(best.Vector, candidates[j]!.Vector) : 0f;
+                }
+
                 var candidate = new SemanticMatchCandidate(query.Question, query.Embedding, best.Question, best.Vector, bestSimilarity, query.Threshold, best.Stats)
                 {
-                    Neighbourhood = AnswerNeighbourhoods.Of(similarities[..all], answers, i, full: found == Candidates),
+                    Neighbourhood = AnswerNeighbourhoods.Of(similarities[..all], answers, i, full: found == Candidates, candidateSimilarities[..all]),
                 };
                 if (!owner._rule.Accept(candidate))
                 {
