@@ -108,6 +108,52 @@ internal static class MergedIntents
         }
     }
 
+    /// <summary>
+    /// Which in-scope answers the default rule serves to held-out (out-of-scope) questions, by pair of intents, with the
+    /// similarity (--oos-detail, train streams only: Bitext train with one answer per intent, 4 intents held out by seed OOS_SEED, 21 unless set).
+    /// </summary>
+    public static void OutOfScopeDetail(List<LabeledQuery> bitextTrain, EmbeddingStore emb)
+    {
+        var s = bitextTrain.Select(q => q with { Response = null }).ToList();
+        Data.Shuffle(s, 3);
+        var labels = s.Select(q => q.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        Data.Shuffle(labels, int.Parse(Environment.GetEnvironmentVariable("OOS_SEED") ?? "21", Inv));
+        var held = labels.Take(4).ToHashSet(StringComparer.Ordinal);
+        Console.WriteLine("held out: " + string.Join(", ", held.Order(StringComparer.Ordinal)));
+        var scope = new ScopeKey("bench", 1);
+        using var cache = new InProcessSemanticCache(1_000_000, EvictionPolicyFactory.Lru, TimeProvider.System, SemanticMatchRules.Neighbourhood(), false);
+        var byPair = new Dictionary<string, List<float>>(StringComparer.Ordinal);
+        int oos = 0;
+        foreach (LabeledQuery q in s)
+        {
+            string norm = QuestionNormalizer.Normalize(q.Text);
+            SemanticCacheHit? hit = cache.FindAsync(new SemanticQuery(scope, norm, emb[q.Text], 0.90f), default).Result;
+            if (held.Contains(q.Label))
+            {
+                oos++;
+                if (hit is not null)
+                {
+                    string key = $"{q.Label} -> {hit.Answer.Text}";
+                    (byPair.TryGetValue(key, out List<float>? l) ? l : byPair[key] = []).Add(hit.Similarity);
+                    Console.WriteLine(string.Create(Inv, $"  {hit.Similarity:F3} [{q.Label}] {q.Text}  <=  [{hit.Answer.Text}] {hit.Answer.Question}"));
+                }
+
+                continue;
+            }
+
+            if (hit is null)
+            {
+                cache.StoreAsync(scope, emb[q.Text], Simulation.Answer(norm, q.Label), default).AsTask().Wait();
+            }
+        }
+
+        Console.WriteLine(string.Create(Inv, $"{byPair.Values.Sum(l => l.Count)} of {oos} out-of-scope questions served"));
+        foreach (var kv in byPair.OrderByDescending(k => k.Value.Count))
+        {
+            Console.WriteLine(string.Create(Inv, $"  {kv.Value.Count,4} {kv.Key} (similarity {kv.Value.Min():F2}-{kv.Value.Max():F2}, {kv.Value.Count(x => x >= 0.90f)} at >= 0.90)"));
+        }
+    }
+
     private static Dictionary<string, string> Merges(List<LabeledQuery> train, EmbeddingStore emb)
     {
         var linked = new Dictionary<(string, string), (int Pairs, int Linked)>();

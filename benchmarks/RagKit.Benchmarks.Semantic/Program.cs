@@ -124,6 +124,12 @@ if (args.Contains("--oos-train"))
     return;
 }
 
+if (args.Contains("--oos-detail"))
+{
+    MergedIntents.OutOfScopeDetail(bitextTrain, store);
+    return;
+}
+
 if (args.Contains("--bitext-labels"))
 {
     MergedIntents.RunLabelAnswers(bitextTest, store);
