@@ -123,6 +123,61 @@ internal static class GuardProbes
             ("is my card still valid", "is my card still active"), ("why is my balance wrong", "why is my balance incorrect"),
             ("is the transfer slow", "is the transfer delayed"), ("is the fee fixed", "is the fee constant"),
         ]),
+        // Eighth round: new probes for the four classes of issue 17, written before the guards were changed in that round
+        // (not from any data set). Before the change 67 of 71 were blocked; the four holes: roles behind a possessive
+        // (two pairs), "no one", and http / https (read as a plural, still open).
+        ("roles swapped (eighth-round probes)",
+        [
+            ("upgrade from windows 10 to windows 11", "upgrade from windows 11 to windows 10"), ("migrate from mysql to postgres", "migrate from postgres to mysql"),
+            ("is python faster than java", "is java faster than python"), ("switch from monthly to annual billing", "switch from annual to monthly billing"),
+            ("can i swap my euros for dollars", "can i swap my dollars for euros"), ("pounds to euros rate", "euros to pounds rate"),
+            ("does a lion eat a zebra", "does a zebra eat a lion"), ("copy the file from my phone to my laptop", "copy the file from my laptop to my phone"),
+            ("is tea healthier than coffee", "is coffee healthier than tea"), ("redirect http to https", "redirect https to http"),
+            ("forward calls from my mobile to my landline", "forward calls from my landline to my mobile"),
+        ],
+        [
+            ("train from boston to new york", "train to new york from boston"), ("how do i convert kilograms to pounds", "convert kilograms to pounds"),
+            ("copy the file from my phone to my laptop", "copy the file to my laptop from my phone"),
+        ]),
+        ("polarity words (eighth-round probes)",
+        [
+            ("is the app ever down", "is the app always down"), ("have you ever been hacked", "have you never been hacked"),
+            ("are refunds always approved", "are refunds sometimes approved"), ("does it rain often here", "does it rain rarely here"),
+            ("is every item on sale", "is no item on sale"), ("can anyone join", "can no one join"), ("do all plans include support", "do some plans include support"),
+            ("do you ever close", "do you never close"), ("is it usually busy", "is it never busy"), ("are all fees refundable", "are no fees refundable"),
+        ],
+        [
+            ("do you ship on time", "do you usually ship on time"), ("is no one home", "is nobody home"),
+        ]),
+        ("antonyms (eighth-round probes)",
+        [
+            ("is the restaurant expensive", "is the restaurant cheap"), ("why is my phone so loud", "why is my phone so quiet"),
+            ("is the road wide", "is the road narrow"), ("how to lock my account", "how to unlock my account"), ("is the paint wet", "is the paint dry"),
+            ("is the answer correct", "is the answer wrong"), ("should i accept the offer", "should i reject the offer"), ("is the bridge open", "is the bridge closed"),
+            ("is the meeting early", "is the meeting late"), ("is it legal to park here", "is it illegal to park here"), ("how to add a user", "how to remove a user"),
+            ("is the package heavy", "is the package light"), ("was the movie good", "was the movie terrible"), ("is the queue long", "is the queue short"),
+            ("why is the room so bright", "why is the room so dark"), ("is the coffee strong", "is the coffee weak"), ("is it a rich country", "is it a poor country"),
+            ("did the price rise", "did the price fall"), ("is the shop near", "is the shop far"), ("is the tap water clean", "is the tap water dirty"),
+            ("should i buy now", "should i sell now"), ("is the door locked", "is the door unlocked"), ("did the team win", "did the team lose"),
+            ("is the fabric soft", "is the fabric hard"), ("is the flight cheap", "is the flight costly"),
+        ],
+        [
+            ("is the exam hard", "is the exam difficult"), ("is the restaurant expensive", "is the restaurant pricey"), ("how to remove a user", "how to delete a user"),
+            ("was the movie good", "was the movie great"), ("why is the room so dark", "why is the room so dim"), ("is the shop close by", "is the shop nearby"),
+            ("did the price go up", "did the price increase"), ("is the flight cheap", "is the flight inexpensive"), ("is the battery full", "is the battery fully charged"),
+            ("is it legal to park here", "is parking here legal"),
+        ]),
+        ("a number or an ordinal on one side only (eighth-round probes)",
+        [
+            ("refund for order 5521", "refund for my order"), ("is there a 10 percent discount", "is there a discount"),
+            ("cancel my third subscription", "cancel my subscription"), ("when is the 2nd payment due", "when is the payment due"),
+            ("how to split the bill between two people", "how to split the bill"), ("top 5 restaurants in rome", "restaurants in rome"),
+            ("can i retry 3 times", "can i retry"), ("reserve seats for six", "reserve seats"),
+        ],
+        [
+            ("book a table for four", "book a table for 4"), ("what is the second largest city", "which is the 2nd largest city"),
+            ("can i cancel my order", "how can i cancel my order"),
+        ]),
     ];
 
     /// <summary>Every probe pair: blocked = a different meaning the guards must block; otherwise a paraphrase control.</summary>

@@ -40,7 +40,21 @@ public sealed class GuardProbeTests
     [InlineData("do you always answer", "do you sometimes answer")]
     [InlineData("does it often rain", "does it rarely rain")]
     [InlineData("is everything included", "is nothing included")]
+    [InlineData("can anyone join", "can no one join")]
+    [InlineData("is anyone home", "is no one home")]
     public void PolarityWordsInShortQuestionsAreBlocked(string a, string b) => Assert.False(Compatible(a, b));
+
+    [Theory]
+    [InlineData("copy the file from my phone to my laptop", "copy the file from my laptop to my phone")]
+    [InlineData("forward calls from my mobile to my landline", "forward calls from my landline to my mobile")]
+    [InlineData("send the parcel from our office to their warehouse", "send the parcel from their warehouse to our office")]
+    public void Roles_swapped_around_a_relation_word_with_a_possessive_are_blocked(string a, string b) => Assert.False(Compatible(a, b));
+
+    [Theory]
+    [InlineData("copy the file from my phone to my laptop", "copy the file to my laptop from my phone")]
+    [InlineData("forward calls from my mobile to my landline", "how do i forward calls from my mobile to my landline")]
+    [InlineData("is no one home", "is nobody home")]
+    public void A_moved_clause_or_the_same_roles_pass(string a, string b) => Assert.True(Compatible(a, b));
 
     [Theory]
     [InlineData("have you been to paris", "have you ever been to paris")]

@@ -427,6 +427,15 @@ internal static class QuestionGuards
                 {
                     kinds[i] = Kinds.TryGetValue(this[i], out ushort k) ? k : (ushort)0;
                 }
+
+                // "no one" is "nobody": the "one" is a polarity word (class 2 in PolarityClasses), not a number or content.
+                for (int i = 1; i < _ranges.Length; i++)
+                {
+                    if (this[i].SequenceEqual("one") && this[i - 1].SequenceEqual("no"))
+                    {
+                        kinds[i] = PolarityWord;
+                    }
+                }
             }
 
             public int Count => _ranges.Length;
@@ -657,6 +666,10 @@ internal static class QuestionGuards
                 {
                     classes |= 1 << c;
                 }
+                else if ((t.Kind(i) & PolarityWord) != 0)
+                {
+                    classes |= 1 << 2; // "no one" (Classify)
+                }
             }
 
             return classes;
@@ -666,7 +679,7 @@ internal static class QuestionGuards
         /// Two content-word runs (up to <see cref="SwapMaxBlock"/> words each) on either side of the same relation word
         /// trade places: "from paris to london" / "from london to paris", "convert usd to eur" / "eur to usd", also with an
         /// article after the relation word and a plural that moves with the role ("miles in a kilometer" / "kilometers in a
-        /// mile"). A clause that moves with its relation word ("to london from paris") keeps its roles and passes.
+        /// mile"), since the eighth round also a possessive or demonstrative ("from my phone to my laptop"). A clause that moves with its relation word ("to london from paris") keeps its roles and passes.
         /// </summary>
         private static bool FrameSwapped(in Tokens a, in Tokens b)
         {
@@ -677,7 +690,7 @@ internal static class QuestionGuards
                     continue;
                 }
 
-                int ra = IsArticle(a, i + 1) ? i + 2 : i + 1;
+                int ra = IsDeterminer(a, i + 1) ? i + 2 : i + 1;
                 for (int k = 1; k <= SwapMaxBlock && i - k >= 0 && IsRole(a, i - k); k++)
                 {
                     for (int l = 1; l <= SwapMaxBlock && ra + l - 1 < a.Count && IsRole(a, ra + l - 1); l++)
@@ -695,7 +708,7 @@ internal static class QuestionGuards
                                 continue;
                             }
 
-                            int rb = IsArticle(b, j + 1) ? j + 2 : j + 1;
+                            int rb = IsDeterminer(b, j + 1) ? j + 2 : j + 1;
                             if (rb + k <= b.Count && StemRunEquals(b, j - l, a, ra, l) && StemRunEquals(b, rb, a, i - k, k))
                             {
                                 return true;
@@ -708,8 +721,26 @@ internal static class QuestionGuards
             return false;
         }
 
-        private static bool IsArticle(in Tokens t, int i) =>
-            i < t.Count && (t[i].SequenceEqual("a") || t[i].SequenceEqual("an") || t[i].SequenceEqual("the"));
+        /// <summary>An article, possessive or demonstrative before a role ("from my phone to my laptop").</summary>
+        private static bool IsDeterminer(in Tokens t, int i)
+        {
+            if (i >= t.Count)
+            {
+                return false;
+            }
+
+            foreach (string d in Determiners)
+            {
+                if (t[i].SequenceEqual(d))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static readonly string[] Determiners = ["a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that", "these", "those"];
 
         /// <summary>Runs of <paramref name="length"/> tokens that are equal up to a plural -s on any token.</summary>
         private static bool StemRunEquals(in Tokens x, int xs, in Tokens y, int ys, int length)
