@@ -23,18 +23,24 @@ internal static class MergedIntents
         string M(string label) => merged.TryGetValue(label, out string? to) ? to : label;
         Console.WriteLine("merged on train: " + string.Join(", ", merged.GroupBy(kv => kv.Value).Select(g => string.Join(" + ", g.Select(kv => kv.Key).Append(g.Key).Distinct().Order(StringComparer.Ordinal)))));
         var relabelled = bitextTest.Select(q => q with { Label = M(q.Label) }).ToList();
-        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
         foreach ((string name, List<LabeledQuery> labels) in new[] { ("Bitext test, intent labels", bitextTest), ("Bitext test, merged labels", relabelled) })
         {
-            foreach (int seed in new[] { 7, 8, 9 })
-            {
-                var s = new List<LabeledQuery>(labels);
-                Data.Shuffle(s, seed);
-                List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(s, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, answerVectors: true))];
-                StreamResult r = Simulation.Stream(s, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(), false, 0), 0.90f, answerVectors: true);
-                double st = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
-                Console.WriteLine(string.Create(Inv, $"  {name}, seed {seed}: default rule {r.HitRate:P1} / {r.FalseHitRate:P2} false, static at the same false-hit rate {st:P1}, ratio {r.HitRate / st:F2}"));
-            }
+            DefaultRuleAgainstStatic(name, labels, emb, answerVectors: true, heldOut: null);
+        }
+    }
+
+    /// <summary>The default rule on three shuffles (7, 8, 9) of <paramref name="queries"/>, each against its static curve.</summary>
+    private static void DefaultRuleAgainstStatic(string name, List<LabeledQuery> queries, EmbeddingStore emb, bool answerVectors, IReadOnlySet<string>? heldOut)
+    {
+        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
+        foreach (int seed in new[] { 7, 8, 9 })
+        {
+            var s = new List<LabeledQuery>(queries);
+            Data.Shuffle(s, seed);
+            List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(s, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, answerVectors, heldOut))];
+            StreamResult r = Simulation.Stream(s, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(), false, 0), 0.90f, answerVectors, heldOut);
+            double st = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
+            Console.WriteLine(string.Create(Inv, $"  {name}, seed {seed}: default rule {r.HitRate:P1} / {r.FalseHitRate:P2} false, static at the same false-hit rate {st:P1}, ratio {r.HitRate / st:F2}"));
         }
     }
 
@@ -50,19 +56,8 @@ internal static class MergedIntents
         var held = byLabel.Select(q => q.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         Data.Shuffle(held, 13);
         var heldOut = held.Take(4).ToHashSet(StringComparer.Ordinal);
-        float[] grid = [.. Enumerable.Range(0, 28).Select(i => 0.70f + (0.01f * i))];
-        foreach ((string name, IReadOnlySet<string>? h) in new[] { ("Bitext test, one answer per intent", (IReadOnlySet<string>?)null), ("Bitext test, one answer per intent, 4 intents held out", heldOut) })
-        {
-            foreach (int seed in new[] { 7, 8, 9 })
-            {
-                var s = new List<LabeledQuery>(byLabel);
-                Data.Shuffle(s, seed);
-                List<StreamResult> curve = [.. grid.Select(t => Simulation.Stream(s, emb, new StreamConfig("static", SemanticMatchRules.Static, false, 0), t, heldOut: h))];
-                StreamResult r = Simulation.Stream(s, emb, new StreamConfig("default", SemanticMatchRules.Neighbourhood(), false, 0), 0.90f, heldOut: h);
-                double st = Simulation.InterpolateHitRate(curve, r.FalseHitRate);
-                Console.WriteLine(string.Create(Inv, $"  {name}, seed {seed}: default rule {r.HitRate:P1} / {r.FalseHitRate:P2} false, static at the same false-hit rate {st:P1}, ratio {r.HitRate / st:F2}"));
-            }
-        }
+        DefaultRuleAgainstStatic("Bitext test, one answer per intent", byLabel, emb, answerVectors: false, heldOut: null);
+        DefaultRuleAgainstStatic("Bitext test, one answer per intent, 4 intents held out", byLabel, emb, answerVectors: false, heldOut);
     }
 
     /// <summary>
