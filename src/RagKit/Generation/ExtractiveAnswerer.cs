@@ -473,7 +473,7 @@ internal static class ExtractiveAnswerer
             string? lead = null;
             string? description = null;
             string? step = null;
-            foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
+            foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false, plainTextHeadings: false))
             {
                 // A step that ends with a colon ("Stop the service:") leads the command nested under it.
                 string? stepLead = b.Kind == BlockKind.Code ? step : null;
@@ -770,11 +770,11 @@ internal static class ExtractiveAnswerer
 
         if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
         {
-            w = w[..^3];
+            w = Undouble(w[..^3]);
         }
         else if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal))
         {
-            w = w[..^2];
+            w = Undouble(w[..^2]);
         }
         else if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal))
         {
@@ -793,6 +793,11 @@ internal static class ExtractiveAnswerer
 
         return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
     }
+
+    // "logging" meets "log", "stopped" meets "stop": a consonant doubled before -ing or -ed goes (not l, s or z:
+    // "installed", "passed"; nor in a stem of three letters: "added" stays "add").
+    private static string Undouble(string stem) =>
+        stem.Length >= 4 && stem[^1] == stem[^2] && stem[^1] is not ('l' or 's' or 'z' or 'a' or 'e' or 'i' or 'o' or 'u') && char.IsLetter(stem[^1]) ? stem[..^1] : stem;
 
     private static Dictionary<string, string> Groups(params string[][] groups)
     {
