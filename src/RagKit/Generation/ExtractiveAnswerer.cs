@@ -284,7 +284,7 @@ internal static class ExtractiveAnswerer
                 sb.Append(' ');
             }
 
-            sb.Append(Present(pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
+            sb.Append(Present(question, pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
         }
 
         var ordered = new List<ChunkMatch>(sources.Count);
@@ -309,7 +309,7 @@ internal static class ExtractiveAnswerer
     // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
     // heading of a list that holds what the question asks and the item does not ("In which version ...?" for an item
     // under "Version 5.2.0") leads the quote.
-    private static string Present(Candidate pick, List<Candidate> all, HashSet<string> questionWords, bool wantsSteps)
+    private static string Present(string question, Candidate pick, List<Candidate> all, HashSet<string> questionWords, bool wantsSteps)
     {
         string quote = Quote(pick, all);
         if (wantsSteps && pick.Kind == BlockKind.Code && pick.Lead is null && pick.Description is { } description && pick.IsCommand)
@@ -325,6 +325,13 @@ internal static class ExtractiveAnswerer
             return EndWithColon(pick.Text) + " " + command.Text.Trim();
         }
 
+        if (SectionStating(question, pick) is { } section)
+        {
+            // "Which version fixed the crash?" answered by an item of a changelog: the release heading above it says
+            // what the item does not ("[3.2.0] - 2026-05-12: A crash when ...").
+            return EndWithColon(section) + " " + quote;
+        }
+
         if (pick.Heading is { Length: <= MaxLeadingHeading } heading && pick.Kind == BlockKind.Item && pick.Lead is null && !heading.EndsWith('?')
             && Words(heading, withParts: true).Any(w => questionWords.Contains(w) && !pick.Words.Contains(w)))
         {
@@ -333,6 +340,43 @@ internal static class ExtractiveAnswerer
 
         return quote;
     }
+
+    // For a question that asks which version or when, the innermost heading above the block that states a version or a
+    // date when the block itself states none; null otherwise.
+    internal static string? SectionStating(string question, string text, string? sections)
+    {
+        if (sections is null)
+        {
+            return null;
+        }
+
+        System.Text.RegularExpressions.Regex? states = AsksVersion.IsMatch(question) ? VersionNumber : AsksWhen.IsMatch(question) ? DateOrVersion : null;
+        if (states is null || states.IsMatch(text) || (states == DateOrVersion && DateStated.IsMatch(text)))
+        {
+            return null;
+        }
+
+        string[] headings = sections.Split(ChunkText.Separator);
+        for (int i = headings.Length - 1; i >= 0; i--)
+        {
+            if (headings[i].Length <= MaxLeadingHeading && states.IsMatch(headings[i]))
+            {
+                return headings[i].Replace("`", "", StringComparison.Ordinal);
+            }
+        }
+
+        return null;
+    }
+
+    private static string? SectionStating(string question, Candidate pick) =>
+        pick.Kind is BlockKind.Item or BlockKind.Prose or BlockKind.Row ? SectionStating(question, pick.Text, pick.Sections) : null;
+
+    // "Which version ...?", "In which release ...?", "Since when ...?"; "When ...?" and "What date ...?".
+    private static readonly System.Text.RegularExpressions.Regex AsksVersion = new(@"\b(which|what) (version|release)\b|\bsince (which|what|when)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex AsksWhen = new(@"^when\b|\b(what|which) (date|day)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex VersionNumber = new(@"\d", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex DateStated = new(Date, RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex DateOrVersion = new(Date + @"|\b\d+\.\d+(\.\d+)?\b", RegexOptions);
 
     private static string Quote(Candidate pick, List<Candidate> all)
     {
@@ -499,7 +543,7 @@ internal static class ExtractiveAnswerer
                             if (!sentence.EndsWith('?'))
                             {
                                 HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous, withParts: true)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading });
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading, Sections = breadcrumb });
                             }
 
                             previous = sentence;
@@ -515,7 +559,7 @@ internal static class ExtractiveAnswerer
                     default:
                         string? leadIn = stepLead ?? lead ?? described;
                         var itemContext = leadIn is null ? context : new HashSet<string>(context.Concat(Words(leadIn, withParts: true)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), stepLead ?? lead) { Heading = heading, Description = described });
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), stepLead ?? lead) { Heading = heading, Sections = breadcrumb, Description = described });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -830,6 +874,9 @@ internal static class ExtractiveAnswerer
         public HashSet<string> Context { get; } = context;
 
         public string? Lead { get; } = lead;
+
+        /// <summary>The chunk's breadcrumb: the headings above the block, outermost first.</summary>
+        public string? Sections { get; init; }
 
         /// <summary>The nearest section heading, without markup; null under an FAQ question or none.</summary>
         public string? Heading { get; init; }
