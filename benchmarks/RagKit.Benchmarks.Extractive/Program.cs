@@ -26,6 +26,9 @@ for (int a = 0; a < args.Length; a++)
         case "--diagnose": diagnose = true; break;
         case "--rescue": RagKit.Generation.ExtractiveSources.MinRescueCoverage = double.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--features": features = args[++a]; break;
+        case "--role": RagKit.Generation.ExtractiveAnswerer.Calibration = RagKit.Generation.ExtractiveAnswerer.Calibration with { RoleBonus = double.Parse(args[++a], CultureInfo.InvariantCulture) }; break;
+        case "--trace": RagKit.Generation.ExtractiveAnswerer.Trace = line => Console.WriteLine("         " + line); break;
+        case "--premise": RagKit.Generation.ExtractiveAnswerer.Calibration = RagKit.Generation.ExtractiveAnswerer.Calibration with { PremisePenalty = double.Parse(args[++a], CultureInfo.InvariantCulture) }; break;
         case "--folder": Harness.Only = args[++a].Split(','); break;
     }
 }

@@ -28,6 +28,9 @@ internal static class ExtractiveAnswerer
     /// <summary>A longer heading is a sentence, not a label to lead a quote with.</summary>
     private const int MaxLeadingHeading = 80;
 
+    /// <summary>A cause or a resolution paragraph up to this long is quoted whole.</summary>
+    private const int MaxRoleParagraph = 300;
+
     /// <summary>A longer paragraph before a command is prose of its own, not what the command does.</summary>
     private const int MaxDescription = 200;
 
@@ -35,6 +38,9 @@ internal static class ExtractiveAnswerer
     private const int MaxCommandLines = 3;
 
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
+
+    /// <summary>The harness's --trace: the best blocks of every answer with their scores.</summary>
+    internal static Action<string>? Trace { get; set; }
 
     /// <summary>The numbers it decides with; the harness replaces them while it calibrates.</summary>
     internal static ExtractiveCalibration Calibration { get; set; } = ExtractiveCalibration.Default;
@@ -221,13 +227,19 @@ internal static class ExtractiveAnswerer
         HashSet<string> questionWords = QuestionWords(question);
         bool wantsCommand = questionWords.Overlaps(CommandWords);
         bool procedural = AsksHowTo(question);
+        System.Text.RegularExpressions.Regex? role = AnswerRole(question);
         foreach (Candidate c in candidates)
         {
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
-            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
+            c.Score = score + (role is not null && c.Heading is { } section ? role.IsMatch(section) ? k.RoleBonus : PremiseSection.IsMatch(section) ? -k.PremisePenalty : 0 : 0) + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
         }
 
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
+        foreach (Candidate c in candidates.Take(Trace is null ? 0 : 6))
+        {
+            Trace!(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Score:F3} words {c.Coverage:F3} meaning {c.Similarity:F3} [{c.Heading}] {c.Text}"));
+        }
+
         Candidate best = candidates[0];
         double min = semantic ? k.MinScore : k.MinCoverage;
         double margin = candidates.Count > 1 ? best.Score - candidates[1].Score : best.Score;
@@ -241,8 +253,14 @@ internal static class ExtractiveAnswerer
         }
 
         var picks = new List<Candidate> { best };
+        bool wholeParagraph = QuotesParagraph(role, best);
         foreach (Candidate c in candidates.Skip(1))
         {
+            if (wholeParagraph && c.Paragraph == best.Paragraph && c.Source == best.Source)
+            {
+                continue;
+            }
+
             if (c.Score < best.Score * k.SecondBlockShare || c.Score < min)
             {
                 break;
@@ -284,7 +302,7 @@ internal static class ExtractiveAnswerer
                 sb.Append(' ');
             }
 
-            sb.Append(Present(question, pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
+            sb.Append(pick == best && wholeParagraph ? best.Paragraph : Present(question, pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
         }
 
         var ordered = new List<ChunkMatch>(sources.Count);
@@ -370,6 +388,24 @@ internal static class ExtractiveAnswerer
 
     private static string? SectionStating(string question, Candidate pick) =>
         pick.Kind is BlockKind.Item or BlockKind.Prose or BlockKind.Row ? SectionStating(question, pick.Text, pick.Sections) : null;
+
+    // The section that answers a kind of question in a knowledge-base article or a troubleshooting page: "Cause" for
+    // "Why ...?", "Resolution" for "What should I do ...?". Its "Symptoms" restate the problem and answer neither.
+    internal static System.Text.RegularExpressions.Regex? AnswerRole(string question) =>
+        AsksWhy.IsMatch(question) ? CauseSection : AsksRemedy.IsMatch(question) ? RemedySection : null;
+
+    // A cause or a resolution is often told in two or three sentences that lean on each other ("Some routers close idle
+    // mappings after 60 seconds. When no traffic passes for that long, ..."): the block of its section is quoted with
+    // its paragraph when that is short.
+    private static bool QuotesParagraph(System.Text.RegularExpressions.Regex? role, Candidate best) =>
+        role is not null && best.Kind == BlockKind.Prose && best.Paragraph is { Length: <= MaxRoleParagraph } paragraph && paragraph != best.Text
+        && best.Heading is { } section && role.IsMatch(section);
+
+    private static readonly System.Text.RegularExpressions.Regex AsksWhy = new(@"^(why|how come)\b|^what (causes|is causing|makes)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex AsksRemedy = new(@"^what (should|can|do|must) (i|we|you) do\b|^what else can\b|^how (do|can|should) (i|we|you) (fix|solve|resolve|repair|stop|get rid of)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex PremiseSection = new(@"^(symptoms?|problems?|issues?|what you see)$", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex CauseSection = new(@"^(causes?|reasons?|why|root cause|explanation|background)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex RemedySection = new(@"^(resolutions?|solutions?|fix(es)?|workarounds?|what to do|remed(y|ies)|how to fix|steps to (fix|resolve))\b", RegexOptions);
 
     // "Which version ...?", "In which release ...?", "Since when ...?"; "When ...?" and "What date ...?".
     private static readonly System.Text.RegularExpressions.Regex AsksVersion = new(@"\b(which|what) (version|release)\b|\bsince (which|what|when)\b", RegexOptions);
@@ -543,7 +579,7 @@ internal static class ExtractiveAnswerer
                             if (!sentence.EndsWith('?'))
                             {
                                 HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous, withParts: true)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading, Sections = breadcrumb });
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading, Sections = breadcrumb, Paragraph = b.Text });
                             }
 
                             previous = sentence;
@@ -874,6 +910,9 @@ internal static class ExtractiveAnswerer
         public HashSet<string> Context { get; } = context;
 
         public string? Lead { get; } = lead;
+
+        /// <summary>For a sentence of prose, its whole paragraph.</summary>
+        public string? Paragraph { get; init; }
 
         /// <summary>The chunk's breadcrumb: the headings above the block, outermost first.</summary>
         public string? Sections { get; init; }

@@ -28,4 +28,20 @@ public sealed class ExtractiveSectionTests
         Assert.Null(ExtractiveAnswerer.SectionStating("Which macOS version was dropped?", "Support for macOS 11.", "Changelog › [2.4.0] - 2026-03-02 › Removed"));
         Assert.Equal("[2.4.0] - 2026-03-02", ExtractiveAnswerer.SectionStating("When was dark mode added?", "Dark mode for the settings window.", "Changelog › [2.4.0] - 2026-03-02 › Added"));
     }
+
+    [Fact]
+    public void A_why_question_is_answered_by_the_cause_of_a_knowledge_base_article_with_its_paragraph_not_by_its_symptoms()
+    {
+        string article = "# KB12: The VPN disconnects every few minutes\n\n## Symptoms\n\nThe VPN connection drops every few minutes and comes back on its own.\n\n"
+            + "## Cause\n\nSome home routers close idle UDP mappings after 60 seconds. When no traffic passes for that long, the router drops the connection.\n\n"
+            + "## Resolution\n\nSet the heartbeat interval to 25 seconds so that the connection is not dropped.\n";
+        ChunkMatch[] sources = StructuredChunker.Chunk(article, 800, 0).Select((c, i) => Chunk("kb" + i, c, 0.5f)).ToArray();
+
+        ExtractiveAnswer why = ExtractiveAnswerer.Answer("Why does my VPN connection keep dropping?", sources);
+        ExtractiveAnswer what = ExtractiveAnswerer.Answer("What should I do when my VPN connection keeps dropping?", sources);
+
+        Assert.StartsWith("Some home routers close idle UDP mappings after 60 seconds. When no traffic passes", why.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Set the heartbeat interval to 25 seconds", what.Text, StringComparison.Ordinal);
+        Assert.Null(ExtractiveAnswerer.AnswerRole("How long is the keep-alive interval?"));
+    }
 }
