@@ -369,7 +369,8 @@ internal static class ExtractiveAnswerer
         }
 
         System.Text.RegularExpressions.Regex? states = AsksVersion.IsMatch(question) ? VersionNumber : AsksWhen.IsMatch(question) ? DateOrVersion : null;
-        if (states is null || states.IsMatch(text) || (states == DateOrVersion && DateStated.IsMatch(text)))
+        // A block that names what is asked ("added in this version") is read as saying it, as for any asked property.
+        if (states is null || states.IsMatch(text) || (states == DateOrVersion && DateStated.IsMatch(text)) || Words(text).Overlaps(VersionWords))
         {
             return null;
         }
@@ -410,6 +411,7 @@ internal static class ExtractiveAnswerer
     // "Which version ...?", "In which release ...?", "Since when ...?"; "When ...?" and "What date ...?".
     private static readonly System.Text.RegularExpressions.Regex AsksVersion = new(@"\b(which|what) (version|release)\b|\bsince (which|what|when)\b", RegexOptions);
     private static readonly System.Text.RegularExpressions.Regex AsksWhen = new(@"^when\b|\b(what|which) (date|day)\b", RegexOptions);
+    private static readonly HashSet<string> VersionWords = new(((string[])["version", "release"]).Select(Stem), StringComparer.Ordinal);
     private static readonly System.Text.RegularExpressions.Regex VersionNumber = new(@"\d", RegexOptions);
     private static readonly System.Text.RegularExpressions.Regex DateStated = new(Date, RegexOptions);
     private static readonly System.Text.RegularExpressions.Regex DateOrVersion = new(Date + @"|\b\d+\.\d+(\.\d+)?\b", RegexOptions);
