@@ -17,7 +17,7 @@ internal static class Calibration
     public static async Task RunAsync(string splitDir, IEmbeddingGenerator<string, Embedding<float>> embedder, string? featuresPath = null)
     {
         var asked = new List<(DevSetQuestion Q, ReadOnlyMemory<float> Vector, IReadOnlyList<ChunkMatch> Sources)>();
-        foreach (string folder in Directory.GetDirectories(splitDir).Order(StringComparer.Ordinal))
+        foreach (string folder in Harness.Folders(splitDir))
         {
             IVectorStore store = EmbeddedVectorStore.InMemory();
             using var storeOwner = (IDisposable)store;

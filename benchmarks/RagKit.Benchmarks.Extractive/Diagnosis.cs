@@ -18,7 +18,7 @@ internal static class Diagnosis
     {
         var causes = new Dictionary<string, int>(StringComparer.Ordinal);
         ExtractiveCalibration shipped = ExtractiveAnswerer.Calibration;
-        foreach (string folder in Directory.GetDirectories(splitDir).Order(StringComparer.Ordinal))
+        foreach (string folder in Harness.Folders(splitDir))
         {
             IVectorStore store = EmbeddedVectorStore.InMemory();
             using var storeOwner = (IDisposable)store;

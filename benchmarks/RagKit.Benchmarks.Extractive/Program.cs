@@ -3,6 +3,7 @@
 // through the real pipeline (MiniLM embeddings, embedded USearch store, no chat client, caches off).
 // Usage: dotnet run -c Release --project benchmarks/RagKit.Benchmarks.Extractive [-- [--split dev|test|all] [--verbose]]
 // --diagnose: why each wrong answer of a split is wrong (retrieval, scoring, refusal, truncation).
+// --folder A,B: only these folders of the split.
 // --rescue X: the share of the question's weighted words a chunk below the retrieval minimum needs to be rescued (1.01: none).
 // The dev split is for tuning and calibrating; report the test split (documents the answerer was not tuned on).
 using System.Globalization;
@@ -25,6 +26,10 @@ for (int a = 0; a < args.Length; a++)
         case "--diagnose": diagnose = true; break;
         case "--rescue": RagKit.Generation.ExtractiveSources.MinRescueCoverage = double.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--features": features = args[++a]; break;
+        case "--role": RagKit.Generation.ExtractiveAnswerer.Calibration = RagKit.Generation.ExtractiveAnswerer.Calibration with { RoleBonus = double.Parse(args[++a], CultureInfo.InvariantCulture) }; break;
+        case "--trace": RagKit.Generation.ExtractiveAnswerer.Trace = line => Console.WriteLine("         " + line); break;
+        case "--premise": RagKit.Generation.ExtractiveAnswerer.Calibration = RagKit.Generation.ExtractiveAnswerer.Calibration with { PremisePenalty = double.Parse(args[++a], CultureInfo.InvariantCulture) }; break;
+        case "--folder": Harness.Only = args[++a].Split(','); break;
     }
 }
 
@@ -32,7 +37,7 @@ string root = Path.Combine(AppContext.BaseDirectory, "DevSet");
 if (chunks)
 {
     // The chunks each document of a split becomes, to see what retrieval and the answerer are given.
-    foreach (string folder in Directory.GetDirectories(Path.Combine(root, split == "all" ? "dev" : split)).Order(StringComparer.Ordinal))
+    foreach (string folder in Harness.Folders(Path.Combine(root, split == "all" ? "dev" : split)))
     {
         foreach (RagDocument document in Harness.Documents(folder))
         {
@@ -70,7 +75,7 @@ foreach (string splitDir in Directory.GetDirectories(root).Order(StringComparer.
     }
 
     var splitTally = new Tally();
-    foreach (string folder in Directory.GetDirectories(splitDir).Order(StringComparer.Ordinal))
+    foreach (string folder in Harness.Folders(splitDir))
     {
         Tally tally = await RunFolderAsync(folder);
         Console.WriteLine($"{splitName,-5} {Path.GetFileName(folder),-14} {tally.Found,5}/{tally.Answerable,-6} {tally.Refused,4}/{tally.Unanswerable,-4} {tally.WithMarkup,7} {tally.CitationsOk,6}/{tally.Asked,-6}");

@@ -28,6 +28,9 @@ internal static class ExtractiveAnswerer
     /// <summary>A longer heading is a sentence, not a label to lead a quote with.</summary>
     private const int MaxLeadingHeading = 80;
 
+    /// <summary>A cause or a resolution paragraph up to this long is quoted whole.</summary>
+    private const int MaxRoleParagraph = 300;
+
     /// <summary>A longer paragraph before a command is prose of its own, not what the command does.</summary>
     private const int MaxDescription = 200;
 
@@ -35,6 +38,9 @@ internal static class ExtractiveAnswerer
     private const int MaxCommandLines = 3;
 
     private const string NotInSources = DontKnow + ": the sources do not answer this question.";
+
+    /// <summary>The harness's --trace: the best blocks of every answer with their scores.</summary>
+    internal static Action<string>? Trace { get; set; }
 
     /// <summary>The numbers it decides with; the harness replaces them while it calibrates.</summary>
     internal static ExtractiveCalibration Calibration { get; set; } = ExtractiveCalibration.Default;
@@ -221,13 +227,19 @@ internal static class ExtractiveAnswerer
         HashSet<string> questionWords = QuestionWords(question);
         bool wantsCommand = questionWords.Overlaps(CommandWords);
         bool procedural = AsksHowTo(question);
+        System.Text.RegularExpressions.Regex? role = AnswerRole(question);
         foreach (Candidate c in candidates)
         {
             double score = semantic ? (k.LexicalWeight * c.Coverage) + ((1 - k.LexicalWeight) * c.Similarity) : c.Coverage;
-            c.Score = score + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
+            c.Score = score + (role is not null && c.Heading is { } section ? role.IsMatch(section) ? k.RoleBonus : PremiseSection.IsMatch(section) ? -k.PremisePenalty : 0 : 0) + (wantsCommand && c.Kind == BlockKind.Code ? 0.1 : procedural && c.IsCommand ? k.HowToCommandBonus : 0) + (c.NamesSubject ? k.SubjectBonus : 0) - (c.LooksLikeMarkup ? 1 : 0) - (c.Source * 0.01);
         }
 
         candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
+        foreach (Candidate c in candidates.Take(Trace is null ? 0 : 6))
+        {
+            Trace!(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Score:F3} words {c.Coverage:F3} meaning {c.Similarity:F3} [{c.Heading}] {c.Text}"));
+        }
+
         Candidate best = candidates[0];
         double min = semantic ? k.MinScore : k.MinCoverage;
         double margin = candidates.Count > 1 ? best.Score - candidates[1].Score : best.Score;
@@ -241,8 +253,14 @@ internal static class ExtractiveAnswerer
         }
 
         var picks = new List<Candidate> { best };
+        bool wholeParagraph = QuotesParagraph(role, best);
         foreach (Candidate c in candidates.Skip(1))
         {
+            if (wholeParagraph && c.Paragraph == best.Paragraph && c.Source == best.Source)
+            {
+                continue;
+            }
+
             if (c.Score < best.Score * k.SecondBlockShare || c.Score < min)
             {
                 break;
@@ -284,7 +302,7 @@ internal static class ExtractiveAnswerer
                 sb.Append(' ');
             }
 
-            sb.Append(Present(pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
+            sb.Append(pick == best && wholeParagraph ? best.Paragraph : Present(question, pick, candidates, questionWords, procedural || wantsCommand)).Append(" [").Append(number).Append(']');
         }
 
         var ordered = new List<ChunkMatch>(sources.Count);
@@ -309,7 +327,7 @@ internal static class ExtractiveAnswerer
     // A lead-in that ends with a colon is quoted with what it introduces, and an item or command with its lead-in. The
     // heading of a list that holds what the question asks and the item does not ("In which version ...?" for an item
     // under "Version 5.2.0") leads the quote.
-    private static string Present(Candidate pick, List<Candidate> all, HashSet<string> questionWords, bool wantsSteps)
+    private static string Present(string question, Candidate pick, List<Candidate> all, HashSet<string> questionWords, bool wantsSteps)
     {
         string quote = Quote(pick, all);
         if (wantsSteps && pick.Kind == BlockKind.Code && pick.Lead is null && pick.Description is { } description && pick.IsCommand)
@@ -325,6 +343,13 @@ internal static class ExtractiveAnswerer
             return EndWithColon(pick.Text) + " " + command.Text.Trim();
         }
 
+        if (SectionStating(question, pick) is { } section)
+        {
+            // "Which version fixed the crash?" answered by an item of a changelog: the release heading above it says
+            // what the item does not ("[3.2.0] - 2026-05-12: A crash when ...").
+            return EndWithColon(section) + " " + quote;
+        }
+
         if (pick.Heading is { Length: <= MaxLeadingHeading } heading && pick.Kind == BlockKind.Item && pick.Lead is null && !heading.EndsWith('?')
             && Words(heading, withParts: true).Any(w => questionWords.Contains(w) && !pick.Words.Contains(w)))
         {
@@ -333,6 +358,63 @@ internal static class ExtractiveAnswerer
 
         return quote;
     }
+
+    // For a question that asks which version or when, the innermost heading above the block that states a version or a
+    // date when the block itself states none; null otherwise.
+    internal static string? SectionStating(string question, string text, string? sections)
+    {
+        if (sections is null)
+        {
+            return null;
+        }
+
+        System.Text.RegularExpressions.Regex? states = AsksVersion.IsMatch(question) ? VersionNumber : AsksWhen.IsMatch(question) ? DateOrVersion : null;
+        // A block that names what is asked ("added in this version") is read as saying it, as for any asked property.
+        if (states is null || states.IsMatch(text) || (states == DateOrVersion && DateStated.IsMatch(text)) || Words(text).Overlaps(VersionWords))
+        {
+            return null;
+        }
+
+        string[] headings = sections.Split(ChunkText.Separator);
+        for (int i = headings.Length - 1; i >= 0; i--)
+        {
+            if (headings[i].Length <= MaxLeadingHeading && states.IsMatch(headings[i]))
+            {
+                return headings[i].Replace("`", "", StringComparison.Ordinal);
+            }
+        }
+
+        return null;
+    }
+
+    private static string? SectionStating(string question, Candidate pick) =>
+        pick.Kind is BlockKind.Item or BlockKind.Prose or BlockKind.Row ? SectionStating(question, pick.Text, pick.Sections) : null;
+
+    // The section that answers a kind of question in a knowledge-base article or a troubleshooting page: "Cause" for
+    // "Why ...?", "Resolution" for "What should I do ...?". Its "Symptoms" restate the problem and answer neither.
+    internal static System.Text.RegularExpressions.Regex? AnswerRole(string question) =>
+        AsksWhy.IsMatch(question) ? CauseSection : AsksRemedy.IsMatch(question) ? RemedySection : null;
+
+    // A cause or a resolution is often told in two or three sentences that lean on each other ("Some routers close idle
+    // mappings after 60 seconds. When no traffic passes for that long, ..."): the block of its section is quoted with
+    // its paragraph when that is short.
+    private static bool QuotesParagraph(System.Text.RegularExpressions.Regex? role, Candidate best) =>
+        role is not null && best.Kind == BlockKind.Prose && best.Paragraph is { Length: <= MaxRoleParagraph } paragraph && paragraph != best.Text
+        && best.Heading is { } section && role.IsMatch(section);
+
+    private static readonly System.Text.RegularExpressions.Regex AsksWhy = new(@"^(why|how come)\b|^what (causes|is causing|makes)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex AsksRemedy = new(@"^what (should|can|do|must) (i|we|you) do\b|^what else can\b|^how (do|can|should) (i|we|you) (fix|solve|resolve|repair|stop|get rid of)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex PremiseSection = new(@"^(symptoms?|problems?|issues?|what you see)$", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex CauseSection = new(@"^(causes?|reasons?|why|root cause|explanation|background)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex RemedySection = new(@"^(resolutions?|solutions?|fix(es)?|workarounds?|what to do|remed(y|ies)|how to fix|steps to (fix|resolve))\b", RegexOptions);
+
+    // "Which version ...?", "In which release ...?", "Since when ...?"; "When ...?" and "What date ...?".
+    private static readonly System.Text.RegularExpressions.Regex AsksVersion = new(@"\b(which|what) (version|release)\b|\bsince (which|what|when)\b", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex AsksWhen = new(@"^when\b|\b(what|which) (date|day)\b", RegexOptions);
+    private static readonly HashSet<string> VersionWords = new(((string[])["version", "release"]).Select(Stem), StringComparer.Ordinal);
+    private static readonly System.Text.RegularExpressions.Regex VersionNumber = new(@"\d", RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex DateStated = new(Date, RegexOptions);
+    private static readonly System.Text.RegularExpressions.Regex DateOrVersion = new(Date + @"|\b\d+\.\d+(\.\d+)?\b", RegexOptions);
 
     private static string Quote(Candidate pick, List<Candidate> all)
     {
@@ -473,7 +555,7 @@ internal static class ExtractiveAnswerer
             string? lead = null;
             string? description = null;
             string? step = null;
-            foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false))
+            foreach (StructuredBlock b in DocumentStructure.Read(body, keepInlineCode: false, plainTextHeadings: false))
             {
                 // A step that ends with a colon ("Stop the service:") leads the command nested under it.
                 string? stepLead = b.Kind == BlockKind.Code ? step : null;
@@ -499,7 +581,7 @@ internal static class ExtractiveAnswerer
                             if (!sentence.EndsWith('?'))
                             {
                                 HashSet<string> sentenceContext = previous is null ? context : new HashSet<string>(context.Concat(Words(previous, withParts: true)), StringComparer.Ordinal);
-                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading });
+                                candidates.Add(new Candidate(sentence, b.Kind, s, candidates.Count, Words(sentence), WithNameParts(sentenceContext, sentence), null) { Heading = heading, Sections = breadcrumb, Paragraph = b.Text });
                             }
 
                             previous = sentence;
@@ -515,7 +597,7 @@ internal static class ExtractiveAnswerer
                     default:
                         string? leadIn = stepLead ?? lead ?? described;
                         var itemContext = leadIn is null ? context : new HashSet<string>(context.Concat(Words(leadIn, withParts: true)), StringComparer.Ordinal);
-                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), stepLead ?? lead) { Heading = heading, Description = described });
+                        candidates.Add(new Candidate(b.Text, b.Kind, s, candidates.Count, Words(b.Text), WithNameParts(itemContext, b.Text), stepLead ?? lead) { Heading = heading, Sections = breadcrumb, Description = described });
                         if (b.Kind is not (BlockKind.Item or BlockKind.Code))
                         {
                             lead = null;
@@ -770,11 +852,11 @@ internal static class ExtractiveAnswerer
 
         if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal))
         {
-            w = w[..^3];
+            w = Undouble(w[..^3]);
         }
         else if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal))
         {
-            w = w[..^2];
+            w = Undouble(w[..^2]);
         }
         else if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal))
         {
@@ -793,6 +875,11 @@ internal static class ExtractiveAnswerer
 
         return w.Length > 3 && w.EndsWith('e') ? w[..^1] : w;
     }
+
+    // "logging" meets "log", "stopped" meets "stop": a consonant doubled before -ing or -ed goes (not l, s or z:
+    // "installed", "passed"; nor in a stem of three letters: "added" stays "add").
+    private static string Undouble(string stem) =>
+        stem.Length >= 4 && stem[^1] == stem[^2] && stem[^1] is not ('l' or 's' or 'z' or 'a' or 'e' or 'i' or 'o' or 'u') && char.IsLetter(stem[^1]) ? stem[..^1] : stem;
 
     private static Dictionary<string, string> Groups(params string[][] groups)
     {
@@ -825,6 +912,12 @@ internal static class ExtractiveAnswerer
         public HashSet<string> Context { get; } = context;
 
         public string? Lead { get; } = lead;
+
+        /// <summary>For a sentence of prose, its whole paragraph.</summary>
+        public string? Paragraph { get; init; }
+
+        /// <summary>The chunk's breadcrumb: the headings above the block, outermost first.</summary>
+        public string? Sections { get; init; }
 
         /// <summary>The nearest section heading, without markup; null under an FAQ question or none.</summary>
         public string? Heading { get; init; }

@@ -23,7 +23,11 @@ namespace RagKit.Generation;
 /// <param name="MinScoreWithoutQuantity">Below this best score the answer is "I don't know" (with embeddings) when the
 /// question asks for a quantity ("How many ...?", "at most") and the best block holds no number at all; shipped as
 /// always (no dev answer that finds its fact lacks a number).</param>
-internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap, double HowToCommandBonus = 0.05, double MinScoreWithoutProperty = double.NegativeInfinity, double MinScoreWithoutQuantity = double.NegativeInfinity)
+/// <param name="RoleBonus">Added for a block in the section that answers the kind of question asked: a cause for "Why
+/// ...?", a resolution for "What should I do ...?".</param>
+/// <param name="PremisePenalty">Taken off a block in the section that states the problem ("Symptoms") when the question
+/// asks why it happens or what to do: it restates the question.</param>
+internal sealed record ExtractiveCalibration(double LexicalWeight, double MinScore, double MinCoverage, double ContextWeight, double SecondBlockShare, double SubjectBonus, double MaxGap, double HowToCommandBonus = 0.05, double MinScoreWithoutProperty = double.NegativeInfinity, double MinScoreWithoutQuantity = double.NegativeInfinity, double RoleBonus = 0.1, double PremisePenalty = 0.25)
 {
-    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.33, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.075, HowToCommandBonus: 0.05, MinScoreWithoutProperty: 0.65, MinScoreWithoutQuantity: double.PositiveInfinity);
+    public static ExtractiveCalibration Default { get; } = new(LexicalWeight: 0.7, MinScore: 0.33, MinCoverage: 0.25, ContextWeight: 0.6, SecondBlockShare: 0.9, SubjectBonus: 0.05, MaxGap: 0.075, HowToCommandBonus: 0.05, MinScoreWithoutProperty: 0.65, MinScoreWithoutQuantity: double.PositiveInfinity, RoleBonus: 0.1, PremisePenalty: 0.25);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Markdig;
+using Markdig.Extensions.DefinitionLists;
 using Markdig.Extensions.Tables;
 using Markdig.Extensions.Yaml;
 using Markdig.Syntax;
@@ -13,7 +14,7 @@ namespace RagKit.Ingestion;
 /// </summary>
 internal static partial class DocumentStructure
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseYamlFrontMatter().Build();
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseYamlFrontMatter().UseDefinitionLists().Build();
 
     /// <summary>Longest line that still counts as an FAQ question.</summary>
     private const int MaxQuestionLength = 200;
@@ -24,13 +25,19 @@ internal static partial class DocumentStructure
     /// <summary>Reads a document into blocks.</summary>
     /// <param name="text">Markdown or plain text.</param>
     /// <param name="keepInlineCode">Keep backticks around inline code (for chunk text that is read again); false gives plain prose.</param>
-    public static List<StructuredBlock> Read(string text, bool keepInlineCode)
+    /// <param name="plainTextHeadings">Read short lines of plain text as headings; false for a chunk read back, whose
+    /// headings are its breadcrumb already (its first short line, "Applies to: Windows", is no title).</param>
+    public static List<StructuredBlock> Read(string text, bool keepInlineCode, bool plainTextHeadings = true)
     {
         MarkdownDocument document = Markdown.Parse(text, Pipeline);
         var reader = new Reader(keepInlineCode);
         reader.Walk(document);
         MarkQuestionParagraphs(reader.Blocks);
-        MarkPlainTextHeadings(reader.Blocks, reader.TitleLines);
+        if (plainTextHeadings)
+        {
+            MarkPlainTextHeadings(reader.Blocks, reader.TitleLines);
+        }
+
         return reader.Blocks;
     }
 
@@ -94,6 +101,9 @@ internal static partial class DocumentStructure
     {
         private int _lists;
 
+        /// <summary>The label of the callout whose first paragraph comes next ("Warning"), until it is read.</summary>
+        private string? _callout;
+
         public List<StructuredBlock> Blocks { get; } = [];
 
         /// <summary>Indexes of the blocks that were a paragraph of one short line without a sentence end.</summary>
@@ -101,8 +111,24 @@ internal static partial class DocumentStructure
 
         public void Walk(ContainerBlock container, int listId = 0)
         {
-            foreach (Block block in container)
+            for (int i = 0; i < container.Count; i++)
             {
+                Block block = container[i];
+                if (block is ParagraphBlock marker && CalloutName(Inline(marker.Inline, singleLine: false).Trim()) is { } name)
+                {
+                    // "!!! warning" on its own line, its text indented below it (MkDocs, Python-Markdown): the text
+                    // is prose, not code, and reads "Warning: ...".
+                    if (i + 1 < container.Count && container[i + 1] is CodeBlock { } body and not FencedCodeBlock)
+                    {
+                        _callout = name;
+                        Walk(Markdown.Parse(body.Lines.ToString(), Pipeline), listId);
+                        _callout = null;
+                        i++;
+                    }
+
+                    continue;
+                }
+
                 Visit(block, listId);
             }
         }
@@ -127,6 +153,32 @@ internal static partial class DocumentStructure
                     break;
                 case ParagraphBlock paragraph:
                     AddParagraph(Inline(paragraph.Inline, singleLine: false), listId);
+                    break;
+                case DefinitionList definitions:
+                    // "Tombstone" then ": A record that a file was deleted, kept for 30 days": the term labels its
+                    // definition, like an FAQ question its answer.
+                    foreach (Block item in definitions)
+                    {
+                        if (item is DefinitionItem definition)
+                        {
+                            foreach (Block part in definition)
+                            {
+                                if (part is DefinitionTerm term)
+                                {
+                                    AddText(BlockKind.Question, Inline(term.Inline, singleLine: true));
+                                }
+                                else
+                                {
+                                    Visit(part, listId);
+                                }
+                            }
+                        }
+                    }
+
+                    break;
+                case HtmlBlock html when Summary().Match(html.Lines.ToString()) is { Success: true } summary:
+                    // "<details><summary>Still failing?</summary>": the summary labels the folded text below it.
+                    AddText(BlockKind.Question, Collapse(HtmlTag().Replace(summary.Groups[1].Value, " ")));
                     break;
                 case ListBlock { IsOrdered: true, Count: 1 } list when list[0] is ListItemBlock { Count: 1 } only && only[0] is ParagraphBlock p
                     && Inline(p.Inline, singleLine: false) is var numbered && !numbered.Contains('\n', StringComparison.Ordinal) && IsTitleLine(numbered):
@@ -310,6 +362,17 @@ internal static partial class DocumentStructure
         // Splits a paragraph at "Q:"/"A:" lines and at a leading question line followed by its answer (plain-text FAQs).
         private void AddParagraph(string text, int listId)
         {
+            if (text.Contains(LineSeparator, StringComparison.Ordinal))
+            {
+                // "<br>" ends a line the way a paragraph does: "4.2 and later<br>Last updated: 3 March 2026".
+                foreach (string part in text.Split(LineSeparator))
+                {
+                    AddParagraph(part, listId);
+                }
+
+                return;
+            }
+
             string[] lines = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (lines.Length == 1 && listId == 0 && IsTitleLine(lines[0]) && StripPrefix(lines[0], "A", "Answer") is null)
             {
@@ -320,6 +383,14 @@ internal static partial class DocumentStructure
             for (int i = 0; i < lines.Length; i++)
             {
                 string line = lines[i];
+                if (i == 0 && lines.Length > 1 && CalloutName(line) is { } name)
+                {
+                    // "> **Note**", "> [!WARNING]" or "!!! tip" on its own line above a callout's text: it reads
+                    // "Note: ...", not "Note The agent ...", and "!!!" or "[!" is no part of it.
+                    _callout = name;
+                    continue;
+                }
+
                 if (StripPrefix(line, "Q", "Question") is { } question)
                 {
                     FlushProse(prose, listId);
@@ -354,6 +425,12 @@ internal static partial class DocumentStructure
         {
             if (prose.Length > 0)
             {
+                if (_callout is { } name)
+                {
+                    prose.Insert(0, name + ": ");
+                    _callout = null;
+                }
+
                 AddText(BlockKind.Prose, Collapse(prose.ToString()), 0, listId);
                 prose.Clear();
             }
@@ -425,6 +502,9 @@ internal static partial class DocumentStructure
                 case AutolinkInline link:
                     sb.Append(link.Url);
                     break;
+                case HtmlInline html when LineBreakTag().IsMatch(html.Tag):
+                    sb.Append(singleLine ? ", " : LineSeparator);
+                    break;
                 case HtmlInline:
                     break;
                 case ContainerInline inner:
@@ -433,6 +513,42 @@ internal static partial class DocumentStructure
             }
         }
     }
+
+    // The name a callout's marker line gives its text: "!!! warning" -> "Warning", "!!! tip \"Faster builds\"" ->
+    // "Faster builds", "[!NOTE]" or "Note" on its own line -> "Note"; null for any other line.
+    private static string? CalloutName(string line)
+    {
+        System.Text.RegularExpressions.Match m = AdmonitionMarker().Match(line);
+        if (m.Success)
+        {
+            return m.Groups[3].Success ? m.Groups[3].Value : Capitalized(m.Groups[2].Value);
+        }
+
+        m = CalloutLabel().Match(line);
+        return m.Success ? Capitalized(m.Groups[2].Value) : null;
+    }
+
+    private static string Capitalized(string word) => char.ToUpperInvariant(word[0]) + word[1..].ToLowerInvariant();
+
+    /// <summary>Stands for a "&lt;br&gt;" inside a paragraph's text until the paragraph is split there.</summary>
+    private const string LineSeparator = "\u2028";
+
+    // "!!! note", "!!! warning \"Title\"", "??? tip" (a collapsible one): an MkDocs or Python-Markdown admonition.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(!!!|\?\?\?\+?)\s*([A-Za-z][\w-]*)(?:\s+""([^""]+)"")?$")]
+    private static partial System.Text.RegularExpressions.Regex AdmonitionMarker();
+
+    // A callout's label on a line of its own: "Note", "Warning:", "[!IMPORTANT]" (a GitHub alert).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\[!)?(note|notes|tip|tips|hint|important|warning|caution|danger|attention|info|remark)(\])?:?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex CalloutLabel();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<summary[^>]*>(.*?)</summary>", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex Summary();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<[^>]+>")]
+    private static partial System.Text.RegularExpressions.Regex HtmlTag();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^<br\s*/?>$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex LineBreakTag();
 
     // A clause number at the start of a line, before a capitalised word: "1.2 Standard", "4.3.1 Members" (not "2.4 GHz").
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{1,2}(\.\d{1,2})+\.?\s+(?=\p{Lu}\p{Ll}+\b)")]
